@@ -1,0 +1,275 @@
+/**
+ * The edge: raw webRequest events (Chromium and Firefox shapes, structurally typed here so this file stays
+ * free of browser APIs) are converted once into RequestOutcome. One RequestTracker per worker; the background
+ * wires the listeners (src/background/listeners.ts) and passes each event straight in.
+ *
+ * Per request it keeps a small pending record from onBeforeRequest until onCompleted/onErrorOccurred, so that
+ * "headers said 403, then ERR_BLOCKED_BY_ORB / NS_BINDING_ABORTED" becomes an HTTP 403, not an abort.
+ */
+import type { RequestIds, RequestOutcome, ResourceKind, ServiceId } from '../types';
+import { classify } from '../taxonomy/browser-errors';
+import { keyTagOf, pathShape, splitUrl } from '../url/url-shape';
+import { isLoginHost } from '../catalogue/match';
+
+export interface RawHeader {
+  name: string;
+  value?: string;
+}
+
+/** The fields of webRequest details that the edge reads (both browsers). */
+export interface RawRequestDetails {
+  requestId: string;
+  url: string;
+  method?: string;
+  type?: string;
+  tabId?: number;
+  timeStamp: number;
+  statusCode?: number;
+  error?: string;
+  fromCache?: boolean;
+  initiator?: string; // Chromium
+  originUrl?: string; // Firefox
+  documentUrl?: string; // Firefox
+  redirectUrl?: string;
+  responseHeaders?: RawHeader[];
+  requestHeaders?: RawHeader[];
+}
+
+/** Decides which hosts are watched and as what service; null = not watched (ignored). */
+export type WatchFn = (host: string) => ServiceId | null;
+
+interface Pending {
+  t: number;
+  host: string;
+  service: ServiceId;
+  path: string;
+  type: ResourceKind;
+  method: string;
+  tabId: number;
+  initiator?: string;
+  keyTag?: string;
+  status: number;
+  serverDate?: number;
+  ids?: RequestIds;
+  setCookies?: string[];
+  sentCookies?: string[];
+  track: boolean;
+}
+
+const TYPE_MAP: Record<string, ResourceKind> = {
+  main_frame: 'main_frame',
+  sub_frame: 'sub_frame',
+  image: 'image',
+  imageset: 'image',
+  script: 'script',
+  stylesheet: 'stylesheet',
+  font: 'font',
+  xmlhttprequest: 'xhr',
+  media: 'media',
+  websocket: 'websocket',
+  ping: 'ping',
+  beacon: 'ping',
+  csp_report: 'ping',
+};
+
+export function resourceKind(type: string | undefined): ResourceKind {
+  return (type && TYPE_MAP[type]) || 'other';
+}
+
+const MAX_PENDING = 5000;
+const PENDING_TTL_MS = 5 * 60_000;
+
+export class RequestTracker {
+  private pending = new Map<string, Pending>();
+  constructor(
+    private readonly watch: WatchFn,
+    private readonly emit: (o: RequestOutcome) => void,
+  ) {}
+
+  /** Number of requests in flight (for tests and diagnostics). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  onBeforeRequest(d: RawRequestDetails): void {
+    const u = splitUrl(d.url);
+    if (!u) return;
+    const service = this.watch(u.host);
+    if (service === null) return;
+    if (this.pending.size >= MAX_PENDING) this.evict(d.timeStamp);
+    const type = resourceKind(d.type);
+    const p: Pending = {
+      t: d.timeStamp,
+      host: u.host,
+      service,
+      path: pathShape(u.path),
+      type,
+      method: d.method ?? 'GET',
+      tabId: d.tabId ?? -1,
+      status: 0,
+      track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
+    };
+    const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);
+    if (init) p.initiator = init;
+    const tag = keyTagOf(u.query);
+    if (tag) p.keyTag = tag;
+    this.pending.set(d.requestId, p);
+  }
+
+  /** Optional (needs requestHeaders + extraHeaders in Chromium): cookie *names* sent on tracked requests. */
+  onSendHeaders(d: RawRequestDetails): void {
+    const p = this.pending.get(d.requestId);
+    if (!p || !p.track || !d.requestHeaders) return;
+    for (const h of d.requestHeaders) {
+      if (h.name.length === 6 && h.name.toLowerCase() === 'cookie' && h.value) {
+        p.sentCookies = cookieNamesFromHeader(h.value);
+      }
+    }
+  }
+
+  onHeadersReceived(d: RawRequestDetails): void {
+    const p = this.pending.get(d.requestId);
+    if (!p) return;
+    p.status = d.statusCode ?? 0;
+    if (d.responseHeaders) readHeaders(p, d.responseHeaders);
+  }
+
+  onBeforeRedirect(d: RawRequestDetails): void {
+    const p = this.pending.get(d.requestId);
+    if (!p) return;
+    const status = d.statusCode ?? p.status;
+    if (d.responseHeaders) readHeaders(p, d.responseHeaders);
+    const target = d.redirectUrl ? splitUrl(d.redirectUrl) : null;
+    const o = this.outcome(p, d.timeStamp, status, undefined, d.fromCache);
+    if (target) o.redirectTo = target.host + pathShape(target.path);
+    this.emit(o);
+    // The same requestId continues at the new URL.
+    this.pending.delete(d.requestId);
+    if (target) {
+      const service = this.watch(target.host);
+      if (service !== null) {
+        const next: Pending = {
+          ...p,
+          t: d.timeStamp,
+          host: target.host,
+          service,
+          path: pathShape(target.path),
+          status: 0,
+          track: p.track || isLoginHost(target.host),
+        };
+        delete next.serverDate;
+        delete next.ids;
+        delete next.setCookies;
+        delete next.sentCookies;
+        const tag = keyTagOf(target.query);
+        if (tag) next.keyTag = tag;
+        else delete next.keyTag;
+        this.pending.set(d.requestId, next);
+      }
+    }
+  }
+
+  onCompleted(d: RawRequestDetails): void {
+    const p = this.pending.get(d.requestId);
+    if (!p) return;
+    this.pending.delete(d.requestId);
+    if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
+    this.emit(this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache));
+  }
+
+  onErrorOccurred(d: RawRequestDetails): void {
+    const p = this.pending.get(d.requestId);
+    if (!p) return;
+    this.pending.delete(d.requestId);
+    this.emit(this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache));
+  }
+
+  private outcome(p: Pending, end: number, status: number, error: string | undefined, fromCache: boolean | undefined): RequestOutcome {
+    const { kind, phase } = classify(status, error);
+    const o: RequestOutcome = {
+      t: p.t,
+      ms: Math.max(0, Math.round(end - p.t)),
+      host: p.host,
+      service: p.service,
+      path: p.path,
+      type: p.type,
+      method: p.method,
+      status,
+      kind,
+      phase,
+      tabId: p.tabId,
+      source: 'browser',
+    };
+    if (error) o.error = error.slice(0, 120);
+    if (p.serverDate) o.serverDate = p.serverDate;
+    if (p.ids) o.ids = p.ids;
+    if (p.initiator) o.initiator = p.initiator;
+    if (p.keyTag) o.keyTag = p.keyTag;
+    if (p.setCookies) o.setCookies = p.setCookies;
+    if (p.sentCookies) o.sentCookies = p.sentCookies;
+    if (fromCache) o.fromCache = true;
+    return o;
+  }
+
+  private evict(now: number): void {
+    for (const [id, p] of this.pending) {
+      if (now - p.t > PENDING_TTL_MS || this.pending.size >= MAX_PENDING) this.pending.delete(id);
+      else break;
+    }
+  }
+}
+
+function readHeaders(p: Pending, headers: RawHeader[]): void {
+  for (const h of headers) {
+    const name = h.name.toLowerCase();
+    const v = h.value;
+    if (v === undefined) continue;
+    switch (name) {
+      case 'date': {
+        const t = Date.parse(v);
+        if (!Number.isNaN(t)) p.serverDate = t;
+        break;
+      }
+      case 'x-oss-request-id':
+        (p.ids ??= {}).ossRequestId = v.slice(0, 64);
+        break;
+      case 'x-oss-ec':
+        (p.ids ??= {}).ossEc = v.slice(0, 32);
+        break;
+      case 'x-acs-request-id':
+        (p.ids ??= {}).acsRequestId = v.slice(0, 64);
+        break;
+      case 'eagleeye-traceid':
+        (p.ids ??= {}).eagleEyeTraceId = v.slice(0, 64);
+        break;
+      case 'eagleid':
+        (p.ids ??= {}).eagleId = v.slice(0, 64);
+        break;
+      case 'set-cookie':
+        if (p.track) {
+          // Firefox joins several Set-Cookie headers with newlines.
+          const names = v.split('\n').map((line) => line.slice(0, line.indexOf('=')).trim()).filter(Boolean);
+          p.setCookies = [...(p.setCookies ?? []), ...names].slice(0, 32);
+        }
+        break;
+    }
+  }
+}
+
+/** Cookie names from a Cookie request header; values are dropped here and never stored. */
+export function cookieNamesFromHeader(v: string): string[] {
+  const out: string[] = [];
+  for (const part of v.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq >= 0 ? part.slice(0, eq) : part).trim();
+    if (name) out.push(name);
+    if (out.length >= 32) break;
+  }
+  return out;
+}
+
+function originHost(url: string | undefined): string | undefined {
+  if (!url || url === 'null') return undefined;
+  const u = splitUrl(url);
+  return u?.host || undefined;
+}

@@ -1,0 +1,40 @@
+/**
+ * The one typed message protocol between the extension's parts. Direction is in the names:
+ * UI→BG (popup/options pages), CS→BG (content scripts). The background checks every sender
+ * (src/background/messages.ts): UI messages only from the extension's own pages, CS messages only with a tab
+ * on a watched or permitted site.
+ */
+import type { Diagnosis, Observation, RequestOutcome } from './types';
+
+/** What the popup needs to paint: the diagnosis, a failure timeline, and versions for the report. */
+export interface PopupState {
+  diagnosis: Diagnosis;
+  /** Failures per minute over the last hour, oldest first (60 buckets). */
+  timeline: { start: number; bucketMs: number; failures: number[]; requests: number[] };
+  /** Recent failing outcomes for the evidence list and the export (already sanitized). */
+  recentFailures: RequestOutcome[];
+  /** Total events in history. */
+  stored: number;
+  extensionVersion: string;
+}
+
+export type UiToBg =
+  | { type: 'ui/get-state' }
+  | { type: 'ui/clear-site-cookies'; origin: string }
+  | { type: 'ui/retry' }
+  | { type: 'ui/clear-history' };
+
+export type CsToBg = { type: 'cs/broken-images'; pageUrlShape: string; images: Extract<Observation, { kind: 'broken-image' }>[] };
+
+export type Message = UiToBg | CsToBg;
+
+export interface Replies {
+  'ui/get-state': PopupState;
+  'ui/clear-site-cookies': { ok: boolean; removed: number };
+  'ui/retry': { ok: boolean };
+  'ui/clear-history': { ok: boolean };
+  'cs/broken-images': { ok: boolean };
+}
+
+export const UI_MESSAGE_TYPES = ['ui/get-state', 'ui/clear-site-cookies', 'ui/retry', 'ui/clear-history'] as const;
+export const CS_MESSAGE_TYPES = ['cs/broken-images'] as const;
