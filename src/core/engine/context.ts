@@ -1,0 +1,186 @@
+/**
+ * Derived view of a Tally that every rule reads: per-service and control statistics, computed once per
+ * diagnosis in O(hosts + failures).
+ */
+import { SERVICES } from '../catalogue/services';
+import type { Evidence, Observation, RequestIds, RequestOutcome, ServiceId } from '../types';
+import { type FailClass, isProviderSide } from './classify';
+import type { Item, Tally } from './tally';
+import {
+  CONTROL_FAIL_RATIO,
+  CONTROL_MIN_FAIL,
+  CONTROL_MIN_OK,
+  EVIDENCE_MAX_HOSTS,
+  EVIDENCE_MAX_IDS,
+  FAILING_RATIO,
+  HOST_FAIL_RATIO,
+  MIN_FAILURES,
+  SERVICE_FAIL_RATIO,
+} from './thresholds';
+
+export interface SvcStat {
+  id: ServiceId;
+  group: string;
+  requests: number;
+  ok: number;
+  /** Provider-side failures (conn, http5, auth, dns, tls, loop). */
+  strong: number;
+  /** Failures without a reason (Firefox HAR status 0). */
+  weak: number;
+  byClass: Partial<Record<FailClass, number>>;
+  hosts: string[];
+  /** Hosts whose own failures are significant. */
+  badHosts: string[];
+  significant: boolean;
+  /** Significant counting weak failures too (for "unclear" rather than "healthy"). */
+  weakSignificant: boolean;
+  state: 'ok' | 'degraded' | 'failing' | 'idle';
+  first?: number;
+  last?: number;
+}
+
+export interface ControlStat {
+  requests: number;
+  ok: number;
+  failures: number;
+  byClass: Partial<Record<FailClass, number>>;
+  hosts: string[];
+  works: boolean;
+  failing: boolean;
+}
+
+type ProbeObs = Extract<Observation, { kind: 'probe' }>;
+
+export interface Ctx {
+  now: number;
+  tally: Tally;
+  obs: Observation[];
+  probes: ProbeObs[];
+  services: Map<ServiceId, SvcStat>;
+  control: ControlStat;
+  /** Failures by class (all user traffic, watched and control). */
+  fails: Map<FailClass, Item[]>;
+}
+
+const GROUP = new Map<ServiceId, string>(SERVICES.map((s) => [s.id, s.group]));
+export const groupOf = (s: ServiceId): string => GROUP.get(s) ?? s;
+
+export function buildCtx(tally: Tally, obs: Observation[], now: number): Ctx {
+  const services = new Map<ServiceId, SvcStat>();
+  const control: ControlStat = { requests: 0, ok: 0, failures: 0, byClass: {}, hosts: [], works: false, failing: false };
+  for (const h of tally.hosts.values()) {
+    if (h.service === null) {
+      control.requests += h.requests;
+      control.ok += h.ok;
+      if (h.ok > 0) control.hosts.push(h.host);
+      for (const k in h.byClass) {
+        const c = k as FailClass;
+        const n = h.byClass[c]!;
+        control.byClass[c] = (control.byClass[c] ?? 0) + n;
+        if (c !== 'blocked' && c !== 'risk' && c !== 'pagebug') control.failures += n;
+      }
+      continue;
+    }
+    let s = services.get(h.service);
+    if (!s) {
+      s = { id: h.service, group: groupOf(h.service), requests: 0, ok: 0, strong: 0, weak: 0, byClass: {}, hosts: [], badHosts: [], significant: false, weakSignificant: false, state: 'idle' };
+      services.set(h.service, s);
+    }
+    s.requests += h.requests;
+    s.ok += h.ok;
+    s.hosts.push(h.host);
+    let hs = 0;
+    let hw = 0;
+    for (const k in h.byClass) {
+      const c = k as FailClass;
+      const n = h.byClass[c]!;
+      s.byClass[c] = (s.byClass[c] ?? 0) + n;
+      if (isProviderSide(c)) hs += n;
+      else if (c === 'unknown') hw += n;
+    }
+    s.strong += hs;
+    s.weak += hw;
+    if (hs >= MIN_FAILURES && hs >= HOST_FAIL_RATIO * h.requests) s.badHosts.push(h.host);
+    if (hs + hw >= MIN_FAILURES && hs + hw >= HOST_FAIL_RATIO * h.requests) s.weakSignificant = true;
+  }
+  // Deterministic host order (by requests, then name) whatever the Map's insertion history.
+  const byReq = (a: string, b: string) => (tally.hosts.get(b)?.requests ?? 0) - (tally.hosts.get(a)?.requests ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+  control.hosts.sort(byReq);
+  for (const s of services.values()) {
+    s.hosts.sort(byReq);
+    s.badHosts.sort(byReq);
+    s.significant = s.badHosts.length > 0 || (s.strong >= MIN_FAILURES && s.strong >= SERVICE_FAIL_RATIO * s.requests);
+    const all = s.strong + s.weak;
+    s.weakSignificant ||= s.significant || (all >= MIN_FAILURES && all >= SERVICE_FAIL_RATIO * s.requests);
+    s.state = s.requests === 0 ? 'idle' : s.significant ? (s.strong >= FAILING_RATIO * s.requests ? 'failing' : 'degraded') : 'ok';
+  }
+  const probes = obs.filter((o): o is ProbeObs => o.kind === 'probe');
+  const ctlProbes = probes.filter((p) => p.probe === 'control');
+  control.works =
+    (control.ok >= CONTROL_MIN_OK && control.failures < CONTROL_FAIL_RATIO * control.requests) ||
+    (ctlProbes.length > 0 && ctlProbes[ctlProbes.length - 1]!.ok);
+  control.failing =
+    (control.failures >= CONTROL_MIN_FAIL && control.failures >= CONTROL_FAIL_RATIO * control.requests) ||
+    (ctlProbes.length > 0 && !ctlProbes[ctlProbes.length - 1]!.ok);
+  if (control.failing) control.works = false;
+  const fails = new Map<FailClass, Item[]>();
+  tally.fails.forEach((it) => {
+    const c = it.c!;
+    let a = fails.get(c);
+    if (!a) fails.set(c, (a = []));
+    a.push(it);
+    if (it.o.service !== null) {
+      const s = services.get(it.o.service);
+      if (s && (isProviderSide(c) || c === 'unknown')) {
+        if (s.first === undefined || it.o.t < s.first) s.first = it.o.t;
+        if (s.last === undefined || it.o.t > s.last) s.last = it.o.t;
+      }
+    }
+  });
+  return { now, tally, obs, probes, services, control, fails };
+}
+
+/** Items of some classes, optionally only watched (service ≠ null) traffic. */
+export function failsOf(ctx: Ctx, classes: FailClass[], watchedOnly = false): Item[] {
+  const out: Item[] = [];
+  for (const c of classes) {
+    const a = ctx.fails.get(c);
+    if (!a) continue;
+    for (const it of a) if (!watchedOnly || it.o.service !== null) out.push(it);
+  }
+  return out;
+}
+
+export function distinctHosts(items: readonly { o: RequestOutcome }[]): string[] {
+  const s = new Set<string>();
+  for (const it of items) s.add(it.o.host);
+  return [...s];
+}
+
+/** Evidence from outcomes: count, hosts (capped), time span and support-ticket ids. */
+export function evidence(id: string, args: (string | number)[], items: readonly { o: RequestOutcome }[], count = items.length): Evidence {
+  let first = Infinity;
+  let last = -Infinity;
+  const hosts: string[] = [];
+  const ids: RequestIds[] = [];
+  for (const it of items) {
+    const o = it.o;
+    if (o.t < first) first = o.t;
+    if (o.t > last) last = o.t;
+    if (hosts.length < EVIDENCE_MAX_HOSTS && !hosts.includes(o.host)) hosts.push(o.host);
+    if (o.ids && ids.length < EVIDENCE_MAX_IDS) ids.push(o.ids);
+  }
+  const e: Evidence = { id, text: { key: 'evidence_' + id.replace(/-/g, '_'), args }, count, hosts, first: Number.isFinite(first) ? first : 0, last: Number.isFinite(last) ? last : 0 };
+  if (ids.length) e.ids = ids;
+  return e;
+}
+
+/** Evidence for a fact with no outcomes behind it (a probe, an observation, a summary). */
+export function fact(id: string, args: (string | number)[], t: number, count = 1, hosts: string[] = []): Evidence {
+  return { id, text: { key: 'evidence_' + id.replace(/-/g, '_'), args }, count, hosts: hosts.slice(0, EVIDENCE_MAX_HOSTS), first: t, last: t };
+}
+
+export function hostList(hosts: readonly string[]): string {
+  const h = hosts.slice(0, EVIDENCE_MAX_HOSTS).join(', ');
+  return hosts.length > EVIDENCE_MAX_HOSTS ? h + ', …' : h;
+}

@@ -1,0 +1,446 @@
+/**
+ * The reasoning, as small named rules. Each reads the derived context and returns a finding or null; the
+ * first finding in RULES order wins. Order: the user's own network (everything failing, offline, proxy,
+ * DNS), the clock and TLS interception, then the provider's shapes (auth onset, breadth, loops, page bugs,
+ * CDN, one server), then user shapes that only hold when the rest works (credentials, anti-bot, blocking
+ * extension), and last healthy / unclear.
+ */
+import { isLoginHost } from '../catalogue/match';
+import type { Cause, Evidence, Observation, RequestOutcome, ServiceId, Verdict } from '../types';
+import { type FailClass, isProviderSide } from './classify';
+import { type Ctx, distinctHosts, evidence, fact, failsOf, hostList, type SvcStat } from './context';
+import type { Item } from './tally';
+import {
+  AUTH_ONSET_MIN_FAILURES,
+  AUTH_ONSET_MIN_SERVICES,
+  BLOCKED_MIN,
+  CHAIN_GAP_MS,
+  CLOCK_SKEW_MIN_RESPONSES,
+  CLOCK_SKEW_MS,
+  CLOCK_SKEW_RATIO,
+  CONTROL_MIN_OK,
+  CREDENTIALS_MIN_FAILURES,
+  CREDENTIALS_MIN_OTHERS_OK,
+  DNS_MIN,
+  LOOP_MIN_OBSERVATIONS,
+  LOOP_REPEAT_REDIRECTS,
+  LOOP_REPEAT_REDIRECTS_PLAIN,
+  MIN_TRAFFIC,
+  OFFLINE_MIN,
+  OUTAGE_MIN_GROUPS,
+  OUTAGE_OVERLAP_MS,
+  PAGE_BUG_MIN,
+  PING_PONG_MIN_HOPS,
+  PROXY_MIN,
+  RISK_MIN,
+  TLS_DATE_MIN_HOSTS,
+  TLS_INTERCEPT_MIN_HOSTS,
+} from './thresholds';
+
+export interface Finding {
+  verdict: Verdict;
+  cause: Cause;
+  evidence: Evidence[];
+}
+
+export type Rule = (ctx: Ctx) => Finding | null;
+
+const user = (cause: Cause, evidence: Evidence[]): Finding => ({ verdict: 'user', cause, evidence });
+const provider = (cause: Cause, evidence: Evidence[]): Finding => ({ verdict: 'provider', cause, evidence });
+
+function controlEvidence(ctx: Ctx): Evidence[] {
+  const c = ctx.control;
+  if (c.works) return [fact('control-ok', [c.ok, hostList(c.hosts)], ctx.now, c.ok, c.hosts)];
+  if (c.failing) return [fact('control-failing', [c.failures, c.requests], ctx.now, c.failures, c.hosts)];
+  return [];
+}
+
+function watchedFailing(ctx: Ctx): Item[] {
+  const out: Item[] = [];
+  for (const [c, a] of ctx.fails) if (isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown') for (const it of a) if (it.o.service !== null) out.push(it);
+  return out;
+}
+
+/** OONI: the provider and the control both fail → the problem is on the user's side. */
+export const ruleEverythingFailing: Rule = (ctx) => {
+  if (!ctx.control.failing) return null;
+  const watched = watchedFailing(ctx);
+  if (watched.length === 0) return null;
+  const count = (cs: FailClass[]) => cs.reduce((n, c) => n + (ctx.fails.get(c)?.length ?? 0), 0);
+  const dns = count(['dns']);
+  const proxy = count(['proxy']);
+  const tls = count(['tls-ca']);
+  const other = count(['offline', 'conn', 'unknown']);
+  const max = Math.max(dns, proxy, tls, other);
+  const cause: Cause = max === dns && dns > 0 ? 'dns-local' : max === proxy && proxy > 0 ? 'proxy' : max === tls && tls > 0 ? 'tls-interception' : 'offline';
+  return user(cause, [...controlEvidence(ctx), evidence('watched-failing', [watched.length, hostList(distinctHosts(watched))], watched)]);
+};
+
+/** The browser itself says it is offline. */
+export const ruleOffline: Rule = (ctx) => {
+  const off = ctx.fails.get('offline') ?? [];
+  if (off.length < OFFLINE_MIN) return null;
+  return user('offline', [evidence('offline', [off.length], off), ...controlEvidence(ctx)]);
+};
+
+/** Proxy connection failures. */
+export const ruleProxy: Rule = (ctx) => {
+  const p = ctx.fails.get('proxy') ?? [];
+  if (p.length < PROXY_MIN) return null;
+  return user('proxy', [evidence('proxy-failed', [p.length, hostList(distinctHosts(p))], p)]);
+};
+
+const dnsProbes = (ctx: Ctx) => ctx.probes.filter((p) => p.probe === 'dns');
+
+/** Names fail to resolve here but exist (public resolver), or control names fail too → local DNS. */
+export const ruleDnsLocal: Rule = (ctx) => {
+  const d = ctx.fails.get('dns') ?? [];
+  if (d.length < DNS_MIN) return null;
+  const failing = new Set(distinctHosts(d));
+  const exists = dnsProbes(ctx).filter((p) => p.exists === true && (failing.has(p.target) || p.target === ''));
+  const controlDns = d.filter((it) => it.o.service === null);
+  if (exists.length === 0 && controlDns.length === 0) return null;
+  const ev = [evidence('dns-failed', [d.length, hostList([...failing])], d)];
+  if (exists.length) ev.push(fact('dns-probe-exists', [exists[0]!.target], exists[0]!.t, exists.length, [exists[0]!.target]));
+  return user('dns-local', ev);
+};
+
+/** Provider names fail while other names resolve, or a public resolver cannot resolve them either. */
+export const ruleDnsProvider: Rule = (ctx) => {
+  const d = (ctx.fails.get('dns') ?? []).filter((it) => it.o.service !== null);
+  if (d.length < DNS_MIN) return null;
+  const failing = new Set(distinctHosts(d));
+  const missing = dnsProbes(ctx).filter((p) => p.exists === false && (failing.has(p.target) || p.target === ''));
+  if (missing.length === 0 && !ctx.control.works) return null;
+  const ev = [evidence('dns-failed', [d.length, hostList([...failing])], d)];
+  if (missing.length) ev.push(fact('dns-probe-missing', [missing[0]!.target], missing[0]!.t, missing.length, [missing[0]!.target]));
+  return provider('dns-provider', [...ev, ...controlEvidence(ctx)]);
+};
+
+/** The clock: servers say our time is off (codes), certificate dates fail on several hosts, Date headers or a probe show skew. */
+export const ruleClockSkew: Rule = (ctx) => {
+  const ev: Evidence[] = [];
+  const codes = ctx.fails.get('skew') ?? [];
+  if (codes.length) ev.push(evidence('clock-code', [codes.length, hostList(distinctHosts(codes))], codes));
+  const t = ctx.tally;
+  // Date headers alone prove nothing (cached responses keep their origin Date; HAR tools write wrong zones):
+  // they only count next to failures a wrong clock explains.
+  const clocky = codes.length + (ctx.fails.get('tls-date')?.length ?? 0) + (ctx.fails.get('auth')?.length ?? 0) + (ctx.fails.get('tls')?.length ?? 0);
+  const dateSkew = clocky > 0 && t.skewed >= CLOCK_SKEW_MIN_RESPONSES && t.skewed >= CLOCK_SKEW_RATIO * t.dated;
+  if (dateSkew) ev.push(fact('clock-date', [Math.round(Math.abs(t.skewSum / t.skewed) / 60_000), t.skewed], ctx.now, t.skewed));
+  const probe = ctx.probes.filter((p) => p.probe === 'clock' && p.skewMs !== undefined && Math.abs(p.skewMs) > CLOCK_SKEW_MS);
+  if (probe.length) ev.push(fact('clock-probe', [Math.round(Math.abs(probe[probe.length - 1]!.skewMs!) / 60_000)], probe[probe.length - 1]!.t));
+  const date = ctx.fails.get('tls-date') ?? [];
+  const dateHosts = distinctHosts(date);
+  if (dateHosts.length >= TLS_DATE_MIN_HOSTS || (dateHosts.length > 0 && ev.length > 0)) ev.push(evidence('tls-date', [dateHosts.length, hostList(dateHosts)], date));
+  return ev.length ? user('clock-skew', ev) : null;
+};
+
+/** Certificates from an unknown authority on several hosts: something between the user and the internet re-signs TLS. */
+export const ruleTlsInterception: Rule = (ctx) => {
+  const ca = ctx.fails.get('tls-ca') ?? [];
+  const hosts = distinctHosts(ca);
+  if (hosts.length < TLS_INTERCEPT_MIN_HOSTS) return null;
+  return user('tls-interception', [evidence('tls-authority', [hosts.length, hostList(hosts)], ca), ...controlEvidence(ctx)]);
+};
+
+/** First time in the window a service (or key) worked. */
+function firstOk(ctx: Ctx, s: ServiceId): number {
+  return ctx.tally.svcOk.get(s)?.peek() ?? Infinity;
+}
+
+function firstOkByKey(ctx: Ctx): Map<string, number> {
+  const m = new Map<string, number>();
+  ctx.tally.keyed.forEach((it) => {
+    if (it.c === null && it.o.kind === 'ok' && !m.has(it.o.keyTag!)) m.set(it.o.keyTag!, it.o.t);
+  });
+  return m;
+}
+
+/**
+ * Onset (2023-11-12): keys and services that worked start being refused, on several services at once →
+ * the provider's authentication service.
+ */
+export const ruleAuthOnset: Rule = (ctx) => {
+  const auth = failsOf(ctx, ['auth'], true);
+  if (auth.length < AUTH_ONSET_MIN_FAILURES) return null;
+  const keyOk = firstOkByKey(ctx);
+  const firstFail = new Map<ServiceId, number>();
+  const onsetBy = new Map<ServiceId, Item[]>();
+  for (const it of auth) {
+    const s = it.o.service!;
+    if (!firstFail.has(s)) firstFail.set(s, it.o.t);
+  }
+  for (const it of auth) {
+    const s = it.o.service!;
+    const workedBefore = firstOk(ctx, s) < firstFail.get(s)! || (it.o.keyTag !== undefined && (keyOk.get(it.o.keyTag) ?? Infinity) < it.o.t);
+    if (!workedBefore) continue;
+    let a = onsetBy.get(s);
+    if (!a) onsetBy.set(s, (a = []));
+    a.push(it);
+  }
+  if (onsetBy.size < AUTH_ONSET_MIN_SERVICES) return null;
+  const items = [...onsetBy.values()].flat();
+  const ev = [evidence('auth-onset', [items.length, [...onsetBy.keys()].join(', ')], items)];
+  const five = failsOf(ctx, ['http5'], true);
+  if (five.length) ev.push(evidence('server-5xx', [five.length, hostList(distinctHosts(five))], five));
+  return provider('auth-service', [...ev, ...controlEvidence(ctx)]);
+};
+
+/** Services whose failures overlap in time, grouped by independent infrastructure group. */
+function overlappingGroups(sig: SvcStat[]): SvcStat[] {
+  // Keep the services whose failure span overlaps (±OUTAGE_OVERLAP_MS) with the largest one's span.
+  if (sig.length === 0) return [];
+  const anchor = [...sig].sort((a, b) => b.strong - a.strong)[0]!;
+  return sig.filter((s) => s.first! <= anchor.last! + OUTAGE_OVERLAP_MS && s.last! >= anchor.first! - OUTAGE_OVERLAP_MS);
+}
+
+/** Breadth: independent service groups failing at the same time → an outage. */
+export const ruleOutage: Rule = (ctx) => {
+  const sig = [...ctx.services.values()].filter((s) => s.significant && s.first !== undefined);
+  const together = overlappingGroups(sig);
+  const groups = new Set(together.map((s) => s.group));
+  const status = ctx.probes.filter((p) => p.probe === 'status-page' && !p.ok);
+  if (groups.size < OUTAGE_MIN_GROUPS && !(status.length > 0 && sig.length > 0)) return null;
+  const items = failsOf(ctx, ['conn', 'http5', 'auth', 'dns', 'tls', 'loop'], true).filter((it) => together.some((s) => s.id === it.o.service));
+  const ev = [evidence('services-failing', [together.length, together.map((s) => s.id).join(', ')], items)];
+  if (status.length) ev.push(fact('status-page', [status[0]!.target], status[0]!.t));
+  return provider('outage', [...ev, ...controlEvidence(ctx)]);
+};
+
+interface Loop {
+  hosts: string[];
+  hops: number;
+  login: boolean;
+  cookiesSet: boolean;
+  cookiesReturned: boolean;
+  cookiesBlocked?: boolean;
+  t: number;
+  items: { o: RequestOutcome }[];
+}
+
+/**
+ * Loops from the outcomes themselves: redirects are chained (a step continues a chain when its URL is the
+ * previous step's target, within CHAIN_GAP_MS). A chain is a loop when one URL redirects
+ * LOOP_REPEAT_REDIRECTS times through a login host (A→login→A→login), LOOP_REPEAT_REDIRECTS_PLAIN times
+ * otherwise, when hosts ping-pong through a login host for PING_PONG_MIN_HOPS hops, or when a page ends in
+ * the browser's own redirect-loop error. A→login→A that then loads is not. Only page navigations and chains
+ * through a login host count: pixels and cookie-sync beacons bounce between ad servers by design.
+ */
+export function loopsFromOutcomes(redirects: readonly RequestOutcome[]): Loop[] {
+  const loops: Loop[] = [];
+  const waiting = new Map<string, { steps: RequestOutcome[]; last: number; done: boolean }>();
+  for (const o of redirects) {
+    if (o.type === 'image' || o.type === 'ping') continue; // pixels bounce between ad servers by design
+    if (o.kind === 'http.redirect_loop') {
+      if (o.type === 'main_frame' || o.type === 'sub_frame' || o.type === 'xhr') loops.push(describeLoop([o], true));
+      continue;
+    }
+    const key = o.host + o.path;
+    let chain = waiting.get(key);
+    if (chain && o.t - chain.last > CHAIN_GAP_MS) chain = undefined;
+    if (chain) waiting.delete(key);
+    else chain = { steps: [], last: o.t, done: false };
+    chain.steps.push(o);
+    chain.last = o.t;
+    if (!chain.done && (o.type === 'main_frame' || o.type === 'sub_frame' || chain.steps.some((s) => isLoginHost(s.host))) && isLoop(chain.steps)) {
+      chain.done = true;
+      loops.push(describeLoop(chain.steps, false));
+    }
+    if (o.redirectTo) waiting.set(o.redirectTo, chain);
+  }
+  return loops;
+}
+
+function isLoop(steps: RequestOutcome[]): boolean {
+  const seen = new Map<string, number>();
+  let login = false;
+  for (const s of steps) if (isLoginHost(s.host)) login = true;
+  const need = login ? LOOP_REPEAT_REDIRECTS : LOOP_REPEAT_REDIRECTS_PLAIN;
+  for (const s of steps) {
+    const k = s.host + s.path;
+    const n = (seen.get(k) ?? 0) + 1;
+    if (n >= need) return true;
+    seen.set(k, n);
+  }
+  if (steps.length >= PING_PONG_MIN_HOPS) {
+    const n = steps.length;
+    const a = steps[n - 4]!.host;
+    const b = steps[n - 3]!.host;
+    if (a !== b && steps[n - 2]!.host === a && steps[n - 1]!.host === b && (isLoginHost(a) || isLoginHost(b))) return true;
+  }
+  return false;
+}
+
+function describeLoop(steps: RequestOutcome[], browser: boolean): Loop {
+  const hosts = [...new Set(steps.map((s) => s.host))];
+  let cookiesSet = false;
+  let cookiesReturned = false;
+  const set = new Set<string>();
+  for (const s of steps) {
+    if (s.sentCookies && set.size > 0 && s.sentCookies.some((n) => set.has(n))) cookiesReturned = true;
+    if (s.setCookies && s.setCookies.length) {
+      cookiesSet = true;
+      for (const n of s.setCookies) set.add(n);
+    }
+  }
+  const login = hosts.some((h) => isLoginHost(h)) || steps.some((s) => s.redirectTo !== undefined && isLoginHost(s.redirectTo.split('/')[0]!));
+  return { hosts, hops: browser ? 20 : steps.length, login, cookiesSet, cookiesReturned, t: steps[0]!.t, items: steps.map((o) => ({ o })) };
+}
+
+/**
+ * Redirect loops (observed by the extension, or found in the outcomes). Cookies set but never carried back, or
+ * cookies blocked by the browser → cookies-blocked (user); cookies carried back and still bounced →
+ * login-loop (provider; page-bug when no login host is involved); nothing known about cookies → unclear.
+ */
+export const ruleLoops: Rule = (ctx) => {
+  const loops: Loop[] = [];
+  for (const o of ctx.obs) {
+    if (o.kind !== 'redirect-loop') continue;
+    const l: Loop = { hosts: o.hosts, hops: o.hops, login: o.login, cookiesSet: o.cookiesSet, cookiesReturned: o.cookiesReturned, t: o.t, items: [] };
+    if (o.cookiesBlocked !== undefined) l.cookiesBlocked = o.cookiesBlocked;
+    loops.push(l);
+  }
+  if (ctx.tally.redirects.length) loops.push(...loopsFromOutcomes(ctx.tally.redirects.toArray()).filter((l) => l.items.some((it) => it.o.service !== null)));
+  if (loops.length < LOOP_MIN_OBSERVATIONS) return null;
+  const loopEv = (l: Loop) => (l.items.length ? evidence('redirect-loop', [hostList(l.hosts), l.hops], l.items) : fact('redirect-loop', [hostList(l.hosts), l.hops], l.t, 1, l.hosts));
+  const blocked = loops.find((l) => l.cookiesBlocked === true || (l.cookiesSet && !l.cookiesReturned));
+  if (blocked) return user('cookies-blocked', [loopEv(blocked), fact(blocked.cookiesBlocked ? 'cookies-blocked' : 'cookies-not-returned', [], blocked.t)]);
+  const returned = loops.find((l) => l.cookiesReturned);
+  if (returned) return provider(returned.login ? 'login-loop' : 'page-bug', [loopEv(returned), fact('cookies-returned', [], returned.t)]);
+  return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)] };
+};
+
+/** Addresses built from a missing value (…/undefined, …/null) and empty-src pictures on provider pages. */
+export const rulePageBug: Rule = (ctx) => {
+  const bugs = failsOf(ctx, ['pagebug'], true);
+  let n = bugs.length;
+  const obsHosts: string[] = [];
+  let t = 0;
+  for (const o of ctx.obs) {
+    if (o.kind === 'broken-image' && o.reason === 'empty-url' && o.service !== null) {
+      n += o.count;
+      obsHosts.push(o.pageHost);
+      t = o.t;
+    }
+  }
+  if (n < PAGE_BUG_MIN) return null;
+  const hosts = [...new Set([...distinctHosts(bugs), ...obsHosts])];
+  const ev = bugs.length ? evidence('page-bug', [n, hostList(hosts)], bugs, n) : fact('page-bug', [n, hostList(hosts)], t, n, hosts);
+  return provider('page-bug', [ev]);
+};
+
+function serviceFailEvidence(ctx: Ctx, s: SvcStat): Evidence[] {
+  const five = (ctx.fails.get('http5') ?? []).filter((it) => it.o.service === s.id);
+  const conn = failsOf(ctx, ['conn', 'tls'], true).filter((it) => it.o.service === s.id);
+  const ev: Evidence[] = [];
+  if (five.length) ev.push(evidence('server-5xx', [five.length, hostList(distinctHosts(five))], five));
+  if (conn.length) ev.push(evidence('conn-failed', [conn.length, hostList(distinctHosts(conn))], conn));
+  return ev;
+}
+
+const significantBy = (ctx: Ctx, classes: FailClass[]) =>
+  [...ctx.services.values()].filter((s) => s.significant && classes.reduce((n, c) => n + (s.byClass[c] ?? 0), 0) >= Math.max(1, s.strong / 2));
+
+/** The CDN / image edge resets, times out or answers 5xx. */
+export const ruleCdn: Rule = (ctx) => {
+  const s = significantBy(ctx, ['conn', 'http5', 'tls']).find((x) => x.id === 'cdn');
+  if (!s) return null;
+  return provider('cdn', [...serviceFailEvidence(ctx, s), ...controlEvidence(ctx)]);
+};
+
+/** One service answers 5xx (or drops connections while the rest works). */
+export const ruleServerError: Rule = (ctx) => {
+  const others = ctx.control.works || [...ctx.services.values()].some((x) => !x.significant && x.ok >= CONTROL_MIN_OK);
+  const sig = significantBy(ctx, ['conn', 'http5', 'tls']).filter((s) => (s.byClass.http5 ?? 0) > 0 || others);
+  if (sig.length === 0) return null;
+  sig.sort((a, b) => b.strong - a.strong);
+  return provider('server-error', [...serviceFailEvidence(ctx, sig[0]!), ...controlEvidence(ctx)]);
+};
+
+/**
+ * One key (or resource) refused from its very first request while the rest of the provider works → the
+ * user's credentials. An auth error alone never proves this.
+ */
+export const ruleCredentials: Rule = (ctx) => {
+  const auth = failsOf(ctx, ['auth'], true);
+  if (auth.length < CREDENTIALS_MIN_FAILURES) return null;
+  const byRes = new Map<string, Item[]>();
+  for (const it of auth) {
+    const k = it.o.keyTag ?? 'host:' + it.o.host;
+    let a = byRes.get(k);
+    if (!a) byRes.set(k, (a = []));
+    a.push(it);
+  }
+  if (byRes.size !== 1) return null;
+  const [res, items] = [...byRes][0]!;
+  if (items.length < CREDENTIALS_MIN_FAILURES) return null;
+  let workedBefore = false;
+  if (res.startsWith('host:')) workedBefore = (ctx.tally.hosts.get(items[0]!.o.host)?.ok ?? 0) > 0;
+  else workedBefore = (firstOkByKey(ctx).get(res) ?? Infinity) < items[0]!.o.t;
+  if (workedBefore) return null;
+  let othersOk = 0;
+  for (const s of ctx.services.values()) othersOk += s.ok;
+  if (res.startsWith('host:')) othersOk -= ctx.tally.hosts.get(items[0]!.o.host)?.ok ?? 0;
+  const otherFailing = [...ctx.services.values()].some((s) => s.significant && (s.byClass.auth ?? 0) < s.strong);
+  if (othersOk < CREDENTIALS_MIN_OTHERS_OK || otherFailing) return null;
+  return user('credentials', [evidence('credentials', [items.length, othersOk], items)]);
+};
+
+/** mtop anti-bot answers (RGV587_ERROR, FAIL_SYS_USER_VALIDATE, the punish page): risk control, never an outage. */
+export const ruleRiskControl: Rule = (ctx) => {
+  const r = ctx.fails.get('risk') ?? [];
+  if (r.length < RISK_MIN) return null;
+  return user('risk-control', [evidence('risk-control', [r.length, hostList(distinctHosts(r))], r)]);
+};
+
+/** Another extension blocks provider resources (not trackers). */
+export const ruleBlockedByExtension: Rule = (ctx) => {
+  const b = failsOf(ctx, ['blocked'], true);
+  if (b.length < BLOCKED_MIN) return null;
+  return user('blocked-by-extension', [evidence('blocked', [b.length, hostList(distinctHosts(b))], b)]);
+};
+
+/** Enough traffic and nothing significant failing. */
+export const ruleHealthy: Rule = (ctx) => {
+  const t = ctx.tally;
+  if (t.watched < MIN_TRAFFIC) return null;
+  for (const s of ctx.services.values()) if (s.weakSignificant) return null;
+  if (failsOf(ctx, ['auth', 'dns', 'tls-ca', 'tls-date', 'skew', 'loop'], true).length > 0) return null;
+  let failed = 0;
+  for (const s of ctx.services.values()) failed += s.strong + s.weak;
+  return { verdict: 'healthy', cause: 'none', evidence: [fact('traffic', [t.watched, failed], ctx.now, t.watched)] };
+};
+
+/** Failures that no rule explains, or too little traffic. */
+export const ruleUnclear: Rule = (ctx) => {
+  const ev: Evidence[] = [];
+  const f = watchedFailing(ctx);
+  if (f.length) ev.push(evidence('watched-failing', [f.length, hostList(distinctHosts(f))], f));
+  if (ctx.tally.watched < MIN_TRAFFIC) ev.push(fact('few-requests', [ctx.tally.watched], ctx.now, ctx.tally.watched));
+  return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [...ev, ...controlEvidence(ctx)] };
+};
+
+/** The rules in the order they are tried. */
+export const RULES: readonly (readonly [string, Rule])[] = [
+  ['everything-failing', ruleEverythingFailing],
+  ['offline', ruleOffline],
+  ['proxy', ruleProxy],
+  ['dns-local', ruleDnsLocal],
+  ['clock-skew', ruleClockSkew],
+  ['tls-interception', ruleTlsInterception],
+  ['auth-onset', ruleAuthOnset],
+  ['outage', ruleOutage],
+  ['dns-provider', ruleDnsProvider],
+  ['loops', ruleLoops],
+  ['page-bug', rulePageBug],
+  ['cdn', ruleCdn],
+  ['server-error', ruleServerError],
+  ['credentials', ruleCredentials],
+  ['risk-control', ruleRiskControl],
+  ['blocked-by-extension', ruleBlockedByExtension],
+  ['healthy', ruleHealthy],
+  ['unclear', ruleUnclear],
+];
+
+export type { Observation };

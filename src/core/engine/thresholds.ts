@@ -1,0 +1,68 @@
+/**
+ * Every number the diagnosis engine decides with, named once. Counts are requests of user traffic inside the
+ * window (probes never count); ratios are failures / requests of the same host, service or control set.
+ */
+
+/** Default sliding window of the live engine and of diagnose() (ms). */
+export const WINDOW_MS = 15 * 60_000;
+/** Fewer watched requests than this, and no failure: not enough to call anything healthy. */
+export const MIN_TRAFFIC = 5;
+/** A host or service needs at least this many strong failures before its failures mean anything. */
+export const MIN_FAILURES = 3;
+/** …and this share of its requests failing (host level: one host clearly broken). */
+export const HOST_FAIL_RATIO = 0.5;
+/** …or this share at service level (many hosts of one service, each partly failing). */
+export const SERVICE_FAIL_RATIO = 0.2;
+/** A service is shown as `failing` (not just `degraded`) from this share on. */
+export const FAILING_RATIO = 0.5;
+/** Control traffic "works": at least this many successful control requests… */
+export const CONTROL_MIN_OK = 3;
+/** …and a failure share below this. Control "fails": at least CONTROL_MIN_FAIL failures at or above it. */
+export const CONTROL_FAIL_RATIO = 0.5;
+export const CONTROL_MIN_FAIL = 2;
+/** net.offline / proxy failures needed (the browser's own words are strong evidence, one can be a blip). */
+export const OFFLINE_MIN = 2;
+export const PROXY_MIN = 2;
+/** DNS failures (requests) needed before naming a DNS cause. */
+export const DNS_MIN = 2;
+/** Certificate-authority errors on this many distinct hosts → something intercepts TLS. */
+export const TLS_INTERCEPT_MIN_HOSTS = 2;
+/** Certificate date errors on this many distinct hosts (or one plus another clock signal) → our clock. */
+export const TLS_DATE_MIN_HOSTS = 2;
+/** Clock: |server Date − local time| above this is skew. */
+export const CLOCK_SKEW_MS = 2 * 60_000;
+/** …in at least this many responses, and at least this share of dated responses. */
+export const CLOCK_SKEW_MIN_RESPONSES = 3;
+export const CLOCK_SKEW_RATIO = 0.5;
+/** Breadth: failing services must overlap in time within this span to be "the same time". */
+export const OUTAGE_OVERLAP_MS = 5 * 60_000;
+/** Independent service groups failing at once for an outage. */
+export const OUTAGE_MIN_GROUPS = 2;
+/** Auth onset: auth failures on at least this many services, each of which had worked before. */
+export const AUTH_ONSET_MIN_SERVICES = 2;
+/** Auth onset: at least this many auth failures in all. */
+export const AUTH_ONSET_MIN_FAILURES = 3;
+/** Credentials: one key/resource refused from its first request at least this many times… */
+export const CREDENTIALS_MIN_FAILURES = 2;
+/** …while this many other provider requests succeed. */
+export const CREDENTIALS_MIN_OTHERS_OK = 3;
+/** Page bug: requests to …/undefined or …/null plus empty-url broken images on provider pages. */
+export const PAGE_BUG_MIN = 2;
+/** Risk control: anti-bot answers needed. One challenge is already the provider's explicit word. */
+export const RISK_MIN = 1;
+/** Blocked by another extension: non-telemetry requests blocked. */
+export const BLOCKED_MIN = 2;
+/** Redirect chains: next step must start within this gap of the previous one. */
+export const CHAIN_GAP_MS = 10_000;
+/** A loop through a login host: one URL redirects this many times within one chain (A→login→A→login); a single
+ * sign-on bounce A→login→A that then loads is not. */
+export const LOOP_REPEAT_REDIRECTS = 2;
+/** Without a login host (cookie-sync pixels bounce A→B→A legitimately) the same URL must redirect this often. */
+export const LOOP_REPEAT_REDIRECTS_PLAIN = 3;
+/** Hosts ping-pong: at least this many hops alternating between two hosts, one of them a login host. */
+export const PING_PONG_MIN_HOPS = 4;
+/** Redirect-loop observations needed (the loop detector already applied its own thresholds). */
+export const LOOP_MIN_OBSERVATIONS = 1;
+/** Evidence keeps at most this many hosts and request-id sets. */
+export const EVIDENCE_MAX_HOSTS = 5;
+export const EVIDENCE_MAX_IDS = 5;
