@@ -1,0 +1,8 @@
+/** Active checks while things fail (issue 5). See docs/active-checks.md. */
+export * from './types';
+export * from './budget';
+export * from './clock';
+export * from './doh';
+export * from './status-page';
+export * from './planner';
+export * from './run';
