@@ -1,0 +1,278 @@
+/**
+ * The options page. Every change is validated (core/settings `update`) and saved at once. Extra domains ask for
+ * the optional host permission on the click itself (permissions.request needs the user gesture).
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Lang } from '../core/i18n/messages';
+import {
+  DEFAULT_CONTROL_SITES,
+  RETENTION_MAX,
+  RETENTION_MIN,
+  defaults,
+  normalizeDomain,
+  normalizeUrl,
+  originPatternsFor,
+  update,
+  type LangSetting,
+  type Settings,
+} from '../core/settings';
+import { withTimeout, type Connector } from '../ui/connector-api';
+import { sampleCrowdReport } from '../ui/crowd-preview';
+import { effectiveLang, makeResolver } from '../ui/texts';
+
+export interface OptionsProps {
+  connector: Connector;
+  version?: string;
+}
+
+export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
+  const [s, setS] = useState<Settings | null>(null);
+  const [status, setStatus] = useState('');
+  const [loadError, setLoadError] = useState(false);
+  const [domainIn, setDomainIn] = useState('');
+  const [domainErr, setDomainErr] = useState('');
+  const [controlIn, setControlIn] = useState('');
+  const [controlErr, setControlErr] = useState('');
+  const [collectorIn, setCollectorIn] = useState('');
+  const [collectorErr, setCollectorErr] = useState(false);
+
+  const lang: Lang = effectiveLang(s?.lang, connector.uiLanguage());
+  const tx = useMemo(() => makeResolver(lang), [lang]);
+  const T = (key: string, ...args: (string | number)[]) => tx({ key, args });
+  const preview = useMemo(() => sampleCrowdReport(version), [version]);
+
+  useEffect(() => {
+    withTimeout(connector.getSettings(), 3000)
+      .then((x) => {
+        setS(x);
+        setCollectorIn(x.collectorUrl);
+      })
+      .catch(() => {
+        const d = defaults();
+        setS(d);
+        setCollectorIn(d.collectorUrl);
+        setLoadError(true);
+      });
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = lang === 'zh_CN' ? 'zh-CN' : 'en';
+    document.title = T('options_title');
+  }, [lang]);
+
+  if (!s) return <main class="options" />;
+
+  async function save(patch: Partial<Settings>) {
+    const next = update(s!, patch);
+    setS(next);
+    try {
+      await connector.saveSettings(next);
+      setStatus(tx({ key: 'options_saved' }));
+    } catch (e) {
+      setStatus(tx({ key: 'options_save_failed', args: [e instanceof Error ? e.message : String(e)] }));
+    }
+  }
+
+  function addDomain() {
+    const d = normalizeDomain(domainIn);
+    if (!d) {
+      setDomainErr(T('options_domains_invalid', domainIn));
+      return;
+    }
+    setDomainErr('');
+    // Request on the click, before any other await: the permission prompt needs the user gesture.
+    connector.requestHostPermissions(originPatternsFor(d)).then(
+      (granted) => {
+        if (!granted) {
+          setDomainErr(T('options_domains_denied', d));
+          return;
+        }
+        setDomainIn('');
+        void save({ extraDomains: [...s!.extraDomains.filter((x) => x !== d), d] });
+      },
+      () => setDomainErr(T('options_domains_denied', d)),
+    );
+  }
+
+  function removeDomain(d: string) {
+    void connector.removeHostPermissions(originPatternsFor(d)).catch(() => false);
+    void save({ extraDomains: s!.extraDomains.filter((x) => x !== d) });
+  }
+
+  function addControl() {
+    const u = normalizeUrl(controlIn, { httpLocalOnly: false });
+    if (!u) {
+      setControlErr(T('options_controls_invalid', controlIn));
+      return;
+    }
+    setControlErr('');
+    setControlIn('');
+    void save({ controlSites: [...s!.controlSites.filter((x) => x !== u), u] });
+  }
+
+  function commitCollector() {
+    const u = normalizeUrl(collectorIn);
+    setCollectorErr(!u);
+    if (u && u !== s!.collectorUrl) void save({ collectorUrl: u });
+  }
+
+  return (
+    <main class="options" data-lang={lang}>
+      <h1>{T('options_title')}</h1>
+      {loadError && (
+        <p class="notice" role="alert">
+          {T('options_error_storage')}
+        </p>
+      )}
+      <p class="saved small" role="status" aria-live="polite">
+        {status}
+      </p>
+
+      <section class="card" aria-labelledby="o-lang">
+        <h2 id="o-lang">{T('options_lang_title')}</h2>
+        <label class="sr-only" for="lang">
+          {T('options_lang_title')}
+        </label>
+        <select id="lang" value={s.lang} onChange={(e) => void save({ lang: (e.target as HTMLSelectElement).value as LangSetting })}>
+          <option value="auto">{T('options_lang_auto')}</option>
+          <option value="zh_CN">{T('options_lang_zh')}</option>
+          <option value="en">{T('options_lang_en')}</option>
+        </select>
+      </section>
+
+      <section class="card" aria-labelledby="o-crowd">
+        <h2 id="o-crowd">{T('options_crowd_title')}</h2>
+        <p>{T('options_crowd_explain')}</p>
+        <label class="check">
+          <input type="checkbox" id="crowd" checked={s.crowdEnabled} onChange={(e) => void save({ crowdEnabled: (e.target as HTMLInputElement).checked })} />
+          <span>{T('options_crowd_enable')}</span>
+        </label>
+        <label class="field" for="collector">
+          {T('options_collector_label')}
+        </label>
+        <input
+          id="collector"
+          type="url"
+          value={collectorIn}
+          aria-invalid={collectorErr ? 'true' : undefined}
+          aria-describedby={collectorErr ? 'collector-err' : undefined}
+          onInput={(e) => setCollectorIn((e.target as HTMLInputElement).value)}
+          onChange={commitCollector}
+        />
+        {collectorErr && (
+          <p id="collector-err" class="err small">
+            {T('options_collector_invalid')}
+          </p>
+        )}
+        <p class="small muted">{T('options_crowd_bytes', preview.bytes)}</p>
+        <pre class="preview" tabIndex={0} data-testid="crowd-bytes">
+          {preview.body}
+        </pre>
+      </section>
+
+      <section class="card" aria-labelledby="o-domains">
+        <h2 id="o-domains">{T('options_domains_title')}</h2>
+        <p class="small muted">{T('options_domains_explain')}</p>
+        <ul class="list">
+          {s.extraDomains.map((d) => (
+            <li key={d}>
+              <span>{d}</span>
+              <button type="button" class="btn btn-link" onClick={() => removeDomain(d)} aria-label={T('options_remove', d)}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+        <form
+          class="row add"
+          onSubmit={(e) => {
+            e.preventDefault();
+            addDomain();
+          }}
+        >
+          <label class="sr-only" for="domain">
+            {T('options_domains_label')}
+          </label>
+          <input id="domain" type="text" placeholder="example.com" value={domainIn} onInput={(e) => setDomainIn((e.target as HTMLInputElement).value)} />
+          <button type="submit" class="btn btn-primary">
+            {T('options_add')}
+          </button>
+        </form>
+        {domainErr && <p class="err small">{domainErr}</p>}
+      </section>
+
+      <section class="card" aria-labelledby="o-controls">
+        <h2 id="o-controls">{T('options_controls_title')}</h2>
+        <p class="small muted">{T('options_controls_explain')}</p>
+        <ul class="list">
+          {s.controlSites.map((u) => (
+            <li key={u}>
+              <span class="mono">{u}</span>
+              <button type="button" class="btn btn-link" onClick={() => void save({ controlSites: s.controlSites.filter((x) => x !== u) })} aria-label={T('options_remove', u)}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+        <form
+          class="row add"
+          onSubmit={(e) => {
+            e.preventDefault();
+            addControl();
+          }}
+        >
+          <label class="sr-only" for="control">
+            {T('options_controls_label')}
+          </label>
+          <input id="control" type="url" placeholder="https://www.example.com/favicon.ico" value={controlIn} onInput={(e) => setControlIn((e.target as HTMLInputElement).value)} />
+          <button type="submit" class="btn btn-primary">
+            {T('options_add')}
+          </button>
+        </form>
+        {controlErr && <p class="err small">{controlErr}</p>}
+        <button type="button" class="btn btn-secondary" onClick={() => void save({ controlSites: [...DEFAULT_CONTROL_SITES] })}>
+          {T('options_controls_reset')}
+        </button>
+      </section>
+
+      <section class="card" aria-labelledby="o-history">
+        <h2 id="o-history">{T('options_history_title')}</h2>
+        <label class="field" for="retention">
+          {T('options_retention_label')}
+        </label>
+        <input
+          id="retention"
+          type="number"
+          min={RETENTION_MIN}
+          max={RETENTION_MAX}
+          value={s.retentionDays}
+          onChange={(e) => void save({ retentionDays: Number((e.target as HTMLInputElement).value) })}
+        />
+        <button
+          type="button"
+          class="btn btn-secondary"
+          onClick={() =>
+            void connector.clearHistory().then(
+              (r) => setStatus(r.ok ? T('options_history_cleared') : T('options_save_failed', 'clear-history')),
+              (e: unknown) => setStatus(T('options_save_failed', String(e))),
+            )
+          }
+        >
+          {T('options_clear_history')}
+        </button>
+      </section>
+
+      <section class="card" aria-labelledby="o-checks">
+        <h2 id="o-checks">{T('options_checks_title')}</h2>
+        <label class="check">
+          <input type="checkbox" checked={s.notifications} onChange={(e) => void save({ notifications: (e.target as HTMLInputElement).checked })} />
+          <span>{T('options_notifications')}</span>
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={s.statusChecks} onChange={(e) => void save({ statusChecks: (e.target as HTMLInputElement).checked })} />
+          <span>{T('options_status_checks')}</span>
+        </label>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * The one interface between the UI pages (popup, options) and the rest of the extension. Two twins implement
+ * it: src/ui/connector.ts (the background, through browser.runtime messages of src/core/messages.ts) and
+ * src/ui/connector-mock.ts (fixtures; used by the screenshot gallery and tests). The UI imports only this
+ * type, never the browser.
+ */
+import type { PopupState, Replies } from '../core/messages';
+import type { Settings } from '../core/settings';
+
+export interface Connector {
+  /** One round-trip: the background has precomputed everything the popup paints. */
+  getState(): Promise<PopupState>;
+  clearSiteCookies(origin: string): Promise<Replies['ui/clear-site-cookies']>;
+  retry(): Promise<Replies['ui/retry']>;
+  clearHistory(): Promise<Replies['ui/clear-history']>;
+  /** The browser's UI language tag (browser.i18n.getUILanguage()). */
+  uiLanguage(): string;
+  /** Origin (scheme://host) of the active tab when it is a web page the extension may see, else null. */
+  activeTabOrigin(): Promise<string | null>;
+  openUrl(url: string): Promise<void>;
+  openOptions(): Promise<void>;
+  getSettings(): Promise<Settings>;
+  saveSettings(s: Settings): Promise<void>;
+  /** Ask for optional host permissions; must be called from a user gesture. */
+  requestHostPermissions(origins: string[]): Promise<boolean>;
+  removeHostPermissions(origins: string[]): Promise<boolean>;
+}
+
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Reject after `ms` if `p` has not settled: the popup shows an error with a retry, never an endless spinner. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** How long the popup waits for the background. */
+export const STATE_TIMEOUT_MS = 1500;

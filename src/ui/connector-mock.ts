@@ -1,0 +1,68 @@
+/**
+ * The mock twin of src/ui/connector.ts: fixture PopupStates for each verdict, so every view renders without a
+ * browser (screenshot gallery, tests). Records the calls it receives.
+ */
+import type { PopupState } from '../core/messages';
+import { defaults, type LangSetting, type Settings } from '../core/settings';
+import type { Verdict } from '../core/types';
+import type { Connector } from './connector-api';
+import { FIXTURES } from './fixtures';
+
+export interface MockOptions {
+  verdict?: Verdict;
+  /** Override the fixture entirely. */
+  state?: PopupState;
+  /** Browser UI language tag, e.g. 'zh-CN'. */
+  uiLanguage?: string;
+  /** The `lang` setting. */
+  lang?: LangSetting;
+  /** Delay of every answer, ms. */
+  delayMs?: number;
+  /** Never answer getState (tests the popup's timeout). */
+  hang?: boolean;
+  /** Reject getState. */
+  fail?: boolean;
+  activeOrigin?: string | null;
+  /** Answer of requestHostPermissions. */
+  grant?: boolean;
+}
+
+export interface MockConnector extends Connector {
+  calls: { method: string; args: unknown[] }[];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createMockConnector(o: MockOptions = {}): MockConnector {
+  const calls: MockConnector['calls'] = [];
+  let settings: Settings = { ...defaults(), lang: o.lang ?? 'auto' };
+  const rec = async <T>(method: string, args: unknown[], v: T): Promise<T> => {
+    calls.push({ method, args });
+    if (o.delayMs) await sleep(o.delayMs);
+    return v;
+  };
+  return {
+    calls,
+    getState() {
+      calls.push({ method: 'getState', args: [] });
+      if (o.hang) return new Promise<PopupState>(() => {});
+      if (o.fail) return Promise.reject(new Error('mock: background error'));
+      const st = structuredClone(o.state ?? FIXTURES[o.verdict ?? 'provider']);
+      return o.delayMs ? sleep(o.delayMs).then(() => st) : Promise.resolve(st);
+    },
+    clearSiteCookies: (origin) => rec('clearSiteCookies', [origin], { ok: true, removed: 7 }),
+    retry: () => rec('retry', [], { ok: true }),
+    clearHistory: () => rec('clearHistory', [], { ok: true }),
+    uiLanguage: () => o.uiLanguage ?? 'zh-CN',
+    activeTabOrigin: () => rec('activeTabOrigin', [], o.activeOrigin === undefined ? null : o.activeOrigin),
+    openUrl: (url) => rec('openUrl', [url], undefined),
+    openOptions: () => rec('openOptions', [], undefined),
+    getSettings: () => rec('getSettings', [], settings),
+    async saveSettings(s) {
+      settings = s;
+      await rec('saveSettings', [s], undefined);
+    },
+    requestHostPermissions: (origins) => rec('requestHostPermissions', [origins], o.grant ?? true),
+    removeHostPermissions: (origins) => rec('removeHostPermissions', [origins], true),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The real connector: talks to the background only through the typed UiToBg messages of src/core/messages.ts.
+ */
+import { browser } from '../platform/browser';
+import type { PopupState, Replies, UiToBg } from '../core/messages';
+import type { Connector } from './connector-api';
+import { loadSettings, saveSettings } from './settings-store';
+
+async function send<M extends UiToBg>(msg: M): Promise<Replies[M['type']]> {
+  const reply = (await browser.runtime.sendMessage(msg)) as Replies[M['type']] | undefined;
+  if (reply === undefined || reply === null) throw new Error(`no reply to ${msg.type}`);
+  return reply;
+}
+
+export function createConnector(): Connector {
+  return {
+    getState: () => send({ type: 'ui/get-state' }) as Promise<PopupState>,
+    clearSiteCookies: (origin) => send({ type: 'ui/clear-site-cookies', origin }),
+    retry: () => send({ type: 'ui/retry' }),
+    clearHistory: () => send({ type: 'ui/clear-history' }),
+    uiLanguage: () => {
+      try {
+        return browser.i18n.getUILanguage();
+      } catch {
+        return navigator.language;
+      }
+    },
+    async activeTabOrigin() {
+      try {
+        const [tab] = await browser.tabs.query({ active: true, lastFocusedWindow: true });
+        const url = tab?.url;
+        if (!url || !/^https?:\/\//.test(url)) return null;
+        return new URL(url).origin;
+      } catch {
+        return null;
+      }
+    },
+    async openUrl(url) {
+      await browser.tabs.create({ url });
+    },
+    async openOptions() {
+      await browser.runtime.openOptionsPage();
+    },
+    getSettings: loadSettings,
+    saveSettings,
+    requestHostPermissions: (origins) => browser.permissions.request({ origins }),
+    removeHostPermissions: (origins) => browser.permissions.remove({ origins }),
+  };
+}
