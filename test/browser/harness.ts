@@ -1,0 +1,232 @@
+/**
+ * Shared real-browser harness: Debian Chromium (headless) with the BUILT dist/chrome loaded, a local fake
+ * provider, the service worker, force-stopping it over CDP, and reading the stored history from IndexedDB.
+ * Tests assume `npm run build` ran first.
+ */
+import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RequestOutcome } from '../../src/core/types';
+
+export { startServer, handlers, closedPort, type TestServer, type Handler } from './server';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const DIST_CHROME = join(ROOT, 'dist', 'chrome');
+export const DIST_FIREFOX = join(ROOT, 'dist', 'firefox');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+export const BLOCKER_EXT = join(__dirname, 'fixtures', 'blocker-ext');
+
+export function requireBuild(dir: string = DIST_CHROME): void {
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new Error(`${dir}/manifest.json is missing: run \`npm run build\` before the browser tests`);
+  }
+}
+
+/** Provider host names the fake server answers for (mapped to 127.0.0.1:PORT). */
+export const PROVIDER_HOST_PATTERNS = ['*.taobao.com', '*.alicdn.com', '*.aliyuncs.com', '*.aliyun.com', '*.tmall.com', '*.alibaba.com', '*.alipay.com', '*.mmstat.com'];
+
+/**
+ * --host-resolver-rules: specific rules first (refused, NOTFOUND), then providers → the server, then
+ * everything else fails to resolve (no real network in tests).
+ */
+export function resolverRules(port: number, opts: { refusedPort?: number; notFound?: string[]; extra?: string[] } = {}): string {
+  const rules: string[] = [];
+  for (const h of opts.notFound ?? ['nx.aliyun.com']) rules.push(`MAP ${h} ~NOTFOUND`);
+  if (opts.refusedPort) rules.push(`MAP refused.taobao.com 127.0.0.1:${opts.refusedPort}`);
+  rules.push(...(opts.extra ?? []));
+  for (const p of PROVIDER_HOST_PATTERNS) {
+    rules.push(`MAP ${p} 127.0.0.1:${port}`);
+    if (p.startsWith('*.')) rules.push(`MAP ${p.slice(2)} 127.0.0.1:${port}`);
+  }
+  rules.push('MAP * ~NOTFOUND');
+  return rules.join(', ');
+}
+
+export interface Launched {
+  ctx: BrowserContext;
+  sw: Worker;
+  extensionId: string;
+  close(): Promise<void>;
+}
+
+export async function launchWithExtension(opts: { extraExtensions?: string[]; args?: string[]; dist?: string } = {}): Promise<Launched> {
+  const dist = opts.dist ?? DIST_CHROME;
+  requireBuild(dist);
+  const exts = [dist, ...(opts.extraExtensions ?? [])].join(',');
+  const profile = mkdtempSync(join(tmpdir(), 'faultline-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-extensions-except=${exts}`,
+      `--load-extension=${exts}`,
+      ...(opts.args ?? []),
+    ],
+  });
+  try {
+    const sw = await getServiceWorker(ctx);
+    const extensionId = new URL(sw.url()).host;
+    return {
+      ctx,
+      sw,
+      extensionId,
+      close: async () => {
+        await ctx.close().catch(() => undefined);
+        rmSync(profile, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await ctx.close().catch(() => undefined);
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+const isOurs = (w: Worker) => w.url().startsWith('chrome-extension://') && w.url().endsWith('/service-worker-loader.js');
+
+/**
+ * The extension's service worker, after the barrier: something is evaluated in it, so its script has run and
+ * its listeners are registered (page requests made before that are lost on a fresh profile).
+ * Note: after ServiceWorker.stopWorker and a wake-up, Playwright keeps the SAME Worker object and evaluates
+ * in the new instance (measured); do not wait for a new 'serviceworker' event. Evaluating on a stopped
+ * worker hangs until something wakes it.
+ */
+export async function getServiceWorker(ctx: BrowserContext, timeoutMs = 20_000): Promise<Worker> {
+  const deadline = Date.now() + timeoutMs;
+  let sw: Worker | undefined;
+  while (!sw) {
+    sw = ctx.serviceWorkers().find(isOurs);
+    if (sw) break;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error('the extension service worker did not start');
+    await ctx.waitForEvent('serviceworker', { timeout: Math.min(left, 1000) }).catch(() => undefined);
+  }
+  await sw.evaluate(() => (globalThis as { chrome?: { runtime?: { id?: string } } }).chrome?.runtime?.id);
+  return sw;
+}
+
+export interface WorkerControl {
+  cdp: CDPSession;
+  /** The blank page holding the CDP session (close it when done). */
+  page: Page;
+  /** Stop the extension's service worker now; resolves when the browser reports it stopped. */
+  stop(): Promise<void>;
+  /** Current running status reported by CDP (e.g. 'running', 'stopped'). */
+  status(): string | undefined;
+}
+
+interface SwVersion {
+  versionId: string;
+  registrationId: string;
+  scriptURL: string;
+  runningStatus: string;
+  status: string;
+}
+
+/**
+ * CDP control of the extension's service worker. The ServiceWorker domain is not available on the browser
+ * session (Chromium 156: "'ServiceWorker.enable' wasn't found"), so it is enabled on a session of a blank page,
+ * where it reports every worker of the profile, the extension's included.
+ */
+export async function serviceWorkerControl(ctx: BrowserContext, extensionId: string): Promise<WorkerControl> {
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  const versions = new Map<string, SwVersion>();
+  cdp.on('ServiceWorker.workerVersionUpdated' as never, ((e: { versions: SwVersion[] }) => {
+    for (const v of e.versions) if (v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) versions.set(v.versionId, v);
+  }) as never);
+  await cdp.send('ServiceWorker.enable' as never);
+  const current = () => [...versions.values()].filter((v) => v.status === 'activated').pop();
+  await until(() => current() !== undefined, 10_000, 'CDP reported no version of the extension worker');
+  return {
+    cdp,
+    page,
+    status: () => current()?.runningStatus,
+    async stop() {
+      const v = current()!;
+      await cdp.send('ServiceWorker.stopWorker' as never, { versionId: v.versionId } as never);
+      await until(() => current()?.runningStatus === 'stopped', 10_000, 'worker did not stop');
+    },
+  };
+}
+
+/** Kept as a named export for later scenario tests. */
+export async function stopServiceWorker(ctx: BrowserContext, extensionId: string): Promise<void> {
+  const c = await serviceWorkerControl(ctx, extensionId);
+  await c.stop();
+  await c.cdp.detach().catch(() => undefined);
+  await c.page.close().catch(() => undefined);
+}
+
+/** All stored outcomes, read straight from the worker's IndexedDB with the raw API (no test hook in the product). */
+export async function readOutcomes(sw: Worker): Promise<RequestOutcome[]> {
+  return sw.evaluate(
+    () =>
+      new Promise<RequestOutcome[]>((resolveP, reject) => {
+        const req = indexedDB.open('faultline');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const get = db.transaction('outcomes').objectStore('outcomes').getAll();
+          get.onsuccess = () => {
+            db.close();
+            resolveP(get.result as RequestOutcome[]);
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+}
+
+/** One value of the history's 'meta' store (e.g. 'lastColdStart', 'lastPrune'), read in the worker. */
+export async function readMeta(sw: Worker, key: string): Promise<unknown> {
+  return sw.evaluate(
+    (k) =>
+      new Promise<unknown>((resolveP, reject) => {
+        const req = indexedDB.open('faultline');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const get = db.transaction('meta').objectStore('meta').get(k);
+          get.onsuccess = () => {
+            db.close();
+            resolveP(get.result);
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    key,
+  );
+}
+
+/** The toolbar badge text and title, read in the worker. */
+export async function readBadge(sw: Worker): Promise<{ text: string; title: string }> {
+  return sw.evaluate(async () => {
+    const c = (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string>; getTitle(d: object): Promise<string> } } }).chrome;
+    return { text: await c.action.getBadgeText({}), title: await c.action.getTitle({}) };
+  });
+}
+
+/** Poll `fn` until it returns true (or a truthy value); throws with `what` at the deadline. */
+export async function until<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
