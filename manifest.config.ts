@@ -26,6 +26,14 @@ export const PERMISSION_REASONS: Record<string, string> = {
   webNavigation: 'See page commits and navigation errors per tab, to detect login and redirect loops (e.g. ERR_TOO_MANY_REDIRECTS).',
   storage: 'Keep settings and the per-session state (storage.session) that lets the background worker tell a wake-up from a cold start.',
   alarms: 'Periodic work without timers in the MV3 worker: flush fallback and retention pruning of the local history.',
+  notifications: 'One desktop notification when a provider-side problem is first detected and one when it clears (can be turned off in the options).',
+  cookies: "The popup's confirmed \"clear this site's cookies and retry\" action: removes the cookies of that one watched site (limited by the host permissions) and counts them. Cookie values are never read into history or reports.",
+};
+
+/** Optional permissions, requested only when the user asks for what needs them. */
+export const OPTIONAL_PERMISSION_REASONS: Record<string, string> = {
+  privacy: "Read (never change) whether this browser blocks cookies or third-party cookies, to tell a login loop caused by cookie settings (your side) from one caused by the provider.",
+  contentSettings: 'Chromium only: read (never change) the per-site cookie setting of a looping login site, for the same reason.',
 };
 
 export function buildManifest(target: Target) {
@@ -52,6 +60,16 @@ export function buildManifest(target: Target) {
     permissions: Object.keys(PERMISSION_REASONS),
     host_permissions: hostPermissions(),
     optional_host_permissions: ['*://*/*'],
+    optional_permissions: target === 'firefox' ? ['privacy'] : ['privacy', 'contentSettings'],
+    content_scripts: [
+      {
+        // Broken pictures on watched pages (src/content/broken-images.ts); sends only URL shapes, counts, reasons.
+        matches: hostPermissions(),
+        js: ['src/content/broken-images.ts'],
+        run_at: 'document_idle' as const,
+        all_frames: false,
+      },
+    ],
     ...(target === 'firefox'
       ? {
           browser_specific_settings: {

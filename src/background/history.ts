@@ -106,7 +106,7 @@ export class History {
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   readonly batchSize: number;
   readonly flushDelayMs: number;
-  readonly maxAgeMs: number;
+  maxAgeMs: number;
   readonly maxOutcomes: number;
   readonly maxObservations: number;
 
@@ -126,6 +126,11 @@ export class History {
     });
     // Never leave an unhandled rejection; callers await `ready` and see the error themselves.
     this.ready.catch((e) => this.opts.onError?.(e));
+  }
+
+  /** Retention by age from the user's settings (retentionDays); applied at the next prune. */
+  setMaxAge(ms: number): void {
+    if (Number.isFinite(ms) && ms > 0) this.maxAgeMs = ms;
   }
 
   /** Per-event path: O(1), no IndexedDB. */

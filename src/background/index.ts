@@ -1,88 +1,172 @@
 /**
  * The background worker (Chromium service worker / Firefox background script).
  *
- * First turn, synchronously: build the tracker and the history (its buffer accepts events at once), register
- * every listener. Then, asynchronously: open IndexedDB (`history.ready`), seed and apply the badge, make sure
- * the alarms exist. Events that arrive while IndexedDB opens are buffered by History, never dropped; message
- * handlers await the one `ready` promise.
+ * First turn, synchronously: build the pipeline (tracker → history + live state + loops + probes) and register
+ * every listener. Then, asynchronously: load settings, open IndexedDB (`history.ready`), rebuild the live state
+ * from stored history (a stopped worker comes back with the same verdict), apply the badge, make sure the
+ * alarms exist. Events that arrive while IndexedDB opens are buffered, never dropped; message handlers await
+ * the one `ready` promise.
+ *
+ * The verdict is recomputed at most every RECOMPUTE_MS after new events (throttled, not per event).
  */
 import { browser, TEST_BUILD } from '../platform/browser';
+import { loadSettings, onSettingsChanged } from '../platform/settings-store';
 import { RequestTracker } from '../core/convert/webrequest';
-import { NavigationLog } from '../core/convert/navigation';
 import { serviceOf } from '../core/catalogue/match';
+import { defaults, type Settings } from '../core/settings';
+import { pickLang, type Lang } from '../core/i18n/messages';
+import { LiveState } from '../core/live/live-state';
+import { ImageAttribution } from '../core/live/attribution';
+import { WINDOW_MS } from '../core/engine/thresholds';
+import { nextIncident, type IncidentState } from '../core/incident';
+import type { Diagnosis, Observation, RequestOutcome } from '../core/types';
 import { History } from './history';
 import { Badge } from './badge';
 import { registerListeners } from './listeners';
 import { registerMessageHandler } from './messages';
-import { BADGE_WINDOW_MS } from '../core/badge';
+import { LoopWatch } from './loops';
+import { ProbeDriver } from './probes';
+import { notifyIncident } from './notify';
 
-const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback + badge ageing
+const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
 const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
 const SESSION_KEY = 'faultline.session';
+const DIAGNOSIS_KEY = 'faultline.diagnosis';
+const INCIDENT_KEY = 'faultline.incident';
+/** Throttle of the verdict recomputation after new events. */
+export const RECOMPUTE_MS = 250;
 
 const now = Date.now;
-let badgeQueued = false;
+let settings: Settings = defaults();
+const lang = (): Lang => (settings.lang === 'auto' ? pickLang(browser.i18n.getUILanguage()) : settings.lang);
 
-const badge = new Badge(now);
+const watch = (host: string) => {
+  const s = serviceOf(host);
+  if (s !== null) return s;
+  for (const d of settings.extraDomains) if (host === d || host.endsWith('.' + d)) return 'site' as const;
+  return null;
+};
+
 const history = new History({
   idbFactory: indexedDB,
   keyRange: IDBKeyRange,
   now,
-  onFlushed: (written) => {
-    badge.note(written);
-    scheduleBadge();
-  },
   onError: (e) => console.error('[faultline] history', e),
 });
-const tracker = new RequestTracker(serviceOf, (o) => history.add(o));
-export const navigations = new NavigationLog();
+const live = new LiveState();
+const badge = new Badge();
+const images = new ImageAttribution();
+const loops = new LoopWatch((o) => observe(o));
+const probes = new ProbeDriver({ now, settings: () => settings, onObservation: (o) => observe(o) });
 
-function scheduleBadge(): void {
-  if (badgeQueued) return;
-  badgeQueued = true;
-  queueMicrotask(() => {
-    badgeQueued = false;
-    badge.apply().catch((e) => console.error('[faultline] badge', e));
-  });
+let seeded = false;
+/** Events that arrived before the live state was rebuilt from history (they are in history's buffer too). */
+let early: (RequestOutcome | Observation)[] = [];
+
+function outcome(o: RequestOutcome): void {
+  history.add(o);
+  if (o.service !== null && o.service !== 'telemetry') probes.note(o);
+  loops.onOutcome(o);
+  images.note(o);
+  if (!seeded) early.push(o);
+  else live.add(o);
+  scheduleRecompute();
 }
 
-async function reseedBadge(): Promise<void> {
-  const since = now() - BADGE_WINDOW_MS;
-  badge.seed(await history.recent(since));
-  await badge.apply(true);
+function observe(o: Observation): void {
+  history.addObservation(o);
+  if (!seeded) early.push(o);
+  else live.addObservation(o);
+  scheduleRecompute();
+}
+
+const tracker = new RequestTracker(watch, outcome, (o, url) => probes.note(o, url));
+
+let recomputeTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleRecompute(): void {
+  if (recomputeTimer !== undefined || !seeded) return;
+  recomputeTimer = setTimeout(() => {
+    recomputeTimer = undefined;
+    void recompute().catch((e) => console.error('[faultline] recompute', e));
+  }, RECOMPUTE_MS);
+}
+
+let incident: IncidentState = { open: null };
+
+async function recompute(): Promise<Diagnosis> {
+  const d = live.diagnose(now());
+  await badge.apply(d, lang());
+  const next = nextIncident(incident, d);
+  if (next.state !== incident) {
+    incident = next.state;
+    void browser.storage.session.set({ [INCIDENT_KEY]: incident }).catch(() => undefined);
+  }
+  if (next.event && settings.notifications) void notifyIncident(next.event, lang()).catch(() => undefined);
+  void browser.storage.session.set({ [DIAGNOSIS_KEY]: { verdict: d.verdict, cause: d.cause, at: d.at } }).catch(() => undefined);
+  // Active checks: only while something fails (the planner and its budget decide what, if anything, to send).
+  if (d.verdict !== 'healthy') void probes.run().catch((e) => console.error('[faultline] probes', e));
+  return d;
 }
 
 registerListeners({
   tracker,
-  // LEAD: loop detection (src/core/loops) reads this per-tab log.
-  onNavigation: (ev) => navigations.add(ev),
+  onNavigation: (ev) => loops.onNavigation(ev),
   onAlarm: (name) => {
     if (name === ALARM_TICK) {
-      void history.flush().then(() => badge.apply()).catch((e) => console.error('[faultline] tick', e));
+      void history.flush().catch((e) => console.error('[faultline] tick', e));
+      if (seeded) void recompute().catch((e) => console.error('[faultline] tick', e));
     } else if (name === ALARM_PRUNE) {
       void history.prune().catch((e) => console.error('[faultline] prune', e));
     }
   },
   onStartup: () => {
-    void ready.then(reseedBadge);
+    void ready.then(() => badge.apply(live.diagnosis, lang(), true));
   },
+  onTabRemoved: (tabId) => loops.forgetTab(tabId),
   // Best effort: write what is buffered (at most ~250 ms of events) before Firefox unloads the event page.
   onSuspend: () => {
     void history.flush().catch(() => undefined);
   },
 });
 
-/** Resolves once IndexedDB is open, the badge is applied and the alarms exist. */
+onSettingsChanged((s) => {
+  settings = s;
+  history.setMaxAge(s.retentionDays * 24 * 3600_000);
+  void recompute().catch(() => undefined);
+});
+
+/** Resolves once settings are loaded, IndexedDB is open, the live state rebuilt and the badge applied. */
 export const ready: Promise<void> = (async () => {
+  settings = await loadSettings().catch(() => defaults());
+  history.setMaxAge(settings.retentionDays * 24 * 3600_000);
   await history.ready;
   // A cold start (browser start, install, update) vs a wake-up of a stopped worker: storage.session survives
   // worker restarts but not browser restarts.
-  const session = (await browser.storage.session.get(SESSION_KEY))[SESSION_KEY] as { startedAt: number } | undefined;
+  const got = (await browser.storage.session.get([SESSION_KEY, INCIDENT_KEY])) as Record<string, unknown>;
+  const session = got[SESSION_KEY] as { startedAt: number } | undefined;
+  if (got[INCIDENT_KEY]) incident = got[INCIDENT_KEY] as IncidentState;
   if (!session) {
     await browser.storage.session.set({ [SESSION_KEY]: { startedAt: now() } });
     await history.setMeta('lastColdStart', now());
   }
-  await reseedBadge();
+  // Rebuild the live state from the engine's window of stored history (plus what is still buffered), then
+  // add what arrived meanwhile that history had not buffered yet.
+  const from = now() - WINDOW_MS;
+  // Everything that arrived before this point is in history (stored or buffered); from here on, `early` keeps
+  // what may not be.
+  early = [];
+  const [outcomes, observations] = await Promise.all([history.recent(from), history.recentObservations(from)]);
+  // history.recent() includes its buffer, which already holds the early events: do not add them twice.
+  const inHistory = new Set<object>([...outcomes, ...observations]);
+  live.seed(outcomes, observations);
+  for (const x of early) {
+    if (inHistory.has(x)) continue;
+    if ('source' in x) live.add(x);
+    else live.addObservation(x);
+  }
+  early = [];
+  seeded = true;
+  await recompute();
   // Test builds only: open an extension page so a BiDi-driven Firefox can read IndexedDB from it.
   if (TEST_BUILD && !session) void browser.tabs.create({ url: browser.runtime.getURL('src/options/index.html#faultline-test'), active: false });
   if (!(await browser.alarms.get(ALARM_TICK))) browser.alarms.create(ALARM_TICK, { periodInMinutes: 1 });
@@ -90,4 +174,20 @@ export const ready: Promise<void> = (async () => {
 })();
 ready.catch((e) => console.error('[faultline] start', e));
 
-registerMessageHandler({ history, now, onHistoryChanged: () => void reseedBadge() }, ready);
+registerMessageHandler(
+  {
+    history,
+    live,
+    probes,
+    now,
+    settings: () => settings,
+    recompute,
+    observe,
+    attribute: (host, path) => images.lookup(host, path),
+    onHistoryChanged: () => {
+      live.clear();
+      void recompute();
+    },
+  },
+  ready,
+);

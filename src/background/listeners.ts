@@ -24,6 +24,7 @@ export interface ListenerDeps {
   onNavigation: (ev: NavigationEvent) => void;
   onAlarm: (name: string) => void;
   onStartup: () => void;
+  onTabRemoved: (tabId: number) => void;
   /** Firefox event page about to be unloaded (Chromium service workers never get it). */
   onSuspend: () => void;
 }
@@ -31,7 +32,9 @@ export interface ListenerDeps {
 type Listener = (d: RawRequestDetails) => void;
 
 export function registerListeners(deps: ListenerDeps): void {
-  const urls = hostPermissions();
+  // The catalogue's hosts plus any site the user granted (optional host permissions): the browser only reports
+  // requests to permitted hosts, and the tracker's watch function drops what is not watched.
+  const urls = [...hostPermissions(), 'http://*/*', 'https://*/*'];
   const filter = { urls };
   const wr = browser.webRequest;
   const t = deps.tracker;
@@ -68,5 +71,6 @@ export function registerListeners(deps: ListenerDeps): void {
 
   browser.alarms.onAlarm.addListener((a) => deps.onAlarm(a.name));
   browser.runtime.onStartup.addListener(() => deps.onStartup());
+  browser.tabs.onRemoved.addListener((tabId) => deps.onTabRemoved(tabId));
   browser.runtime.onSuspend?.addListener(() => deps.onSuspend());
 }

@@ -1,38 +1,43 @@
 /**
  * runtime.onMessage: every sender is checked (sender.ts) before a message is handled; unknown types and
  * messages from the wrong kind of sender get no answer (undefined), so other listeners are not disturbed.
+ * The popup's state comes from the live state in memory (O(1)), not from a history scan.
  */
 import { browser, type Runtime } from '../platform/browser';
 import type { Message, PopupState, Replies } from '../core/messages';
+import type { Diagnosis, FailureKind, Observation } from '../core/types';
+import type { Settings } from '../core/settings';
+import type { LiveState } from '../core/live/live-state';
+import { serviceOf } from '../core/catalogue/match';
 import { acceptMessage } from './sender';
 import type { History } from './history';
-import { currentDiagnosis } from './diagnosis';
-import { serviceOf } from '../core/catalogue/match';
-import { isFailureKind } from '../core/taxonomy/browser-errors';
+import type { ProbeDriver } from './probes';
+import { clearSiteCookies } from './site-data';
+
+const REASONS = new Set(['error', 'zero-size', 'empty-url', 'lazy-unresolved']);
 
 export interface MessageDeps {
   history: History;
+  live: LiveState;
+  probes: ProbeDriver;
   now: () => number;
-  /** Called after history changes (e.g. cleared) so the badge follows. */
+  settings: () => Settings;
+  recompute: () => Promise<Diagnosis>;
+  observe: (o: Observation) => void;
+  /** What webRequest saw for this picture (status, failure kind), when it saw it. */
+  attribute: (host: string, path: string) => { status?: number; failure?: FailureKind };
+  /** Called after history was cleared so the live state and badge follow. */
   onHistoryChanged: () => void;
 }
 
-const HOUR = 3600_000;
-
 export async function popupState(deps: MessageDeps): Promise<PopupState> {
   const now = deps.now();
-  const [outcomes, observations, timeline, stored] = await Promise.all([
-    deps.history.recent(now - HOUR),
-    deps.history.recentObservations(now - HOUR),
-    deps.history.failuresPerMinute(60, now),
-    deps.history.count(),
-  ]);
-  const recentFailures = outcomes.filter((o) => isFailureKind(o.kind)).slice(-50).reverse();
+  const diagnosis = deps.live.diagnosis && now - deps.live.diagnosis.at < 1000 ? deps.live.diagnosis : await deps.recompute();
   return {
-    diagnosis: currentDiagnosis(outcomes, observations, { now }),
-    timeline,
-    recentFailures,
-    stored,
+    diagnosis,
+    timeline: deps.live.timeline(now),
+    recentFailures: deps.live.recentFailures(),
+    stored: await deps.history.count(),
     extensionVersion: browser.runtime.getManifest().version,
   };
 }
@@ -45,16 +50,29 @@ async function handle(msg: Message, deps: MessageDeps): Promise<Replies[Message[
       await deps.history.clear();
       deps.onHistoryChanged();
       return { ok: true };
-    case 'ui/retry':
-      // LEAD: not part of the wiring task (probes). Answered so the UI never waits forever.
-      return { ok: false };
+    case 'ui/retry': {
+      // Run the active checks now (within their budget) and recompute.
+      await deps.probes.run();
+      await deps.recompute();
+      return { ok: true };
+    }
     case 'ui/clear-site-cookies':
-      // LEAD: needs the `cookies` permission and its own review; not wired.
-      return { ok: false, removed: 0 };
+      return clearSiteCookies(msg.origin, deps.settings().extraDomains);
     case 'cs/broken-images': {
       for (const img of msg.images.slice(0, 100)) {
-        // Never trust the content script's service attribution: recompute it.
-        deps.history.addObservation({ ...img, service: serviceOf(img.host) });
+        if (!REASONS.has(img.reason)) continue;
+        // Never trust the content script: recompute the service, bound the fields.
+        deps.observe({
+          ...deps.attribute(String(img.host), String(img.path)),
+          kind: 'broken-image',
+          t: deps.now(),
+          host: String(img.host).slice(0, 253),
+          service: serviceOf(String(img.host)),
+          path: String(img.path).slice(0, 200),
+          reason: img.reason,
+          count: Math.max(1, Math.min(10_000, Math.floor(Number(img.count) || 1))),
+          pageHost: String(img.pageHost).slice(0, 253),
+        });
       }
       return { ok: true };
     }

@@ -1,5 +1,5 @@
 /**
- * User settings: one versioned, validated shape. Pure (no browser API): src/ui/settings-store.ts keeps it in
+ * User settings: one versioned, validated shape. Pure (no browser API): src/platform/settings-store.ts keeps it in
  * browser.storage.local under SETTINGS_KEY and runs every stored value through `migrate`, so a broken, old or
  * hand-edited value can never reach the rest of the extension.
  */

@@ -145,6 +145,9 @@ export type Observation =
       reason: 'error' | 'zero-size' | 'empty-url' | 'lazy-unresolved';
       count: number;
       pageHost: string;
+      /** Attribution: what webRequest saw for the same picture (HTTP status, failure kind), when it saw it. */
+      status?: number;
+      failure?: FailureKind;
     }
   | {
       /** A redirect loop detected per tab (core/loops). */

@@ -4,7 +4,7 @@
 import { browser } from '../platform/browser';
 import type { PopupState, Replies, UiToBg } from '../core/messages';
 import type { Connector } from './connector-api';
-import { loadSettings, saveSettings } from './settings-store';
+import { loadSettings, saveSettings } from '../platform/settings-store';
 
 async function send<M extends UiToBg>(msg: M): Promise<Replies[M['type']]> {
   const reply = (await browser.runtime.sendMessage(msg)) as Replies[M['type']] | undefined;

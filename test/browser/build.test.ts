@@ -24,7 +24,9 @@ describe('build artifacts', () => {
       expect(manifest.name).toBe('__MSG_extName__');
       expect(manifest.default_locale).toBe('en');
       expect(manifest.host_permissions).toEqual(hostPermissions());
-      expect(manifest.permissions.sort()).toEqual(['alarms', 'storage', 'webNavigation', 'webRequest']);
+      expect(manifest.permissions.sort()).toEqual(['alarms', 'cookies', 'notifications', 'storage', 'webNavigation', 'webRequest']);
+      expect(manifest.optional_permissions).toContain('privacy');
+      expect(manifest.content_scripts[0].matches).toEqual(hostPermissions());
       if (target === 'chrome') {
         expect(manifest.background).toEqual({ service_worker: 'service-worker-loader.js', type: 'module' });
         expect(manifest.browser_specific_settings).toBeUndefined();

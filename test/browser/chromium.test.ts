@@ -22,6 +22,7 @@ import {
   type TestServer,
 } from './harness';
 import type { RequestOutcome } from '../../src/core/types';
+import { BADGE_COLORS } from '../../src/core/badge';
 
 const OSS_ID = '6745A1B2C3D4E5F60718293A';
 const OSS_EC = '0003-00000001';
@@ -82,7 +83,20 @@ const EXPECTED: Expected[] = [
   { host: 'acs.m.taobao.com', path: '/h5/mtop.fail/1.0/', type: 'xhr', service: 'mtop', status: 500, kind: 'http.5xx', phase: 'application' },
 ];
 /** cdn, oss, shopping (refused), console (nx), mtop (500). */
-const FAILING_SERVICES = 5;
+/** The badge's English texts per verdict (src/core/badge.ts); the browser runs with an English UI. */
+const BADGE_TEXT_EN = { provider: 'THEM', user: 'ME', unclear: '?', healthy: '' } as const;
+const hexRgb = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+
+/** The diagnosis the popup would show, asked from an extension page like the popup does. */
+async function popupDiagnosis(r: Launched): Promise<import('../../src/core/types').Diagnosis> {
+  const ext = await r.ctx.newPage();
+  await ext.goto(`chrome-extension://${r.extensionId}/src/options/index.html`);
+  const state = (await ext.evaluate(() =>
+    (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
+  )) as import('../../src/core/messages').PopupState;
+  await ext.close();
+  return state.diagnosis;
+}
 
 const key = (o: { host: string; path: string }) => `${o.host}${o.path}`;
 
@@ -174,15 +188,17 @@ describe('Chromium: the built extension records every failure mode, and survives
     timings.firstLoad = Date.now() - t0;
   });
 
-  it('badge text = number of failing services, red, with a tooltip naming them', async () => {
+  it('the badge shows the verdict of the popup\'s diagnosis, in words and colour, with a tooltip sentence', async () => {
+    const d = await popupDiagnosis(run);
+    expect(d.verdict).not.toBe('healthy');
+    const text = BADGE_TEXT_EN[d.verdict];
     const b = (await until(async () => {
       const x = await readBadge(run.sw);
-      return x.text === String(FAILING_SERVICES) ? x : null;
-    }, 10_000, `badge text ${FAILING_SERVICES}`))!;
-    expect(b.title).toContain(`${FAILING_SERVICES} watched services`);
-    for (const name of ['Object Storage (OSS)', 'CDN and images (alicdn)', 'mtop API gateway']) expect(b.title).toContain(name);
+      return x.text === text ? x : null;
+    }, 10_000, `badge text ${text}`))!;
+    expect(b.title).toMatch(/^Faultline: /);
     const color = await run.sw.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeBackgroundColor(d: object): Promise<number[]> } } }).chrome.action.getBadgeBackgroundColor({}));
-    expect(color.slice(0, 3)).toEqual([0xd9, 0x30, 0x25]);
+    expect(color.slice(0, 3)).toEqual(hexRgb(BADGE_COLORS[d.verdict]));
   });
 
   it('force-stopping the service worker mid-test loses nothing', async () => {
@@ -217,9 +233,10 @@ describe('Chromium: the built extension records every failure mode, and survives
     await ctl.cdp.detach();
     await ctl.page.close();
 
-    // The badge is re-applied from stored history by the restarted worker.
-    const b = await readBadge(run.sw);
-    expect(b.text).toBe(String(FAILING_SERVICES));
+    // The restarted worker rebuilt its verdict from stored history: the badge and the popup agree.
+    const d = await popupDiagnosis(run);
+    const b = await until(async () => ((await readBadge(run.sw)).text === BADGE_TEXT_EN[d.verdict] ? readBadge(run.sw) : null), 10_000, 'badge after restart');
+    expect(b!.text).toBe(BADGE_TEXT_EN[d.verdict]);
     timings.stopAndResume = Date.now() - t0;
   });
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { NavigationLog, toNavigationEvent } from '../../src/core/convert/navigation';
 import { serviceOf } from '../../src/core/catalogue/match';
-import { badgeModel, countsForBadge, RecentFailures, BADGE_WINDOW_MS } from '../../src/core/badge';
+import { badgeModel, BADGE_COLORS } from '../../src/core/badge';
 import { acceptMessage, isCsSender, isUiSender } from '../../src/background/sender';
 import type { RequestOutcome } from '../../src/core/types';
 
@@ -33,37 +33,28 @@ describe('webNavigation edge', () => {
   });
 });
 
-const o = (t: number, service: RequestOutcome['service'], kind: RequestOutcome['kind'], source: RequestOutcome['source'] = 'browser') =>
-  ({ t, service, kind, source }) as const;
+type S = import('../../src/core/types').ServiceSummary;
+const svc = (id: S['id'], state: S['state']): S => ({ id, state, requests: 10, failures: state === 'ok' ? 0 : 5, hosts: [] });
 
-describe('badge model', () => {
-  it('counts failing watched services; ignores aborts, telemetry, status pages, probes and unwatched', () => {
-    expect(countsForBadge(o(0, 'cdn', 'http.4xx'))).toBe(true);
-    expect(countsForBadge(o(0, 'cdn', 'aborted'))).toBe(false);
-    expect(countsForBadge(o(0, 'cdn', 'ok'))).toBe(false);
-    expect(countsForBadge(o(0, 'telemetry', 'tcp.reset'))).toBe(false);
-    expect(countsForBadge(o(0, 'status', 'tcp.reset'))).toBe(false);
-    expect(countsForBadge(o(0, 'cdn', 'tcp.reset', 'probe'))).toBe(false);
-    expect(countsForBadge(o(0, null, 'tcp.reset'))).toBe(false);
+describe('badge model (verdict-driven)', () => {
+  it('is quiet when healthy or before any diagnosis', () => {
+    expect(badgeModel({ verdict: 'healthy', cause: 'none', services: [svc('cdn', 'ok')] }, 'en')).toMatchObject({ text: '', color: BADGE_COLORS.healthy });
+    expect(badgeModel({ verdict: 'healthy', cause: 'none', services: [] }, 'zh_CN').title).toBe('谁的锅：受监测的阿里系网站一切正常');
+    expect(badgeModel(null, 'en').text).toBe('');
   });
-  it('window of 10 minutes, one per service', () => {
-    const r = new RecentFailures();
-    const now = 100 * 60_000;
-    r.note(o(now - BADGE_WINDOW_MS - 1, 'oss', 'http.5xx'));
-    r.note(o(now - 1000, 'cdn', 'http.4xx'));
-    r.note(o(now - 500, 'cdn', 'tcp.reset'));
-    r.note(o(now - 5, 'mtop', 'http.5xx'));
-    expect(r.failing(now)).toEqual(['cdn', 'mtop']);
-    expect(r.failing(now + BADGE_WINDOW_MS)).toEqual([]);
-  });
-  it('text, colour and a tooltip in the UI language', () => {
-    expect(badgeModel([], 'en')).toMatchObject({ text: '' });
-    expect(badgeModel([], 'en').title).toMatch(/no failures/);
-    const two = badgeModel(['cdn', 'oss'], 'en');
-    expect(two.text).toBe('2');
-    expect(two.color).toBe('#d93025');
-    expect(two.title).toBe('Faultline: 2 watched services had failures in the last 10 minutes: CDN and images (alicdn), Object Storage (OSS)');
-    expect(badgeModel(['oss'], 'zh_CN').title).toBe('谁的锅：过去 10 分钟内有 1 个受监测的服务出现故障：对象存储 OSS');
+  it('says whose fault it is in words, not colour alone, with a tooltip sentence naming the cause and services', () => {
+    const p = badgeModel({ verdict: 'provider', cause: 'auth-service', services: [svc('oss', 'failing'), svc('openapi', 'degraded'), svc('cdn', 'ok')] }, 'en');
+    expect(p.text).toBe('THEM');
+    expect(p.color).toBe(BADGE_COLORS.provider);
+    expect(p.title).toContain("Faultline: ");
+    expect(p.title).toContain('Object Storage (OSS), Alibaba Cloud OpenAPI');
+    expect(p.title).not.toContain('CDN');
+    const u = badgeModel({ verdict: 'user', cause: 'blocked-by-extension', services: [] }, 'zh_CN');
+    expect(u.text).toBe('我');
+    expect(u.color).toBe(BADGE_COLORS.user);
+    expect(u.title).toMatch(/^谁的锅：问题出在你这边——/);
+    expect(badgeModel({ verdict: 'unclear', cause: 'insufficient-evidence', services: [] }, 'en').text).toBe('?');
+    expect(badgeModel({ verdict: 'provider', cause: 'outage', services: [] }, 'zh_CN').text).toBe('阿里');
   });
 });
 

@@ -48,6 +48,8 @@ interface Pending {
   tabId: number;
   initiator?: string;
   keyTag?: string;
+  /** The real URL, held only while the request is in flight and handed to `onFailure` (never stored). */
+  url: string;
   status: number;
   serverDate?: number;
   ids?: RequestIds;
@@ -79,11 +81,23 @@ export function resourceKind(type: string | undefined): ResourceKind {
 const MAX_PENDING = 5000;
 const PENDING_TTL_MS = 5 * 60_000;
 
+/** Requests the extension itself makes (active checks, the popup): never user traffic. */
+function fromExtension(d: RawRequestDetails): boolean {
+  const origin = d.initiator ?? d.originUrl ?? '';
+  return origin.startsWith('chrome-extension://') || origin.startsWith('moz-extension://');
+}
+
 export class RequestTracker {
   private pending = new Map<string, Pending>();
+  /**
+   * @param emit receives every converted outcome.
+   * @param onFailure optional: receives failing outcomes with their real URL, for the in-memory cookie-less
+   *   retry of the active checks. The URL never reaches storage.
+   */
   constructor(
     private readonly watch: WatchFn,
     private readonly emit: (o: RequestOutcome) => void,
+    private readonly onFailure?: (o: RequestOutcome, url: string) => void,
   ) {}
 
   /** Number of requests in flight (for tests and diagnostics). */
@@ -92,6 +106,7 @@ export class RequestTracker {
   }
 
   onBeforeRequest(d: RawRequestDetails): void {
+    if (fromExtension(d)) return;
     const u = splitUrl(d.url);
     if (!u) return;
     const service = this.watch(u.host);
@@ -106,6 +121,7 @@ export class RequestTracker {
       type,
       method: d.method ?? 'GET',
       tabId: d.tabId ?? -1,
+      url: d.url,
       status: 0,
       track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
     };
@@ -154,6 +170,7 @@ export class RequestTracker {
           host: target.host,
           service,
           path: pathShape(target.path),
+          url: d.redirectUrl!,
           status: 0,
           track: p.track || isLoginHost(target.host),
         };
@@ -174,14 +191,18 @@ export class RequestTracker {
     if (!p) return;
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
-    this.emit(this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache));
+    const o = this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache);
+    this.emit(o);
+    if (this.onFailure && o.status >= 400) this.onFailure(o, p.url);
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
     const p = this.pending.get(d.requestId);
     if (!p) return;
     this.pending.delete(d.requestId);
-    this.emit(this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache));
+    const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
+    this.emit(o);
+    if (this.onFailure && o.kind !== 'aborted') this.onFailure(o, p.url);
   }
 
   private outcome(p: Pending, end: number, status: number, error: string | undefined, fromCache: boolean | undefined): RequestOutcome {

@@ -3,7 +3,7 @@
  * extension only ever sees valid current Settings. The background reads the same key (and may listen with
  * `onSettingsChanged`).
  */
-import { browser } from '../platform/browser';
+import { browser } from './browser';
 import { SETTINGS_KEY, migrate, type Settings } from '../core/settings';
 
 export async function loadSettings(): Promise<Settings> {

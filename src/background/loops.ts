@@ -1,0 +1,96 @@
+/**
+ * Login and redirect loops per tab: main-frame outcomes (server redirects and the loads that follow, with the
+ * cookie names the tracker saw) and webNavigation events (reloads start a new chain; the browsers' own
+ * ERR_TOO_MANY_REDIRECTS / NS_ERROR_REDIRECT_LOOP) feed the pure detector (src/core/loops). When a loop goes
+ * through a login host, the browser's cookie settings are read where an API exists and is permitted
+ * (Chromium contentSettings, Firefox privacy.websites.cookieConfig; both optional permissions).
+ */
+import { browser } from '../platform/browser';
+import { RedirectLoopDetector, type NavStep } from '../core/loops/redirect-loops';
+import type { NavigationEvent } from '../core/convert/navigation';
+import type { Observation, RequestOutcome } from '../core/types';
+
+type LoopObservation = Extract<Observation, { kind: 'redirect-loop' }>;
+
+/** While a loop persists, report it again at most this often per tab (one observation per hop would flood). */
+export const LOOP_REPORT_EVERY_MS = 5_000;
+
+export class LoopWatch {
+  private readonly detector = new RedirectLoopDetector();
+  private readonly lastReport = new Map<number, number>();
+
+  constructor(private readonly emit: (o: LoopObservation) => void) {}
+
+  onOutcome(o: RequestOutcome): void {
+    if (o.type !== 'main_frame' || o.tabId === undefined || o.tabId < 0 || o.source !== 'browser') return;
+    const step: NavStep = { t: o.t, tabId: o.tabId, url: o.host + o.path, host: o.host, service: o.service, kind: o.redirectTo ? 'redirect' : 'commit' };
+    if (o.redirectTo) step.to = o.redirectTo;
+    if (o.setCookies) step.setCookies = o.setCookies;
+    if (o.sentCookies) step.sentCookies = o.sentCookies;
+    this.push(step);
+  }
+
+  onNavigation(ev: NavigationEvent): void {
+    if (ev.frameId !== 0) return;
+    if (ev.kind === 'committed' && ev.transition === 'reload' && !ev.qualifiers?.includes('client_redirect')) {
+      this.detector.reset(ev.tabId);
+      return;
+    }
+    if (ev.kind === 'error' && ev.errorKind === 'http.redirect_loop') {
+      this.push({ t: ev.t, tabId: ev.tabId, url: ev.host + ev.path, host: ev.host, service: ev.service, kind: 'error', error: ev.error ?? '' });
+    }
+  }
+
+  forgetTab(tabId: number): void {
+    this.detector.reset(tabId);
+    this.lastReport.delete(tabId);
+  }
+
+  private push(step: NavStep): void {
+    const o = this.detector.push(step);
+    if (!o) return;
+    const last = this.lastReport.get(step.tabId);
+    if (last !== undefined && step.t - last < LOOP_REPORT_EVERY_MS) return;
+    this.lastReport.set(step.tabId, step.t);
+    if (!o.login) {
+      this.emit(o);
+      return;
+    }
+    void cookiesBlockedFor(`https://${step.host}/`).then((blocked) => {
+      if (blocked !== undefined) o.cookiesBlocked = blocked;
+      this.emit(o);
+    });
+  }
+}
+
+interface ContentSettingsApi {
+  cookies: { get(d: { primaryUrl: string; secondaryUrl?: string }): Promise<{ setting: string }> };
+}
+interface PrivacyApi {
+  websites: {
+    cookieConfig?: { get(d: object): Promise<{ value: { behavior?: string } }> };
+    thirdPartyCookiesAllowed?: { get(d: object): Promise<{ value: boolean }> };
+  };
+}
+
+/**
+ * Are cookies blocked for this site in the browser's settings? undefined when no API is available or
+ * permitted (then the engine decides from whether cookies were set and sent back).
+ */
+export async function cookiesBlockedFor(url: string): Promise<boolean | undefined> {
+  const g = globalThis as unknown as { chrome?: { contentSettings?: ContentSettingsApi } };
+  try {
+    const cs = g.chrome?.contentSettings;
+    if (cs?.cookies) {
+      const r = await cs.cookies.get({ primaryUrl: url });
+      if (r.setting === 'block') return true;
+    }
+    const privacy = (browser as unknown as { privacy?: PrivacyApi }).privacy;
+    const cfg = await privacy?.websites.cookieConfig?.get({});
+    if (cfg) return cfg.value.behavior === 'reject_all';
+    if (cs?.cookies) return false;
+  } catch {
+    /* not permitted or not supported */
+  }
+  return undefined;
+}

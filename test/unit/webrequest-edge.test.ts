@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { RequestTracker } from '../../src/core/convert/webrequest';
+import { serviceOf } from '../../src/core/catalogue/match';
+import type { RequestOutcome } from '../../src/core/types';
+
+describe('edge: requests of the extension itself, and failing URLs for the active checks', () => {
+  it("drops the extension's own requests (probes), whichever browser", () => {
+    const out: RequestOutcome[] = [];
+    const t = new RequestTracker(serviceOf, (o) => out.push(o));
+    t.onBeforeRequest({ requestId: '1', url: 'https://img.alicdn.com/a.jpg', type: 'xmlhttprequest', tabId: -1, timeStamp: 1, initiator: 'chrome-extension://abcdef' });
+    t.onCompleted({ requestId: '1', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, statusCode: 503 });
+    t.onBeforeRequest({ requestId: '2', url: 'https://img.alicdn.com/a.jpg', type: 'xmlhttprequest', tabId: -1, timeStamp: 1, originUrl: 'moz-extension://uuid/bg.html' });
+    t.onErrorOccurred({ requestId: '2', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, error: 'NS_ERROR_NET_RESET' });
+    expect(out).toEqual([]);
+    expect(t.inFlight).toBe(0);
+  });
+
+  it('hands the real URL of failures (not of successes or aborts) to onFailure; outcomes never carry it', () => {
+    const failures: [RequestOutcome, string][] = [];
+    const out: RequestOutcome[] = [];
+    const t = new RequestTracker(serviceOf, (o) => out.push(o), (o, url) => failures.push([o, url]));
+    const url = 'https://b.oss-cn-hangzhou.aliyuncs.com/x.png?OSSAccessKeyId=LTAI5tAbCdEfGhIjKlMnOpQr&Signature=s';
+    t.onBeforeRequest({ requestId: '1', url, type: 'image', tabId: 3, timeStamp: 1 });
+    t.onCompleted({ requestId: '1', url, timeStamp: 2, statusCode: 403 });
+    t.onBeforeRequest({ requestId: '2', url: 'https://img.alicdn.com/ok.jpg', type: 'image', tabId: 3, timeStamp: 1 });
+    t.onCompleted({ requestId: '2', url: 'https://img.alicdn.com/ok.jpg', timeStamp: 2, statusCode: 200 });
+    t.onBeforeRequest({ requestId: '3', url: 'https://img.alicdn.com/r.jpg', type: 'image', tabId: 3, timeStamp: 1 });
+    t.onErrorOccurred({ requestId: '3', url: 'https://img.alicdn.com/r.jpg', timeStamp: 2, error: 'net::ERR_CONNECTION_RESET' });
+    t.onBeforeRequest({ requestId: '4', url: 'https://img.alicdn.com/a.jpg', type: 'image', tabId: 3, timeStamp: 1 });
+    t.onErrorOccurred({ requestId: '4', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, error: 'net::ERR_ABORTED' });
+    expect(failures.map(([o, u]) => [o.kind, u])).toEqual([
+      ['http.4xx', url],
+      ['tcp.reset', 'https://img.alicdn.com/r.jpg'],
+    ]);
+    expect(JSON.stringify(out)).not.toMatch(/LTAI|Signature|\?/);
+  });
+});
