@@ -23,7 +23,8 @@ import type { Diagnosis, Observation, RequestOutcome } from '../core/types';
 import { History } from './history';
 import { Badge } from './badge';
 import { registerListeners } from './listeners';
-import { registerMessageHandler } from './messages';
+import { popupState, registerMessageHandler, type MessageDeps } from './messages';
+import type { PopupState } from '../core/messages';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
@@ -33,6 +34,9 @@ const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
 const SESSION_KEY = 'faultline.session';
 const DIAGNOSIS_KEY = 'faultline.diagnosis';
 const INCIDENT_KEY = 'faultline.incident';
+/** The popup's last state, so a popup that wakes a stopped worker paints at once (storage.session: memory only). */
+export const SNAPSHOT_KEY = 'faultline.popup';
+const SNAPSHOT_EVERY_MS = 1000;
 /** Throttle of the verdict recomputation after new events. */
 export const RECOMPUTE_MS = 250;
 
@@ -103,9 +107,21 @@ async function recompute(): Promise<Diagnosis> {
   }
   if (next.event && settings.notifications) void notifyIncident(next.event, lang()).catch(() => undefined);
   void browser.storage.session.set({ [DIAGNOSIS_KEY]: { verdict: d.verdict, cause: d.cause, at: d.at } }).catch(() => undefined);
+  scheduleSnapshot();
   // Active checks: only while something fails (the planner and its budget decide what, if anything, to send).
   if (d.verdict !== 'healthy') void probes.run().catch((e) => console.error('[faultline] probes', e));
   return d;
+}
+
+let snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleSnapshot(): void {
+  if (snapshotTimer !== undefined) return;
+  snapshotTimer = setTimeout(() => {
+    snapshotTimer = undefined;
+    void popupState(deps)
+      .then((state) => browser.storage.session.set({ [SNAPSHOT_KEY]: state }))
+      .catch(() => undefined);
+  }, SNAPSHOT_EVERY_MS);
 }
 
 registerListeners({
@@ -174,8 +190,7 @@ export const ready: Promise<void> = (async () => {
 })();
 ready.catch((e) => console.error('[faultline] start', e));
 
-registerMessageHandler(
-  {
+const deps: MessageDeps = {
     history,
     live,
     probes,
@@ -188,6 +203,8 @@ registerMessageHandler(
       live.clear();
       void recompute();
     },
-  },
-  ready,
-);
+};
+registerMessageHandler(deps, ready, {
+  isReady: () => seeded,
+  snapshot: async () => ((await browser.storage.session.get(SNAPSHOT_KEY)) as Record<string, PopupState | undefined>)[SNAPSHOT_KEY],
+});

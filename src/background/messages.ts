@@ -80,10 +80,18 @@ async function handle(msg: Message, deps: MessageDeps): Promise<Replies[Message[
 }
 
 /** Register synchronously at the worker's top level. */
-export function registerMessageHandler(deps: MessageDeps, ready: Promise<unknown>): void {
+export function registerMessageHandler(
+  deps: MessageDeps,
+  ready: Promise<unknown>,
+  early: { isReady: () => boolean; snapshot: () => Promise<PopupState | undefined> },
+): void {
   browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSender) => {
     const msg = acceptMessage(raw, sender, browser.runtime.id, browser.runtime.getURL(''));
     if (!msg) return undefined;
+    // A popup that woke a stopped worker paints from the last snapshot instead of waiting for the rebuild.
+    if (msg.type === 'ui/get-state' && !early.isReady()) {
+      return early.snapshot().then((s) => s ?? ready.then(() => handle(msg, deps)));
+    }
     return ready.then(() => handle(msg, deps));
   });
 }

@@ -6,16 +6,18 @@
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RequestOutcome } from '../../src/core/types';
 
 export { startServer, handlers, closedPort, type TestServer, type Handler } from './server';
 
-export const ROOT = resolve(__dirname, '..', '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(HERE, '..', '..');
 export const DIST_CHROME = join(ROOT, 'dist', 'chrome');
 export const DIST_FIREFOX = join(ROOT, 'dist', 'firefox');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-export const BLOCKER_EXT = join(__dirname, 'fixtures', 'blocker-ext');
+export const BLOCKER_EXT = join(HERE, 'fixtures', 'blocker-ext');
 
 export function requireBuild(dir: string = DIST_CHROME): void {
   if (!existsSync(join(dir, 'manifest.json'))) {
