@@ -28,6 +28,7 @@ import type { PopupState } from '../core/messages';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
+import { CROWD_ALARM, CrowdWiring } from './crowd';
 
 const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
 const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
@@ -42,6 +43,7 @@ export const RECOMPUTE_MS = 250;
 
 const now = Date.now;
 let settings: Settings = defaults();
+let settingsLoaded = false;
 const lang = (): Lang => (settings.lang === 'auto' ? pickLang(browser.i18n.getUILanguage()) : settings.lang);
 
 const watch = (host: string) => {
@@ -61,6 +63,7 @@ const live = new LiveState();
 const badge = new Badge();
 const images = new ImageAttribution();
 const loops = new LoopWatch((o) => observe(o));
+const crowd = new CrowdWiring(() => (settingsLoaded ? settings : null));
 const probes = new ProbeDriver({ now, settings: () => settings, onObservation: (o) => observe(o) });
 
 let seeded = false;
@@ -72,6 +75,7 @@ function outcome(o: RequestOutcome): void {
   if (o.service !== null && o.service !== 'telemetry') probes.note(o);
   loops.onOutcome(o);
   images.note(o);
+  crowd.note(o);
   if (!seeded) early.push(o);
   else live.add(o);
   scheduleRecompute();
@@ -107,6 +111,7 @@ async function recompute(): Promise<Diagnosis> {
   }
   if (next.event && settings.notifications) void notifyIncident(next.event, lang()).catch(() => undefined);
   void browser.storage.session.set({ [DIAGNOSIS_KEY]: { verdict: d.verdict, cause: d.cause, at: d.at } }).catch(() => undefined);
+  crowd.afterDiagnosis(d);
   scheduleSnapshot();
   // Active checks: only while something fails (the planner and its budget decide what, if anything, to send).
   if (d.verdict !== 'healthy') void probes.run().catch((e) => console.error('[faultline] probes', e));
@@ -131,6 +136,8 @@ registerListeners({
     if (name === ALARM_TICK) {
       void history.flush().catch((e) => console.error('[faultline] tick', e));
       if (seeded) void recompute().catch((e) => console.error('[faultline] tick', e));
+    } else if (name === CROWD_ALARM) {
+      void crowd.onAlarm().catch((e) => console.error('[faultline] crowd', e));
     } else if (name === ALARM_PRUNE) {
       void history.prune().catch((e) => console.error('[faultline] prune', e));
     }
@@ -147,6 +154,7 @@ registerListeners({
 
 onSettingsChanged((s) => {
   settings = s;
+  settingsLoaded = true;
   history.setMaxAge(s.retentionDays * 24 * 3600_000);
   void recompute().catch(() => undefined);
 });
@@ -154,6 +162,7 @@ onSettingsChanged((s) => {
 /** Resolves once settings are loaded, IndexedDB is open, the live state rebuilt and the badge applied. */
 export const ready: Promise<void> = (async () => {
   settings = await loadSettings().catch(() => defaults());
+  settingsLoaded = true;
   history.setMaxAge(settings.retentionDays * 24 * 3600_000);
   await history.ready;
   // A cold start (browser start, install, update) vs a wake-up of a stopped worker: storage.session survives
@@ -199,6 +208,7 @@ const deps: MessageDeps = {
     recompute,
     observe,
     attribute: (host, path) => images.lookup(host, path),
+    crowdView: () => crowd.popupView(),
     onHistoryChanged: () => {
       live.clear();
       void recompute();

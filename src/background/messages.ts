@@ -26,6 +26,8 @@ export interface MessageDeps {
   observe: (o: Observation) => void;
   /** What webRequest saw for this picture (status, failure kind), when it saw it. */
   attribute: (host: string, path: string) => { status?: number; failure?: FailureKind };
+  /** What other Faultline users report (crowd mode), from the last cached collector status. */
+  crowdView: () => NonNullable<PopupState['crowd']>;
   /** Called after history was cleared so the live state and badge follow. */
   onHistoryChanged: () => void;
 }
@@ -39,6 +41,7 @@ export async function popupState(deps: MessageDeps): Promise<PopupState> {
     recentFailures: deps.live.recentFailures(),
     stored: await deps.history.count(),
     extensionVersion: browser.runtime.getManifest().version,
+    crowd: deps.crowdView(),
   };
 }
 

@@ -16,6 +16,8 @@ export interface PopupState {
   /** Total events in history. */
   stored: number;
   extensionVersion: string;
+  /** Crowd mode: whether it is on, and the collector's 15-minute counts per service (empty when off or unknown). */
+  crowd?: { enabled: boolean; services: { id: import('./crowd/protocol').CrowdService; last15: number; baseline: number; state: import('./crowd/protocol').CrowdState }[] } | undefined;
 }
 
 export type UiToBg =

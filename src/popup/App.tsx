@@ -10,6 +10,8 @@ import type { ActionId } from '../core/types';
 import { STATE_TIMEOUT_MS, withTimeout, type Connector } from '../ui/connector-api';
 import { effectiveLang, makeResolver, type Fallbacks } from '../ui/texts';
 import { Advice, type ConfirmView } from './Advice';
+import { CrowdPanel } from './CrowdPanel';
+import { crowdFocus, crowdSummary } from '../core/crowd/summary';
 import { Evidence } from './Evidence';
 import { ExportPanel } from './ExportPanel';
 import { Headline } from './Headline';
@@ -170,6 +172,7 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
       <Advice title={tx({ key: 'popup_advice_title' })} steps={steps} label={label} onAction={(a) => void onAction(a)} confirm={confirmView} onConfirm={(y) => void onConfirm(y)} busy={busy} />
       {exporting && <ExportPanel state={state} lang={lang} tx={tx} now={now} onClose={() => setExporting(false)} onNotice={setNotice} />}
       <Services title={tx({ key: 'popup_services_title' })} cells={servicesView(d, lang, tx)} />
+      <CrowdPanel title={tx({ key: 'crowd_title' })} lines={crowdSummary(state.crowd, crowdFocus(d.services, state.crowd), lang)} />
       <Timeline
         title={tx({ key: 'popup_timeline_title' })}
         label={tx({ key: 'popup_timeline_label', args: [tl.totalFailures, tl.totalRequests, tl.peak] })}

@@ -225,6 +225,21 @@ const unclearDiagnosis: Diagnosis = {
 
 const INC = 60 - (FIXTURE_NOW - INCIDENT_START) / MIN; // bucket index of 17:39
 
+// ---- crowd mode: the provider fixture has it on, with the 2023-11-12 spike; the others have it off ----
+const CROWD_OFF: NonNullable<PopupState['crowd']> = { enabled: false, services: [] };
+const providerCrowd: NonNullable<PopupState['crowd']> = {
+  enabled: true,
+  services: [
+    { id: 'console', last15: 96, baseline: 2.4, state: 'outage' },
+    { id: 'openapi', last15: 41, baseline: 0.6, state: 'outage' },
+    { id: 'oss', last15: 127, baseline: 1.5, state: 'outage' },
+    { id: 'login', last15: 12, baseline: 3, state: 'elevated' },
+    { id: 'cdn', last15: 3, baseline: 4.2, state: 'normal' },
+    { id: 'drive', last15: 0, baseline: 0.2, state: 'normal' },
+    { id: 'dingtalk', last15: 1, baseline: 0.8, state: 'normal' },
+  ],
+};
+
 export const FIXTURES: Record<Verdict, PopupState> = {
   provider: {
     diagnosis: providerDiagnosis,
@@ -235,6 +250,7 @@ export const FIXTURES: Record<Verdict, PopupState> = {
     recentFailures: providerOutcomes,
     stored: 2412,
     extensionVersion: '0.1.0',
+    crowd: providerCrowd,
   },
   user: {
     diagnosis: userDiagnosis,
@@ -242,6 +258,7 @@ export const FIXTURES: Record<Verdict, PopupState> = {
     recentFailures: userOutcomes,
     stored: 680,
     extensionVersion: '0.1.0',
+    crowd: CROWD_OFF,
   },
   healthy: {
     diagnosis: healthyDiagnosis,
@@ -249,6 +266,7 @@ export const FIXTURES: Record<Verdict, PopupState> = {
     recentFailures: [],
     stored: 341,
     extensionVersion: '0.1.0',
+    crowd: CROWD_OFF,
   },
   unclear: {
     diagnosis: unclearDiagnosis,
@@ -256,6 +274,7 @@ export const FIXTURES: Record<Verdict, PopupState> = {
     recentFailures: [],
     stored: 29,
     extensionVersion: '0.1.0',
+    crowd: CROWD_OFF,
   },
 };
 
