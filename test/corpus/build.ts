@@ -486,6 +486,35 @@ add({
   note: 'base64-encoded OpenAPI body: two "Specified access key is not found" on one endpoint, nothing worked before, no others → unclear',
   entries: [...many(2, 0, 5, (_i, t) => xhr(popUrl('ecs.cn-hangzhou.aliyuncs.com', 'DescribeInstances', KEY_A), t, { status: 404, body: popJson('InvalidAccessKeyId.NotFound', 'Specified access key is not found.'), base64: true })), ...control(1, 3)],
 });
+add({
+  name: 'recovered-after-outage',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'the outage scenario (console 502, OSS 503, CDN resets until +70 s), then from +140 s every one of those services answers again: recovered, no longer the provider',
+  entries: [
+    ...many(5, 0, 60, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t, { status: 502 })),
+    ...many(5, 5, 60, (i, t) => ({ t, url: `https://mybucket.oss-cn-hangzhou.aliyuncs.com/d/${i}.json`, type: 'xhr', status: 503, body: ossXml('ServiceUnavailable', 'Please reduce your request rate.'), mime: 'application/xml', headers: ossHeaders(i) })),
+    ...many(6, 10, 60, (i, t) => img('img.alicdn.com', i, t, { error: 'net::ERR_CONNECTION_RESET' })),
+    ...control(20, 6),
+    ...many(5, 140, 60, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t)),
+    ...many(5, 145, 50, (i, t) => ({ t, url: `https://mybucket.oss-cn-hangzhou.aliyuncs.com/d/${i}.json`, type: 'xhr', headers: ossHeaders(20 + i) })),
+    ...many(8, 150, 50, (i, t) => img('img.alicdn.com', 20 + i, t)),
+    ...control(180, 4),
+  ],
+});
+add({
+  name: 'still-failing-with-some-successes',
+  verdict: 'provider',
+  cause: 'server-error',
+  note: 'Yuque keeps answering 502/503 to the last request, with some successes in between: some successes are not a recovery',
+  entries: [
+    doc('https://www.yuque.com/dashboard', 0),
+    ...many(12, 1, 119, (i, t) => xhr(`https://www.yuque.com/api/mine/book_stacks?i=${i}`, t, i % 2 ? {} : { status: i % 4 ? 503 : 502 })),
+    xhr('https://www.yuque.com/api/mine/book_stacks?i=99', 121, { status: 503 }),
+    ...many(10, 2, 100, (i, t) => img('img.alicdn.com', i, t)),
+    ...control(60, 5),
+  ],
+});
 
 // ---- write -----------------------------------------------------------------------------------------------
 

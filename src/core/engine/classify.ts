@@ -26,6 +26,20 @@ export function isProviderSide(c: FailClass): boolean {
   return c === 'conn' || c === 'http5' || c === 'auth' || c === 'dns' || c === 'tls' || c === 'loop';
 }
 
+/**
+ * Classes that mark a *service* as failing for recovery (tally.ts marks): the provider-side ones, failures
+ * without a reason, page bugs, anti-bot answers and clock codes. The user's own network (offline, proxy, an
+ * intercepting CA, certificate dates, blocking extensions) is tracked per class instead.
+ */
+export function marksService(c: FailClass): boolean {
+  return isProviderSide(c) || c === 'unknown' || c === 'pagebug' || c === 'risk' || c === 'skew';
+}
+
+/** Classes that count as control failures (ControlStat.failures). */
+export function marksControl(c: FailClass): boolean {
+  return c !== 'blocked' && c !== 'risk' && c !== 'pagebug';
+}
+
 /** Why an outcome is not a failure (for the noise evidence), or null. */
 export type NoiseKind = 'aborted' | 'tracking' | 'not-modified' | 'favicon' | 'token-refresh' | 'not-found' | 'client-4xx';
 

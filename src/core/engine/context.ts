@@ -4,7 +4,7 @@
  */
 import { SERVICES } from '../catalogue/services';
 import type { Evidence, Observation, RequestIds, RequestOutcome, ServiceId } from '../types';
-import { type FailClass, isProviderSide } from './classify';
+import { type FailClass, isProviderSide, marksControl, marksService } from './classify';
 import type { Item, Tally } from './tally';
 import {
   CONTROL_FAIL_RATIO,
@@ -51,6 +51,42 @@ export interface ControlStat {
 
 type ProbeObs = Extract<Observation, { kind: 'probe' }>;
 
+/**
+ * How an inconclusive probe result is stored: `detail` starts with this (src/background/probes.ts writes
+ * 'inconclusive: redirect' for a ProbeResult with `inconclusive`; toObservation() alone drops the flag).
+ */
+export const INCONCLUSIVE = 'inconclusive';
+
+/** A probe result that must not be read either way: no evidence at all. */
+export function isInconclusive(p: ProbeObs): boolean {
+  const d = p.detail;
+  if (d === undefined) return false;
+  if (d.startsWith(INCONCLUSIVE)) return true;
+  // run.ts's own words for an inconclusive cookie-less retry, in case the flag was not encoded.
+  return p.probe === 'cookieless-retry' && !p.ok && (d === 'redirect' || d === 'opaque');
+}
+
+/** Failures and observations set aside because what they blamed has recovered (decide() in diagnose.ts). */
+export interface Mask {
+  /** Failures of these services (classes of marksService). */
+  services: Set<ServiceId>;
+  /** Failures of these classes, any traffic. */
+  classes: Set<FailClass>;
+  /** Failing control probes. */
+  controlProbes: boolean;
+  obs: Set<Observation>;
+}
+
+export const emptyMask = (): Mask => ({ services: new Set(), classes: new Set(), controlProbes: false, obs: new Set() });
+
+export function isMasked(m: Mask | undefined, it: Item): boolean {
+  if (!m) return false;
+  const c = it.c!;
+  if (m.classes.has(c)) return true;
+  if (it.o.service !== null) return m.services.has(it.o.service) && marksService(c);
+  return false;
+}
+
 export interface Ctx {
   now: number;
   tally: Tally;
@@ -58,26 +94,42 @@ export interface Ctx {
   probes: ProbeObs[];
   services: Map<ServiceId, SvcStat>;
   control: ControlStat;
-  /** Failures by class (all user traffic, watched and control). */
+  /** Failures by class (all user traffic, watched and control), without masked ones. */
   fails: Map<FailClass, Item[]>;
+  /** What was set aside as recovered (undefined on the first pass). */
+  mask: Mask | undefined;
 }
 
 const GROUP = new Map<ServiceId, string>(SERVICES.map((s) => [s.id, s.group]));
 export const groupOf = (s: ServiceId): string => GROUP.get(s) ?? s;
 
-export function buildCtx(tally: Tally, obs: Observation[], now: number): Ctx {
+export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?: Mask): Ctx {
   const services = new Map<ServiceId, SvcStat>();
+  const obs = mask && mask.obs.size ? allObs.filter((o) => !mask.obs.has(o)) : allObs;
+  // Masked failures are taken off their hosts' counters (they stay requests: they happened).
+  let minus: Map<string, Partial<Record<FailClass, number>>> | null = null;
+  if (mask && (mask.services.size || mask.classes.size)) {
+    minus = new Map();
+    tally.fails.forEach((it) => {
+      if (!isMasked(mask, it)) return;
+      let m = minus!.get(it.o.host);
+      if (!m) minus!.set(it.o.host, (m = {}));
+      m[it.c!] = (m[it.c!] ?? 0) + 1;
+    });
+  }
   const control: ControlStat = { requests: 0, ok: 0, failures: 0, byClass: {}, hosts: [], works: false, failing: false };
   for (const h of tally.hosts.values()) {
+    const less = minus?.get(h.host);
     if (h.service === null) {
       control.requests += h.requests;
       control.ok += h.ok;
       if (h.ok > 0) control.hosts.push(h.host);
       for (const k in h.byClass) {
         const c = k as FailClass;
-        const n = h.byClass[c]!;
+        const n = h.byClass[c]! - (less?.[c] ?? 0);
+        if (n <= 0) continue;
         control.byClass[c] = (control.byClass[c] ?? 0) + n;
-        if (c !== 'blocked' && c !== 'risk' && c !== 'pagebug') control.failures += n;
+        if (marksControl(c)) control.failures += n;
       }
       continue;
     }
@@ -93,7 +145,8 @@ export function buildCtx(tally: Tally, obs: Observation[], now: number): Ctx {
     let hw = 0;
     for (const k in h.byClass) {
       const c = k as FailClass;
-      const n = h.byClass[c]!;
+      const n = h.byClass[c]! - (less?.[c] ?? 0);
+      if (n <= 0) continue;
       s.byClass[c] = (s.byClass[c] ?? 0) + n;
       if (isProviderSide(c)) hs += n;
       else if (c === 'unknown') hw += n;
@@ -114,8 +167,8 @@ export function buildCtx(tally: Tally, obs: Observation[], now: number): Ctx {
     s.weakSignificant ||= s.significant || (all >= MIN_FAILURES && all >= SERVICE_FAIL_RATIO * s.requests);
     s.state = s.requests === 0 ? 'idle' : s.significant ? (s.strong >= FAILING_RATIO * s.requests ? 'failing' : 'degraded') : 'ok';
   }
-  const probes = obs.filter((o): o is ProbeObs => o.kind === 'probe');
-  const ctlProbes = probes.filter((p) => p.probe === 'control');
+  const probes = obs.filter((o): o is ProbeObs => o.kind === 'probe' && !isInconclusive(o));
+  const ctlProbes = probes.filter((p) => p.probe === 'control' && !(mask?.controlProbes && !p.ok));
   control.works =
     (control.ok >= CONTROL_MIN_OK && control.failures < CONTROL_FAIL_RATIO * control.requests) ||
     (ctlProbes.length > 0 && ctlProbes[ctlProbes.length - 1]!.ok);
@@ -125,6 +178,7 @@ export function buildCtx(tally: Tally, obs: Observation[], now: number): Ctx {
   if (control.failing) control.works = false;
   const fails = new Map<FailClass, Item[]>();
   tally.fails.forEach((it) => {
+    if (minus && isMasked(mask, it)) return;
     const c = it.c!;
     let a = fails.get(c);
     if (!a) fails.set(c, (a = []));
@@ -137,7 +191,7 @@ export function buildCtx(tally: Tally, obs: Observation[], now: number): Ctx {
       }
     }
   });
-  return { now, tally, obs, probes, services, control, fails };
+  return { now, tally, obs, probes, services, control, fails, mask };
 }
 
 /** Items of some classes, optionally only watched (service ≠ null) traffic. */

@@ -2,11 +2,11 @@
  * diagnose(): a time-ordered stream of outcomes and observations in, one Diagnosis out. Pure (no browser, no
  * Node APIs). The same Tally + rules back the live engine (live.ts).
  */
-import type { Advice, Cause, Diagnosis, Evidence, Observation, RequestOutcome, ServiceSummary } from '../types';
-import { buildCtx, type Ctx, fact } from './context';
-import { type Finding, RULES } from './rules';
-import { Tally } from './tally';
-import { WINDOW_MS } from './thresholds';
+import type { Advice, Cause, Diagnosis, Evidence, Observation, RequestOutcome, ServiceId, ServiceSummary } from '../types';
+import { buildCtx, type Ctx, emptyMask, fact, hostList, type Mask } from './context';
+import { type Blame, type Finding, RULES } from './rules';
+import { type Mark, okSince, Tally } from './tally';
+import { RECOVERY_MIN_OK, RECOVERY_QUIET_MS, WINDOW_MS } from './thresholds';
 
 export interface DiagnoseOptions {
   now: number;
@@ -24,35 +24,181 @@ export function diagnose(outcomes: readonly RequestOutcome[], observations: read
 
 /** Run the rules over a tally (shared by diagnose() and LiveEngine). */
 export function decide(tally: Tally, obs: Observation[], now: number): Diagnosis {
-  const ctx = buildCtx(tally, obs, now);
-  let finding: Finding | null = null;
-  for (const [, rule] of RULES) {
-    finding = rule(ctx);
-    if (finding) break;
-  }
-  const f = finding!;
-  const evidence = [...f.evidence];
+  const { ctx, first, finding: f, recovered } = run(tally, obs, now);
+  const evidence = [...recovered, ...f.evidence];
   const noise = noiseEvidence(ctx);
   if (noise) evidence.push(noise);
   return {
     verdict: f.verdict,
     cause: f.cause,
-    services: summaries(ctx),
+    services: summaries(ctx, first),
     evidence,
-    advice: adviceFor(f.cause, f.verdict),
-    since: sinceOf(f, ctx),
+    advice: f.evidence.some((e) => e.id === 'retry-ok') ? SESSION_ADVICE.map((a) => ({ ...a, text: { ...a.text } })) : adviceFor(f.cause, f.verdict),
+    since: sinceOf(f, ctx, recovered),
     at: now,
   };
 }
 
-/** Name of the rule that decided (for tests and debugging). */
+/** Name of the rule that decided (for tests and debugging); 'recovered' when a finding was dropped as recovered. */
 export function decidingRule(tally: Tally, obs: Observation[], now: number): string {
-  const ctx = buildCtx(tally, obs, now);
-  for (const [name, rule] of RULES) if (rule(ctx)) return name;
-  return 'unclear';
+  return run(tally, obs, now).rule;
 }
 
-function sinceOf(f: Finding, ctx: Ctx): number | null {
+/**
+ * The first finding of RULES; when it blames something that has recovered (recoveryOf), what it blames is set
+ * aside and the rules run again — another problem may remain. Ends healthy (with `recovered` evidence) only when
+ * nothing else is wrong. At most one pass per blamed thing (bounded by services + classes).
+ */
+function run(tally: Tally, obs: Observation[], now: number): { ctx: Ctx; first: Ctx; finding: Finding; rule: string; recovered: Evidence[] } {
+  const recovered: Evidence[] = [];
+  let mask: Mask | undefined;
+  let first: Ctx | undefined;
+  for (let pass = 0; ; pass++) {
+    const ctx = buildCtx(tally, obs, now, mask);
+    first ??= ctx;
+    let finding: Finding | null = null;
+    let rule = 'unclear';
+    for (const [name, r] of RULES) {
+      finding = r(ctx);
+      if (finding) {
+        rule = name;
+        break;
+      }
+    }
+    const f = finding!;
+    let blame = f.verdict !== 'healthy' && pass < 32 ? f.blame : undefined;
+    let ev = blame ? recoveryOf(ctx, blame) : null;
+    if (!ev && blame?.services && blame.services.length > 1) {
+      // Several services blamed, some of them working again: set those aside and look at the rest.
+      const back = blame.services.filter((s) => recoveryOf(ctx, { services: [s] }) !== null);
+      if (back.length) {
+        blame = { services: back };
+        ev = recoveryOf(ctx, blame);
+      }
+    }
+    if (!ev) {
+      if (recovered.length && f.verdict === 'healthy') return { ctx, first, finding: f, rule: 'recovered', recovered };
+      // Something else is still wrong: the recovered part is no longer the story.
+      return { ctx, first, finding: f, rule, recovered: [] };
+    }
+    recovered.push(ev);
+    mask = extend(mask ?? emptyMask(), blame!);
+  }
+}
+
+function extend(m: Mask, b: Blame): Mask {
+  const out: Mask = { services: new Set(m.services), classes: new Set(m.classes), controlProbes: m.controlProbes || !!b.control, obs: new Set(m.obs) };
+  for (const s of b.services ?? []) out.services.add(s);
+  for (const c of b.classes ?? []) out.classes.add(c);
+  for (const o of b.obs ?? []) out.obs.add(o);
+  return out;
+}
+
+/** Successful requests to service `s` (or to any watched service) started after `t`: binary search per service. */
+function okAfter(ctx: Ctx, services: readonly ServiceId[] | null, t: number): { n: number; first: number } {
+  let n = 0;
+  let first = Infinity;
+  const qs = services ? services.map((s) => ctx.tally.svcOk.get(s)) : [...ctx.tally.svcOk.values()];
+  for (const q of qs) {
+    if (!q || q.length === 0) continue;
+    let lo = 0;
+    let hi = q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (q.at(mid) > t) hi = mid;
+      else lo = mid + 1;
+    }
+    n += q.length - lo;
+    if (lo < q.length) first = Math.min(first, q.at(lo));
+  }
+  return { n, first };
+}
+
+/**
+ * `recovered` evidence when everything the finding blames has been quiet for RECOVERY_QUIET_MS and works again,
+ * else null. Services: no failure of theirs for RECOVERY_QUIET_MS, each has succeeded since its last failure, and
+ * RECOVERY_MIN_OK successes to them in all. Classes (the user's network): no failure of the class for
+ * RECOVERY_QUIET_MS and RECOVERY_MIN_OK successes to watched services since. Observations: quiet since the
+ * newest, RECOVERY_MIN_OK successes after it. Silence (no successes) is never recovery.
+ */
+function recoveryOf(ctx: Ctx, b: Blame): Evidence | null {
+  const quietFrom = ctx.now - RECOVERY_QUIET_MS;
+  let lastFail = -Infinity;
+  let firstOk = -Infinity;
+  let any = false;
+  let count = 0;
+  const quiet = (m: Mark): boolean => m.fails === 0 || m.last <= quietFrom;
+  const take = (m: Mark, needOk = true) => {
+    any = true;
+    lastFail = Math.max(lastFail, m.last);
+    if (needOk) firstOk = Math.max(firstOk, m.firstOk ?? Infinity);
+  };
+  if (b.services?.length) {
+    let sum = 0;
+    let marked = 0;
+    for (const s of b.services) {
+      const m = ctx.tally.svcMarks.get(s);
+      if (!m || m.fails === 0) continue;
+      if (!quiet(m)) return null;
+      const n = okSince(m);
+      if (n === 0) return null;
+      sum += n;
+      marked++;
+      take(m);
+    }
+    if (marked > 0) {
+      if (sum < RECOVERY_MIN_OK) return null;
+      count = Math.max(count, sum);
+    }
+  }
+  if (b.classes?.length) {
+    let min = Infinity;
+    for (const c of b.classes) {
+      const m = ctx.tally.classMarks.get(c);
+      if (!m || m.fails === 0) continue;
+      if (!quiet(m)) return null;
+      min = Math.min(min, okSince(m));
+      take(m);
+    }
+    if (Number.isFinite(min)) {
+      if (min < RECOVERY_MIN_OK) return null;
+      count = Math.max(count, min);
+    }
+  }
+  if (b.control) {
+    const m = ctx.tally.controlMark;
+    if (m.fails > 0) {
+      if (!quiet(m)) return null;
+      take(m, false);
+    }
+  }
+  if (b.obs?.length) {
+    let t = -Infinity;
+    for (const o of b.obs) t = Math.max(t, o.t);
+    if (t > quietFrom) return null;
+    const after = okAfter(ctx, b.services?.length ? b.services : null, t);
+    if (after.n < RECOVERY_MIN_OK) return null;
+    any = true;
+    count = Math.max(count, after.n);
+    lastFail = Math.max(lastFail, t);
+    firstOk = Math.max(firstOk, after.first);
+  }
+  if (!any || !Number.isFinite(firstOk)) return null;
+  const hosts: string[] = [];
+  const svcs = b.services?.length ? b.services : [...ctx.services.keys()];
+  for (const s of svcs) for (const h of ctx.services.get(s)?.hosts ?? []) if ((ctx.tally.hosts.get(h)?.ok ?? 0) > 0 && !hosts.includes(h)) hosts.push(h);
+  const e = fact('recovered', [count, hostList(hosts)], lastFail, count, hosts);
+  e.last = firstOk;
+  return e;
+}
+
+function sinceOf(f: Finding, ctx: Ctx, recovered: Evidence[]): number | null {
+  if (f.verdict === 'healthy' && recovered.length) {
+    // Healthy again since the last of the recoveries.
+    let t = -Infinity;
+    for (const e of recovered) t = Math.max(t, e.last);
+    return t;
+  }
   if (f.verdict === 'healthy') {
     let first = Infinity;
     for (const q of ctx.tally.svcOk.values()) first = Math.min(first, q.peek() ?? Infinity);
@@ -63,11 +209,13 @@ function sinceOf(f: Finding, ctx: Ctx): number | null {
   return Number.isFinite(first) ? first : null;
 }
 
-function summaries(ctx: Ctx): ServiceSummary[] {
+/** Per service: the state as decided (recovered services are `ok`), the failures as seen in the window. */
+function summaries(ctx: Ctx, seen: Ctx): ServiceSummary[] {
   const out: ServiceSummary[] = [];
-  for (const s of ctx.services.values()) {
-    const x: ServiceSummary = { id: s.id, state: s.state, requests: s.requests, failures: s.strong + s.weak, hosts: s.hosts.slice(0, 8) };
-    if (s.last !== undefined) x.lastFailure = s.last;
+  for (const s0 of seen.services.values()) {
+    const s = ctx.services.get(s0.id) ?? s0;
+    const x: ServiceSummary = { id: s.id, state: s.state, requests: s.requests, failures: s0.strong + s0.weak, hosts: s.hosts.slice(0, 8) };
+    if (s0.last !== undefined) x.lastFailure = s0.last;
     out.push(x);
   }
   out.sort((a, b) => b.failures - a.failures || b.requests - a.requests || (a.id < b.id ? -1 : 1));
@@ -101,6 +249,9 @@ const ADVICE: Record<Cause, [string, Advice['action']?][]> = {
   none: [],
   'insufficient-evidence': [['advice_unclear', 'retry']],
 };
+
+/** Credentials found by a cookie-less retry that works: the session (cookies, login state), not an AccessKey. */
+const SESSION_ADVICE: readonly Advice[] = [{ id: 'session', text: { key: 'advice_session' }, action: 'clear-cookies' }];
 
 export function adviceFor(cause: Cause, _verdict: string): Advice[] {
   return (ADVICE[cause] ?? []).map(([key, action]) => {

@@ -4,3 +4,5 @@ export { Tally } from './tally';
 export * from './thresholds';
 export { failClass, noiseOf, type FailClass } from './classify';
 export { RULES, type Rule, type Finding, loopsFromOutcomes } from './rules';
+export { INCONCLUSIVE, isInconclusive } from './context';
+export type { Blame } from './rules';

@@ -3,17 +3,19 @@
  * first finding in RULES order wins. Order: the user's own network (everything failing, offline, proxy,
  * DNS), the clock and TLS interception, then the provider's shapes (auth onset, breadth, loops, page bugs,
  * CDN, one server), then user shapes that only hold when the rest works (credentials, anti-bot, blocking
- * extension), and last healthy / unclear.
+ * extension), healthy, the session (a cookie-less retry works where the user's requests are refused), and
+ * last unclear. A finding names what it blames (Blame); diagnose.ts drops it once that has recovered.
  */
-import { isLoginHost } from '../catalogue/match';
+import { isLoginHost, serviceOf } from '../catalogue/match';
 import type { Cause, Evidence, Observation, RequestOutcome, ServiceId, Verdict } from '../types';
-import { type FailClass, isProviderSide } from './classify';
+import { type FailClass, isProviderSide, marksService } from './classify';
 import { type Ctx, distinctHosts, evidence, fact, failsOf, hostList, type SvcStat } from './context';
 import type { Item } from './tally';
 import {
   AUTH_ONSET_MIN_FAILURES,
   AUTH_ONSET_MIN_SERVICES,
   BLOCKED_MIN,
+  BROKEN_IMAGE_MIN,
   CHAIN_GAP_MS,
   CLOCK_SKEW_MIN_RESPONSES,
   CLOCK_SKEW_MS,
@@ -22,6 +24,7 @@ import {
   CREDENTIALS_MIN_FAILURES,
   CREDENTIALS_MIN_OTHERS_OK,
   DNS_MIN,
+  HOST_FAIL_RATIO,
   LOOP_MIN_OBSERVATIONS,
   LOOP_REPEAT_REDIRECTS,
   LOOP_REPEAT_REDIRECTS_PLAIN,
@@ -33,20 +36,83 @@ import {
   PING_PONG_MIN_HOPS,
   PROXY_MIN,
   RISK_MIN,
+  SERVICE_FAIL_RATIO,
   TLS_DATE_MIN_HOSTS,
   TLS_INTERCEPT_MIN_HOSTS,
 } from './thresholds';
+
+/**
+ * What a finding blames, for recovery (diagnose.ts): it is dropped once all of it has been quiet for
+ * RECOVERY_QUIET_MS and works again (RECOVERY_MIN_OK successes since). No blame = never dropped early (loops,
+ * the clock, cookies: they leave with the window).
+ */
+export interface Blame {
+  /** Services whose failures (classes of marksService) the finding rests on; successes to these count. */
+  services?: ServiceId[];
+  /** Failure classes, any traffic (the user's own network); successes to any watched service count. */
+  classes?: FailClass[];
+  /** Control traffic failing too (its failures must be quiet as well). */
+  control?: boolean;
+  /** Observations the finding rests on; successes after the newest count (to `services`, else to any). */
+  obs?: Observation[];
+}
 
 export interface Finding {
   verdict: Verdict;
   cause: Cause;
   evidence: Evidence[];
+  blame?: Blame;
 }
 
 export type Rule = (ctx: Ctx) => Finding | null;
 
-const user = (cause: Cause, evidence: Evidence[]): Finding => ({ verdict: 'user', cause, evidence });
-const provider = (cause: Cause, evidence: Evidence[]): Finding => ({ verdict: 'provider', cause, evidence });
+const user = (cause: Cause, evidence: Evidence[], blame?: Blame): Finding => (blame ? { verdict: 'user', cause, evidence, blame } : { verdict: 'user', cause, evidence });
+const provider = (cause: Cause, evidence: Evidence[], blame?: Blame): Finding => (blame ? { verdict: 'provider', cause, evidence, blame } : { verdict: 'provider', cause, evidence });
+
+/** Blame of failing outcomes: their services for service-marked classes, the class itself otherwise. */
+export function blameOf(items: readonly Item[]): Blame {
+  const services = new Set<ServiceId>();
+  const classes = new Set<FailClass>();
+  for (const it of items) {
+    if (it.o.service !== null && marksService(it.c!)) services.add(it.o.service);
+    else classes.add(it.c!);
+  }
+  const b: Blame = {};
+  if (services.size) b.services = [...services];
+  if (classes.size) b.classes = [...classes];
+  return b;
+}
+
+type ProbeObs = Extract<Observation, { kind: 'probe' }>;
+type BrokenImage = Extract<Observation, { kind: 'broken-image' }>;
+
+/** Host of a probe target (a host, or host + path shape). */
+const targetHost = (target: string): string => target.split('/')[0]!.toLowerCase();
+
+/** Cookie-less retries by host: the newest conclusive result of each (inconclusive ones never reach ctx.probes). */
+function retriesByHost(ctx: Ctx): Map<string, ProbeObs> {
+  const m = new Map<string, ProbeObs>();
+  for (const p of ctx.probes) {
+    if (p.probe !== 'cookieless-retry') continue;
+    const h = targetHost(p.target);
+    const cur = m.get(h);
+    if (!cur || p.t >= cur.t) m.set(h, p);
+  }
+  return m;
+}
+
+function serviceOfHost(ctx: Ctx, host: string): ServiceId | null {
+  const h = ctx.tally.hosts.get(host);
+  return h ? h.service : serviceOf(host);
+}
+
+/** Retries of a service's hosts that failed without cookies too: the resource fails for anyone. */
+function retryFailsEvidence(ctx: Ctx, s: ServiceId): Evidence[] {
+  const failed = [...retriesByHost(ctx).entries()].filter(([h, p]) => !p.ok && serviceOfHost(ctx, h) === s);
+  if (failed.length === 0) return [];
+  const hosts = failed.map(([h]) => h);
+  return [fact('retry-fails', [hostList(hosts)], failed[failed.length - 1]![1].t, failed.length, hosts)];
+}
 
 function controlEvidence(ctx: Ctx): Evidence[] {
   const c = ctx.control;
@@ -73,21 +139,25 @@ export const ruleEverythingFailing: Rule = (ctx) => {
   const other = count(['offline', 'conn', 'unknown']);
   const max = Math.max(dns, proxy, tls, other);
   const cause: Cause = max === dns && dns > 0 ? 'dns-local' : max === proxy && proxy > 0 ? 'proxy' : max === tls && tls > 0 ? 'tls-interception' : 'offline';
-  return user(cause, [...controlEvidence(ctx), evidence('watched-failing', [watched.length, hostList(distinctHosts(watched))], watched)]);
+  const classes = [...ctx.fails.keys()].filter((c) => isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown');
+  const blame: Blame = { classes, control: true };
+  const ctl = ctx.probes.filter((p) => p.probe === 'control');
+  if (ctl.length && !ctl[ctl.length - 1]!.ok) blame.obs = [ctl[ctl.length - 1]!];
+  return user(cause, [...controlEvidence(ctx), evidence('watched-failing', [watched.length, hostList(distinctHosts(watched))], watched)], blame);
 };
 
 /** The browser itself says it is offline. */
 export const ruleOffline: Rule = (ctx) => {
   const off = ctx.fails.get('offline') ?? [];
   if (off.length < OFFLINE_MIN) return null;
-  return user('offline', [evidence('offline', [off.length], off), ...controlEvidence(ctx)]);
+  return user('offline', [evidence('offline', [off.length], off), ...controlEvidence(ctx)], { classes: ['offline'] });
 };
 
 /** Proxy connection failures. */
 export const ruleProxy: Rule = (ctx) => {
   const p = ctx.fails.get('proxy') ?? [];
   if (p.length < PROXY_MIN) return null;
-  return user('proxy', [evidence('proxy-failed', [p.length, hostList(distinctHosts(p))], p)]);
+  return user('proxy', [evidence('proxy-failed', [p.length, hostList(distinctHosts(p))], p)], { classes: ['proxy'] });
 };
 
 const dnsProbes = (ctx: Ctx) => ctx.probes.filter((p) => p.probe === 'dns');
@@ -102,7 +172,7 @@ export const ruleDnsLocal: Rule = (ctx) => {
   if (exists.length === 0 && controlDns.length === 0) return null;
   const ev = [evidence('dns-failed', [d.length, hostList([...failing])], d)];
   if (exists.length) ev.push(fact('dns-probe-exists', [exists[0]!.target], exists[0]!.t, exists.length, [exists[0]!.target]));
-  return user('dns-local', ev);
+  return user('dns-local', ev, { classes: ['dns'] });
 };
 
 /** Provider names fail while other names resolve, or a public resolver cannot resolve them either. */
@@ -114,7 +184,7 @@ export const ruleDnsProvider: Rule = (ctx) => {
   if (missing.length === 0 && !ctx.control.works) return null;
   const ev = [evidence('dns-failed', [d.length, hostList([...failing])], d)];
   if (missing.length) ev.push(fact('dns-probe-missing', [missing[0]!.target], missing[0]!.t, missing.length, [missing[0]!.target]));
-  return provider('dns-provider', [...ev, ...controlEvidence(ctx)]);
+  return provider('dns-provider', [...ev, ...controlEvidence(ctx)], blameOf(d));
 };
 
 /** The clock: servers say our time is off (codes), certificate dates fail on several hosts, Date headers or a probe show skew. */
@@ -141,7 +211,7 @@ export const ruleTlsInterception: Rule = (ctx) => {
   const ca = ctx.fails.get('tls-ca') ?? [];
   const hosts = distinctHosts(ca);
   if (hosts.length < TLS_INTERCEPT_MIN_HOSTS) return null;
-  return user('tls-interception', [evidence('tls-authority', [hosts.length, hostList(hosts)], ca), ...controlEvidence(ctx)]);
+  return user('tls-interception', [evidence('tls-authority', [hosts.length, hostList(hosts)], ca), ...controlEvidence(ctx)], { classes: ['tls-ca'] });
 };
 
 /** First time in the window a service (or key) worked. */
@@ -184,7 +254,7 @@ export const ruleAuthOnset: Rule = (ctx) => {
   const ev = [evidence('auth-onset', [items.length, [...onsetBy.keys()].join(', ')], items)];
   const five = failsOf(ctx, ['http5'], true);
   if (five.length) ev.push(evidence('server-5xx', [five.length, hostList(distinctHosts(five))], five));
-  return provider('auth-service', [...ev, ...controlEvidence(ctx)]);
+  return provider('auth-service', [...ev, ...controlEvidence(ctx)], { services: [...onsetBy.keys()] });
 };
 
 /** Services whose failures overlap in time, grouped by independent infrastructure group. */
@@ -205,7 +275,8 @@ export const ruleOutage: Rule = (ctx) => {
   const items = failsOf(ctx, ['conn', 'http5', 'auth', 'dns', 'tls', 'loop'], true).filter((it) => together.some((s) => s.id === it.o.service));
   const ev = [evidence('services-failing', [together.length, together.map((s) => s.id).join(', ')], items)];
   if (status.length) ev.push(fact('status-page', [status[0]!.target], status[0]!.t));
-  return provider('outage', [...ev, ...controlEvidence(ctx)]);
+  for (const s of together) ev.push(...retryFailsEvidence(ctx, s.id));
+  return provider('outage', [...ev, ...controlEvidence(ctx)], { services: (together.length ? together : sig).map((s) => s.id) });
 };
 
 interface Loop {
@@ -311,23 +382,36 @@ export const ruleLoops: Rule = (ctx) => {
   return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)] };
 };
 
-/** Addresses built from a missing value (…/undefined, …/null) and empty-src pictures on provider pages. */
+/** The service of the page a picture was on (a provider page), or of the picture's own host. */
+const pageService = (ctx: Ctx, o: BrokenImage): ServiceId | null => serviceOfHost(ctx, o.pageHost) ?? o.service;
+
+/**
+ * Addresses built from a missing value (…/undefined, …/null), and pictures on provider pages whose address is
+ * empty (src undefined/null/empty) or never resolved (a lazy-load attribute the page's script never filled).
+ */
 export const rulePageBug: Rule = (ctx) => {
   const bugs = failsOf(ctx, ['pagebug'], true);
   let n = bugs.length;
   const obsHosts: string[] = [];
+  const used: BrokenImage[] = [];
   let t = 0;
   for (const o of ctx.obs) {
-    if (o.kind === 'broken-image' && o.reason === 'empty-url' && o.service !== null) {
+    if (o.kind === 'broken-image' && (o.reason === 'empty-url' || o.reason === 'lazy-unresolved') && pageService(ctx, o) !== null) {
       n += o.count;
       obsHosts.push(o.pageHost);
-      t = o.t;
+      used.push(o);
+      t = Math.max(t, o.t);
     }
   }
   if (n < PAGE_BUG_MIN) return null;
   const hosts = [...new Set([...distinctHosts(bugs), ...obsHosts])];
   const ev = bugs.length ? evidence('page-bug', [n, hostList(hosts)], bugs, n) : fact('page-bug', [n, hostList(hosts)], t, n, hosts);
-  return provider('page-bug', [ev]);
+  const blame = blameOf(bugs);
+  if (used.length) {
+    blame.obs = used;
+    blame.services = [...new Set([...(blame.services ?? []), ...used.map((o) => pageService(ctx, o)!)])];
+  }
+  return provider('page-bug', [ev], blame);
 };
 
 function serviceFailEvidence(ctx: Ctx, s: SvcStat): Evidence[] {
@@ -336,26 +420,76 @@ function serviceFailEvidence(ctx: Ctx, s: SvcStat): Evidence[] {
   const ev: Evidence[] = [];
   if (five.length) ev.push(evidence('server-5xx', [five.length, hostList(distinctHosts(five))], five));
   if (conn.length) ev.push(evidence('conn-failed', [conn.length, hostList(distinctHosts(conn))], conn));
+  ev.push(...retryFailsEvidence(ctx, s.id));
   return ev;
 }
 
 const significantBy = (ctx: Ctx, classes: FailClass[]) =>
   [...ctx.services.values()].filter((s) => s.significant && classes.reduce((n, c) => n + (s.byClass[c] ?? 0), 0) >= Math.max(1, s.strong / 2));
 
-/** The CDN / image edge resets, times out or answers 5xx. */
+/**
+ * Broken pictures (load error, zero size) on CDN hosts, counted like CDN failures: each picture is a failure
+ * of its host (the larger of its failed requests and its broken pictures, as a failed request usually is a
+ * broken picture too), against the host's requests. Only hosts with outcomes count (a ratio needs requests).
+ */
+function brokenCdn(ctx: Ctx): { n: number; hosts: string[]; used: BrokenImage[] } | null {
+  const byHost = new Map<string, { n: number; obs: BrokenImage[] }>();
+  for (const o of ctx.obs) {
+    if (o.kind !== 'broken-image' || (o.reason !== 'error' && o.reason !== 'zero-size') || o.service !== 'cdn') continue;
+    let b = byHost.get(o.host);
+    if (!b) byHost.set(o.host, (b = { n: 0, obs: [] }));
+    b.n += Math.max(1, o.count);
+    b.obs.push(o);
+  }
+  if (byHost.size === 0) return null;
+  const strong = new Map<string, number>();
+  for (const it of failsOf(ctx, ['conn', 'http5', 'tls'], true)) if (byHost.has(it.o.host)) strong.set(it.o.host, (strong.get(it.o.host) ?? 0) + 1);
+  let pictures = 0;
+  let failed = 0;
+  let bad = false;
+  const hosts: string[] = [];
+  const used: BrokenImage[] = [];
+  for (const [host, b] of byHost) {
+    const h = ctx.tally.hosts.get(host);
+    if (!h || h.service !== 'cdn') continue;
+    const f = Math.max(strong.get(host) ?? 0, b.n);
+    pictures += b.n;
+    failed += f;
+    hosts.push(host);
+    used.push(...b.obs);
+    if (b.n >= BROKEN_IMAGE_MIN && f >= HOST_FAIL_RATIO * Math.max(h.requests, f)) bad = true;
+  }
+  if (pictures < BROKEN_IMAGE_MIN) return null;
+  const svcReq = ctx.services.get('cdn')?.requests ?? 0;
+  if (!bad && !(failed >= SERVICE_FAIL_RATIO * Math.max(svcReq, failed))) return null;
+  return { n: pictures, hosts, used };
+}
+
+/** The CDN / image edge resets, times out or answers 5xx, or many of its pictures arrive broken. */
 export const ruleCdn: Rule = (ctx) => {
   const s = significantBy(ctx, ['conn', 'http5', 'tls']).find((x) => x.id === 'cdn');
-  if (!s) return null;
-  return provider('cdn', [...serviceFailEvidence(ctx, s), ...controlEvidence(ctx)]);
+  const pics = brokenCdn(ctx);
+  if (!s && !pics) return null;
+  const ev = s ? serviceFailEvidence(ctx, s) : retryFailsEvidence(ctx, 'cdn');
+  const blame: Blame = { services: ['cdn'] };
+  if (pics) {
+    let t = 0;
+    for (const o of pics.used) t = Math.max(t, o.t);
+    ev.push(fact('broken-images', [pics.n, hostList(pics.hosts)], t, pics.n, pics.hosts));
+    blame.obs = pics.used;
+  }
+  return provider('cdn', [...ev, ...controlEvidence(ctx)], blame);
 };
 
 /** One service answers 5xx (or drops connections while the rest works). */
 export const ruleServerError: Rule = (ctx) => {
   const others = ctx.control.works || [...ctx.services.values()].some((x) => !x.significant && x.ok >= CONTROL_MIN_OK);
-  const sig = significantBy(ctx, ['conn', 'http5', 'tls']).filter((s) => (s.byClass.http5 ?? 0) > 0 || others);
+  // A clean request of the extension's own (no cookies) answered with an error too: the resource fails for anyone.
+  const retryFails = (s: SvcStat) => retryFailsEvidence(ctx, s.id).length > 0;
+  const sig = significantBy(ctx, ['conn', 'http5', 'tls']).filter((s) => (s.byClass.http5 ?? 0) > 0 || others || retryFails(s));
   if (sig.length === 0) return null;
   sig.sort((a, b) => b.strong - a.strong);
-  return provider('server-error', [...serviceFailEvidence(ctx, sig[0]!), ...controlEvidence(ctx)]);
+  return provider('server-error', [...serviceFailEvidence(ctx, sig[0]!), ...controlEvidence(ctx)], { services: [sig[0]!.id] });
 };
 
 /**
@@ -384,21 +518,21 @@ export const ruleCredentials: Rule = (ctx) => {
   if (res.startsWith('host:')) othersOk -= ctx.tally.hosts.get(items[0]!.o.host)?.ok ?? 0;
   const otherFailing = [...ctx.services.values()].some((s) => s.significant && (s.byClass.auth ?? 0) < s.strong);
   if (othersOk < CREDENTIALS_MIN_OTHERS_OK || otherFailing) return null;
-  return user('credentials', [evidence('credentials', [items.length, othersOk], items)]);
+  return user('credentials', [evidence('credentials', [items.length, othersOk], items)], blameOf(items));
 };
 
 /** mtop anti-bot answers (RGV587_ERROR, FAIL_SYS_USER_VALIDATE, the punish page): risk control, never an outage. */
 export const ruleRiskControl: Rule = (ctx) => {
   const r = ctx.fails.get('risk') ?? [];
   if (r.length < RISK_MIN) return null;
-  return user('risk-control', [evidence('risk-control', [r.length, hostList(distinctHosts(r))], r)]);
+  return user('risk-control', [evidence('risk-control', [r.length, hostList(distinctHosts(r))], r)], blameOf(r));
 };
 
 /** Another extension blocks provider resources (not trackers). */
 export const ruleBlockedByExtension: Rule = (ctx) => {
   const b = failsOf(ctx, ['blocked'], true);
   if (b.length < BLOCKED_MIN) return null;
-  return user('blocked-by-extension', [evidence('blocked', [b.length, hostList(distinctHosts(b))], b)]);
+  return user('blocked-by-extension', [evidence('blocked', [b.length, hostList(distinctHosts(b))], b)], { classes: ['blocked'] });
 };
 
 /** Enough traffic and nothing significant failing. */
@@ -407,9 +541,30 @@ export const ruleHealthy: Rule = (ctx) => {
   if (t.watched < MIN_TRAFFIC) return null;
   for (const s of ctx.services.values()) if (s.weakSignificant) return null;
   if (failsOf(ctx, ['auth', 'dns', 'tls-ca', 'tls-date', 'skew', 'loop'], true).length > 0) return null;
+  // Failures as seen in the window (recovered ones included: they happened).
   let failed = 0;
-  for (const s of ctx.services.values()) failed += s.strong + s.weak;
+  for (const h of t.hosts.values()) {
+    if (h.service === null) continue;
+    for (const k in h.byClass) if (isProviderSide(k as FailClass) || k === 'unknown') failed += h.byClass[k as FailClass]!;
+  }
   return { verdict: 'healthy', cause: 'none', evidence: [fact('traffic', [t.watched, failed], ctx.now, t.watched)] };
+};
+
+/**
+ * Refused (401/403, auth codes) with the user's cookies, while the same resource, asked again by the extension
+ * without cookies, works: the user's session (cookies, login state) is what is refused. Only reached when no
+ * other rule decided: then this retry is the one signal that tells the sides apart.
+ */
+export const ruleSession: Rule = (ctx) => {
+  const retries = retriesByHost(ctx);
+  const okHosts = new Set<string>();
+  for (const [h, p] of retries) if (p.ok) okHosts.add(h);
+  if (okHosts.size === 0) return null;
+  const auth = failsOf(ctx, ['auth'], true).filter((it) => okHosts.has(it.o.host));
+  if (auth.length === 0) return null;
+  const hosts = distinctHosts(auth);
+  const last = Math.max(...hosts.map((h) => retries.get(h)!.t));
+  return user('credentials', [evidence('auth-failed', [auth.length, hostList(hosts)], auth), fact('retry-ok', [hostList(hosts)], last, hosts.length, hosts)], blameOf(auth));
 };
 
 /** Failures that no rule explains, or too little traffic. */
@@ -417,8 +572,14 @@ export const ruleUnclear: Rule = (ctx) => {
   const ev: Evidence[] = [];
   const f = watchedFailing(ctx);
   if (f.length) ev.push(evidence('watched-failing', [f.length, hostList(distinctHosts(f))], f));
+  // A public resolver without a clear answer (SERVFAIL, REFUSED, NODATA…) is neither "exists" nor NXDOMAIN.
+  const dnsFailing = new Set(distinctHosts(ctx.fails.get('dns') ?? []));
+  const vague = dnsProbes(ctx).filter((p) => p.exists === undefined && p.ok && dnsFailing.has(p.target));
+  if (vague.length) ev.push(fact('dns-probe-unknown', [vague[0]!.target, vague[0]!.detail ?? ''], vague[0]!.t, vague.length, [vague[0]!.target]));
   if (ctx.tally.watched < MIN_TRAFFIC) ev.push(fact('few-requests', [ctx.tally.watched], ctx.now, ctx.tally.watched));
-  return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [...ev, ...controlEvidence(ctx)] };
+  const finding: Finding = { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [...ev, ...controlEvidence(ctx)] };
+  if (f.length) finding.blame = blameOf(f);
+  return finding;
 };
 
 /** The rules in the order they are tried. */
@@ -440,6 +601,7 @@ export const RULES: readonly (readonly [string, Rule])[] = [
   ['risk-control', ruleRiskControl],
   ['blocked-by-extension', ruleBlockedByExtension],
   ['healthy', ruleHealthy],
+  ['session', ruleSession],
   ['unclear', ruleUnclear],
 ];
 

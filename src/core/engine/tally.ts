@@ -5,7 +5,7 @@
  * ever read a Tally, so both give the same answer on the same window.
  */
 import type { RequestOutcome, ServiceId } from '../types';
-import { type FailClass, failClass, noiseOf, type NoiseKind } from './classify';
+import { type FailClass, failClass, marksControl, marksService, noiseOf, type NoiseKind } from './classify';
 import { Deque } from './deque';
 import { CLOCK_SKEW_MS } from './thresholds';
 
@@ -22,6 +22,40 @@ export interface HostStat {
 export interface Item {
   o: RequestOutcome;
   c: FailClass | null;
+}
+
+/**
+ * Successful requests of one stream (one service, all watched services, or control traffic), as two cumulative
+ * counters: added and evicted. Never rescanned; what lies after a failure is `added - max(okAt, removed)`.
+ */
+export interface OkStream {
+  added: number;
+  removed: number;
+}
+
+/**
+ * Recovery bookkeeping of one service, one failure class, or control traffic: its newest failure and the
+ * successes since. O(1) per event. Exact on a window filled in start-time order (diagnose()) and kept exact
+ * under FIFO eviction (LiveEngine): the successes after the newest failure are the newest successes, evicted
+ * only after it; when the last failure leaves the window the mark is cleared, as if it had never been seen.
+ */
+export interface Mark {
+  /** Failures of this mark inside the window. */
+  fails: number;
+  /** Start time of the newest failure (−Infinity when none in the window). */
+  last: number;
+  /** stream.added when that failure arrived. */
+  okAt: number;
+  /** Start time of the first success after it, if any. */
+  firstOk: number | undefined;
+  readonly stream: OkStream;
+}
+
+const newMark = (stream: OkStream): Mark => ({ fails: 0, last: -Infinity, okAt: 0, firstOk: undefined, stream });
+
+/** Successful requests of the mark's stream since its newest failure (all of the window's when none). */
+export function okSince(m: Mark): number {
+  return m.fails > 0 ? m.stream.added - Math.max(m.okAt, m.stream.removed) : m.stream.added - m.stream.removed;
 }
 
 export class Tally {
@@ -51,6 +85,13 @@ export class Tally {
   watched = 0;
   /** Time of the first and last outcome ever added (for `since` of a healthy verdict). */
   count = 0;
+  /** Successes of all watched services (class marks count these: the user's network works again). */
+  readonly okWatched: OkStream = { added: 0, removed: 0 };
+  readonly okControl: OkStream = { added: 0, removed: 0 };
+  /** Recovery marks per watched service (classes of marksService), per failure class (any traffic), control. */
+  readonly svcMarks = new Map<ServiceId, Mark>();
+  readonly classMarks = new Map<FailClass, Mark>();
+  readonly controlMark: Mark = newMark(this.okControl);
 
   static classify(o: RequestOutcome): Item {
     return { o, c: failClass(o) };
@@ -86,11 +127,13 @@ export class Tally {
           if (d > 0) q.push(o.t);
           else q.shift();
         }
+        this.okEvent(o, d);
       }
     } else {
       h.byClass[c] = (h.byClass[c] ?? 0) + d;
       if (d > 0) this.fails.push(it);
       else this.fails.shift();
+      this.failEvent(o, c, d);
     }
     if (h.requests === 0) this.hosts.delete(o.host);
     if ((o.redirectTo !== undefined && o.status >= 300 && o.status < 400) || o.kind === 'http.redirect_loop') {
@@ -110,5 +153,52 @@ export class Tally {
         this.skewSum += d * skew;
       }
     }
+  }
+
+  /** The service's mark (created with its success stream on first use). */
+  svcMark(s: ServiceId): Mark {
+    let m = this.svcMarks.get(s);
+    if (!m) this.svcMarks.set(s, (m = newMark({ added: 0, removed: 0 })));
+    return m;
+  }
+
+  private classMark(c: FailClass): Mark {
+    let m = this.classMarks.get(c);
+    if (!m) this.classMarks.set(c, (m = newMark(this.okWatched)));
+    return m;
+  }
+
+  private okEvent(o: RequestOutcome, d: 1 | -1): void {
+    const own = o.service === null ? this.controlMark : this.svcMark(o.service);
+    if (d < 0) {
+      own.stream.removed++;
+      if (o.service !== null) this.okWatched.removed++;
+      return;
+    }
+    own.stream.added++;
+    if (own.fails > 0 && own.firstOk === undefined) own.firstOk = o.t;
+    if (o.service === null) return;
+    this.okWatched.added++;
+    for (const m of this.classMarks.values()) if (m.fails > 0 && m.firstOk === undefined) m.firstOk = o.t;
+  }
+
+  private failEvent(o: RequestOutcome, c: FailClass, d: 1 | -1): void {
+    mark(this.classMark(c), o.t, d);
+    if (o.service !== null) {
+      if (marksService(c)) mark(this.svcMark(o.service), o.t, d);
+    } else if (marksControl(c)) mark(this.controlMark, o.t, d);
+  }
+}
+
+function mark(m: Mark, t: number, d: 1 | -1): void {
+  m.fails += d;
+  if (d > 0) {
+    if (t > m.last) m.last = t;
+    m.okAt = m.stream.added;
+    m.firstOk = undefined;
+  } else if (m.fails === 0) {
+    m.last = -Infinity;
+    m.okAt = 0;
+    m.firstOk = undefined;
   }
 }

@@ -66,3 +66,16 @@ export const LOOP_MIN_OBSERVATIONS = 1;
 /** Evidence keeps at most this many hosts and request-id sets. */
 export const EVIDENCE_MAX_HOSTS = 5;
 export const EVIDENCE_MAX_IDS = 5;
+/**
+ * Recovery: a non-healthy finding is dropped (healthy, cause none) once what it blames has had no failure for
+ * RECOVERY_QUIET_MS (against `now`) AND at least RECOVERY_MIN_OK successful requests since its last failure —
+ * to the blamed services (each of them at least once), or, for causes on the user's side (offline, proxy,
+ * local DNS, TLS interception, a blocking extension), to any watched service. Silence is never recovery.
+ */
+export const RECOVERY_QUIET_MS = 60_000;
+export const RECOVERY_MIN_OK = 5;
+/**
+ * Broken pictures (error / zero-size) on CDN hosts count like CDN failures: at least this many pictures on hosts
+ * that also have outcomes, at HOST_FAIL_RATIO of one host's requests or SERVICE_FAIL_RATIO of the service's.
+ */
+export const BROKEN_IMAGE_MIN = 3;
