@@ -53,6 +53,9 @@ describe('browser errors → one taxonomy', () => {
     expect(classify(403, 'net::ERR_BLOCKED_BY_ORB')).toEqual({ kind: 'http.4xx', phase: 'application' });
     expect(classify(404, 'NS_BINDING_ABORTED')).toEqual({ kind: 'http.4xx', phase: 'application' });
     expect(classify(503, 'NS_BINDING_ABORTED')).toEqual({ kind: 'http.5xx', phase: 'application' });
+    // A cross-origin fetch whose 502 had no CORS headers: Chromium reports net::ERR_FAILED after the headers.
+    expect(classify(502, 'net::ERR_FAILED')).toEqual({ kind: 'http.5xx', phase: 'application' });
+    expect(classify(0, 'net::ERR_FAILED').kind).toBe('unknown');
   });
 
   it('a success followed by an abort is an abort; an abort alone is an abort', () => {

@@ -174,15 +174,18 @@ export function classifyStatus(status: number): KindInfo {
 
 /**
  * The one rule that combines a status and an error, for both browsers' quirks:
- * - headers arrived with status ≥ 400, then an abort/ORB error → the HTTP failure (Chromium's ORB after a 403
- *   image, Firefox's NS_BINDING_ABORTED after a 404 image);
+ * - headers arrived with status ≥ 400, then an abort/ORB/generic error → the HTTP failure (Chromium's ORB after
+ *   a 403 image, Firefox's NS_BINDING_ABORTED after a 404 image, Chromium's ERR_FAILED after a CORS-less 502);
  * - headers arrived with a 2xx/3xx then an abort → aborted (a cancelled download is not a failure);
  * - no error → the status decides.
  */
 export function classify(status: number, error: string | undefined): KindInfo {
   if (!error) return status > 0 ? classifyStatus(status) : K('unknown', 'connection');
   const info = classifyBrowserError(error);
-  if (status >= 400 && (info.kind === 'aborted' || info.kind === 'blocked.browser')) return classifyStatus(status);
+  // Headers said 4xx/5xx, then the browser gave up on the body: aborted (Firefox image), ORB (Chromium image),
+  // or net::ERR_FAILED (a cross-origin fetch whose error response had no CORS headers). The HTTP error is what
+  // happened.
+  if (status >= 400 && (info.kind === 'aborted' || info.kind === 'blocked.browser' || info.kind === 'unknown')) return classifyStatus(status);
   return info;
 }
 
