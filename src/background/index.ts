@@ -29,6 +29,7 @@ import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
 import { CROWD_ALARM, CrowdWiring } from './crowd';
+import { officialView } from './official';
 
 const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
 const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
@@ -209,6 +210,7 @@ const deps: MessageDeps = {
     observe,
     attribute: (host, path) => images.lookup(host, path),
     crowdView: () => crowd.popupView(),
+    officialView: (d, at) => officialView(probes.official, d, at),
     onHistoryChanged: () => {
       live.clear();
       void recompute();

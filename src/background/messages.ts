@@ -28,6 +28,7 @@ export interface MessageDeps {
   attribute: (host: string, path: string) => { status?: number; failure?: FailureKind };
   /** What other Faultline users report (crowd mode), from the last cached collector status. */
   crowdView: () => NonNullable<PopupState['crowd']>;
+  officialView: (d: Diagnosis, now: number) => PopupState['official'];
   /** Called after history was cleared so the live state and badge follow. */
   onHistoryChanged: () => void;
 }
@@ -42,6 +43,7 @@ export async function popupState(deps: MessageDeps): Promise<PopupState> {
     stored: await deps.history.count(),
     extensionVersion: browser.runtime.getManifest().version,
     crowd: deps.crowdView(),
+    official: deps.officialView(diagnosis, now),
   };
 }
 

@@ -16,6 +16,12 @@ export interface PopupState {
   /** Total events in history. */
   stored: number;
   extensionVersion: string;
+  /**
+   * The official status page beside Faultline's verdict (active checks, issue 5): its state, its open events,
+   * and the lag between Faultline's detection and the first official event (null: none yet). Absent when the
+   * status page was not read (healthy, or turned off).
+   */
+  official?: { state: 'alarm' | 'notice' | 'normal' | 'unknown'; checkedAt: number; events: { title: string; start: number | null }[]; lagMs: number | null } | undefined;
   /** Crowd mode: whether it is on, and the collector's 15-minute counts per service (empty when off or unknown). */
   crowd?: { enabled: boolean; services: { id: import('./crowd/protocol').CrowdService; last15: number; baseline: number; state: import('./crowd/protocol').CrowdState }[] } | undefined;
 }

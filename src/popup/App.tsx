@@ -11,6 +11,7 @@ import { STATE_TIMEOUT_MS, withTimeout, type Connector } from '../ui/connector-a
 import { effectiveLang, makeResolver, type Fallbacks } from '../ui/texts';
 import { Advice, type ConfirmView } from './Advice';
 import { CrowdPanel } from './CrowdPanel';
+import { Official } from './Official';
 import { crowdFocus, crowdSummary } from '../core/crowd/summary';
 import { Evidence } from './Evidence';
 import { ExportPanel } from './ExportPanel';
@@ -173,6 +174,7 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
       {exporting && <ExportPanel state={state} lang={lang} tx={tx} now={now} onClose={() => setExporting(false)} onNotice={setNotice} />}
       <Services title={tx({ key: 'popup_services_title' })} cells={servicesView(d, lang, tx)} />
       <CrowdPanel title={tx({ key: 'crowd_title' })} lines={crowdSummary(state.crowd, crowdFocus(d.services, state.crowd), lang)} />
+      <Official v={state.official} tx={tx} time={(ms) => new Date(ms).toLocaleTimeString(lang === 'zh_CN' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' })} />
       <Timeline
         title={tx({ key: 'popup_timeline_title' })}
         label={tx({ key: 'popup_timeline_label', args: [tl.totalFailures, tl.totalRequests, tl.peak] })}

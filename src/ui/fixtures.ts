@@ -251,6 +251,8 @@ export const FIXTURES: Record<Verdict, PopupState> = {
     stored: 2412,
     extensionVersion: '0.1.0',
     crowd: providerCrowd,
+    // 2023-11-12: the status page still said "normal" when Faultline had already seen the outage.
+    official: { state: 'normal', checkedAt: FIXTURE_NOW - 60_000, events: [], lagMs: null },
   },
   user: {
     diagnosis: userDiagnosis,
