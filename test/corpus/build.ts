@@ -516,6 +516,59 @@ add({
   ],
 });
 
+/** 2023-11-12 sign-in during the outage: /session → signin.aliyun.com (sets the ticket) → back, ticket sent back, refused again… */
+const signinLoop = (t0: number): E[] => [
+  ...[0, 1, 2].flatMap((k) => [
+    doc('https://ecs.console.aliyun.com/session', t0 + k, { status: 302, redirect: 'https://signin.aliyun.com/login.htm?callback=https%3A%2F%2Fecs.console.aliyun.com%2Fsession', sentCookies: k ? ['login_aliyunid_ticket', 'login_aliyunid_pk'] : [] }),
+    doc('https://signin.aliyun.com/login.htm?callback=https%3A%2F%2Fecs.console.aliyun.com%2Fsession', t0 + k + 0.3, { status: 302, redirect: 'https://ecs.console.aliyun.com/session', setCookies: ['login_aliyunid_ticket', 'login_aliyunid_pk'], sentCookies: k ? ['login_aliyunid_ticket'] : [] }),
+  ]),
+  // …until the browser gives up.
+  doc('https://ecs.console.aliyun.com/session', t0 + 3, { error: 'net::ERR_TOO_MANY_REDIRECTS', sentCookies: ['login_aliyunid_ticket'] }),
+];
+add({
+  name: 'recovered-after-login-loop',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'the simulator’s 2023-11-12 replay: refused keys, console 503 and a sign-in loop through signin.aliyun.com ending in ERR_TOO_MANY_REDIRECTS; from +300 s the console, its sign-in, OSS and OpenAPI all answer again (pages, API calls): recovered, neither login-loop nor blocked by the old auth failures',
+  entries: [
+    // before: everything works
+    doc('https://ecs.console.aliyun.com/', -300),
+    ...many(4, -299, 60, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t)),
+    ...many(4, -298, 60, (i, t) => ({ t, url: ossUrl('photos', `p/${i}.jpg`, KEY_A), type: 'xhr', headers: ossHeaders(i) })),
+    ...many(3, -297, 60, (_i, t) => xhr(popUrl('ecs.cn-hangzhou.aliyuncs.com', 'DescribeInstances', KEY_A), t, { headers: { 'x-acs-request-id': 'A1B2C3D4-0000-1111-2222-333344445555' } })),
+    // the outage, with the sign-in loop
+    ...many(4, 0, 60, (i, t) => ({ t, url: ossUrl('photos', `p/${i}.jpg`, KEY_A), type: 'xhr', status: 403, body: ossXml('InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.'), mime: 'application/xml', headers: ossHeaders(100 + i) })),
+    ...many(3, 5, 60, (_i, t) => xhr(popUrl('ecs.cn-hangzhou.aliyuncs.com', 'DescribeInstances', KEY_A), t, { status: 404, body: popJson('InvalidAccessKeyId.NotFound', 'Specified access key is not found.'), headers: { 'x-acs-request-id': '5C6D7E8F-0000-1111-2222-333344445555' } })),
+    ...many(4, 10, 60, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t, { status: 503 })),
+    ...signinLoop(70),
+    ...control(20, 4),
+    // 18:35-ish: recovered; the user keeps working
+    ...[300, 360, 420, 480].flatMap((t) => [
+      doc('https://ecs.console.aliyun.com/session', t, { sentCookies: ['login_aliyunid_ticket'] }),
+      doc('https://ecs.console.aliyun.com/', t + 1),
+      ...many(3, t + 2, 3, (_i, u) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', u)),
+      ...many(3, t + 2, 3, (i, u) => ({ t: u, url: ossUrl('photos', `p/${i}.jpg`, KEY_A), type: 'xhr', headers: ossHeaders(200 + i) })),
+      ...many(2, t + 3, 3, (_i, u) => xhr(popUrl('ecs.cn-hangzhou.aliyuncs.com', 'DescribeInstances', KEY_A), u, { headers: { 'x-acs-request-id': 'B1B2C3D4-0000-1111-2222-333344445555' } })),
+    ]),
+    ...control(300, 4),
+  ],
+});
+add({
+  name: 'auth-service-live-no-bodies',
+  verdict: 'provider',
+  cause: 'auth-service',
+  note: 'the 2023-11-12 shape as a live browser sees it (no bodies): OSS 403 with only x-oss-ec 0002-00000902, OpenAPI 404 with only x-acs-request-id on signed requests that worked minutes before, console 503',
+  entries: [
+    ...many(6, -540, 480, (i, t) => ({ t, url: ossUrl('photos', `p/${i}.jpg`, KEY_A), type: 'xhr', headers: { Server: 'AliyunOSS', 'x-oss-request-id': `655099A2B1C6E33439F5A${String(i).padStart(3, '0')}` } })),
+    ...many(4, -500, 450, (_i, t) => xhr(popUrl('ecs.cn-hangzhou.aliyuncs.com', 'DescribeInstances', KEY_A), t, { headers: { 'x-acs-request-id': 'A1B2C3D4-0000-1111-2222-333344445555' } })),
+    ...many(4, -520, 500, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t)),
+    ...many(6, 0, 600, (i, t) => ({ t, url: ossUrl('photos', `p/${i}.jpg`, KEY_A), type: 'xhr', status: 403, mime: 'application/xml', headers: ossHeaders(100 + i) })),
+    ...many(5, 30, 600, (_i, t) => xhr(popUrl('ecs.cn-hangzhou.aliyuncs.com', 'DescribeInstances', KEY_A), t, { status: 404, headers: { 'x-acs-request-id': '5C6D7E8F-0000-1111-2222-333344445555' } })),
+    ...many(4, 60, 600, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t, { status: 503 })),
+    ...control(100, 4),
+  ],
+});
+
 // ---- write -----------------------------------------------------------------------------------------------
 
 export function build(): void {

@@ -119,9 +119,18 @@ describe('rules', () => {
     const r = run([...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })), ...n(4, (i) => o('img.alicdn.com', { at: 600 + i, error: 'net::ERR_CONNECTION_RESET' })), ...ctl(4)]);
     expect(r.cause).not.toBe('outage');
   });
-  it('status page incident + a failing service → outage', () => {
-    const r = run([...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })), ...okImgs(4)], [{ kind: 'probe', t: T0, probe: 'status-page', target: 'https://status.aliyun.com/', ok: false }]);
+  it('status page listing an alarm + a failing service → outage; an unreadable feed or one without alarms is no evidence', () => {
+    const fails = [...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })), ...okImgs(4)];
+    const feed = (ok: boolean, detail?: string): Observation => ({ kind: 'probe', t: T0, probe: 'status-page', target: 'status.aliyun.com', ok, ...(detail ? { detail } : {}) });
+    // run.ts: ok = the feed was readable; detail "<n> events, <m> alarm"
+    const r = run(fails, [feed(true, '2 events, 1 alarm')]);
     expect(vc(r)).toEqual(['provider', 'outage']);
+    expect(r.d.evidence.find((e) => e.id === 'status-page')!.text.args).toEqual(['status.aliyun.com']);
+    for (const f of [feed(false, 'HTTP 503'), feed(false, 'unreadable feed'), feed(false, 'timeout'), feed(true, '0 events, 0 alarm'), feed(true, '3 events, 0 alarm'), feed(true), feed(false, 'inconclusive: redirect')]) {
+      const x = run(fails, [f]);
+      expect(vc(x), JSON.stringify(f)).toEqual(['provider', 'server-error']);
+      expect(x.d.evidence.some((e) => e.id === 'status-page')).toBe(false);
+    }
   });
   it('cdn: resets and 504s on the image edge', () => {
     const r = run([...okImgs(4), ...n(4, (i) => o('img.alicdn.com', { at: 10 + i, status: 504 })), ...n(2, (i) => o('img.alicdn.com', { at: 20 + i, error: 'net::ERR_CONNECTION_RESET' })), ...ctl(4)]);

@@ -14,6 +14,9 @@ export type FailClass =
   | 'conn'
   | 'http5'
   | 'auth'
+  /** A refusal that only looks like an auth failure (signed OpenAPI 401/403/404 with a request id, no body
+   * code): counts toward the auth-service onset, never alone toward credentials, never toward significance. */
+  | 'auth-weak'
   | 'skew'
   | 'risk'
   | 'blocked'
@@ -32,7 +35,7 @@ export function isProviderSide(c: FailClass): boolean {
  * intercepting CA, certificate dates, blocking extensions) is tracked per class instead.
  */
 export function marksService(c: FailClass): boolean {
-  return isProviderSide(c) || c === 'unknown' || c === 'pagebug' || c === 'risk' || c === 'skew';
+  return isProviderSide(c) || c === 'unknown' || c === 'pagebug' || c === 'risk' || c === 'skew' || c === 'auth-weak';
 }
 
 /** Classes that count as control failures (ControlStat.failures). */
@@ -57,6 +60,34 @@ export const AUTH_CODES = new Set([
   'UNAUTHORIZED',
 ]);
 
+/**
+ * Documented OSS error codes (EC, the `x-oss-ec` response header, also `<EC>` in the XML body) and the provider
+ * code each stands for, with its HTTP status and the key of shared/reference/alibaba-services.json `sources`
+ * that documents it. A live browser sees no bodies, so for an OSS refusal the EC is the only code it has. Only
+ * documented ECs are listed (OSS: "EC is for troubleshooting only; it may change"); an EC applies only with its
+ * documented status and only when no code was read from the body.
+ */
+export const OSS_EC_CODES: ReadonlyMap<string, { readonly code: string; readonly status: number; readonly src: string }> = new Map([
+  // InvalidAccessKeyId: 901 invalid characters, 902 missing/unrecognized, 903 disabled, 904 disabled or source IP not allowed.
+  ['0002-00000901', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
+  ['0002-00000902', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
+  ['0002-00000903', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
+  ['0002-00000904', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
+  ['0002-00000501', { code: 'RequestTimeTooSkewed', status: 403, src: 'oss_ec_skew' }],
+]);
+
+/** HTTP statuses of an OpenAPI refusal that, signed and with an x-acs-request-id but no body code, may be an auth failure. */
+export const OPENAPI_WEAK_AUTH_STATUSES: ReadonlySet<number> = new Set([401, 403, 404]);
+
+/** The provider code of an outcome: from the body when read, else from a documented OSS EC (OSS_EC_CODES). */
+export function providerCode(o: RequestOutcome): string | undefined {
+  if (o.code !== undefined) return o.code;
+  const ec = o.ids?.ossEc;
+  if (ec === undefined) return undefined;
+  const m = OSS_EC_CODES.get(ec);
+  return m !== undefined && m.status === o.status ? m.code : undefined;
+}
+
 /** Path of mtop's anti-bot challenge page. */
 export const PUNISH_PATH = '/_____tmd_____/punish';
 
@@ -75,7 +106,7 @@ function isFavicon(path: string): boolean {
 /** Failure class of a user-traffic outcome (probes are filtered by the caller), or null. */
 export function failClass(o: RequestOutcome): FailClass | null {
   if (o.service === 'telemetry' || o.service === 'status') return null;
-  const code = o.code;
+  const code = providerCode(o);
   if (code !== undefined) {
     if (RISK_CODES.has(code)) return 'risk';
     if (SKEW_CODES.has(code)) return 'skew';
@@ -119,6 +150,7 @@ export function failClass(o: RequestOutcome): FailClass | null {
       return isFavicon(o.path) ? null : 'http5';
     case 'http.4xx':
       if (isFavicon(o.path)) return null;
+      if (code === undefined && o.service === 'openapi' && o.keyTag !== undefined && o.ids?.acsRequestId !== undefined && OPENAPI_WEAK_AUTH_STATUSES.has(o.status)) return 'auth-weak';
       if (o.status === 401 || o.status === 403) return 'auth';
       if (o.status === 407) return 'proxy';
       return null;

@@ -47,6 +47,10 @@ export interface ControlStat {
   hosts: string[];
   works: boolean;
   failing: boolean;
+  /** What decided `works` / `failing`: the control traffic itself, or only the extension's control probes. */
+  by: 'traffic' | 'probe' | null;
+  /** The control probes: newest conclusive result per target (masked failures left out). */
+  probes: { ok: string[]; failed: string[] };
 }
 
 type ProbeObs = Extract<Observation, { kind: 'probe' }>;
@@ -68,6 +72,8 @@ export function isInconclusive(p: ProbeObs): boolean {
 
 /** Failures and observations set aside because what they blamed has recovered (decide() in diagnose.ts). */
 export interface Mask {
+  /** These outcomes (the steps of recovered loops). */
+  outs: Set<RequestOutcome>;
   /** Failures of these services (classes of marksService). */
   services: Set<ServiceId>;
   /** Failures of these classes, any traffic. */
@@ -77,10 +83,11 @@ export interface Mask {
   obs: Set<Observation>;
 }
 
-export const emptyMask = (): Mask => ({ services: new Set(), classes: new Set(), controlProbes: false, obs: new Set() });
+export const emptyMask = (): Mask => ({ outs: new Set(), services: new Set(), classes: new Set(), controlProbes: false, obs: new Set() });
 
 export function isMasked(m: Mask | undefined, it: Item): boolean {
   if (!m) return false;
+  if (m.outs.has(it.o)) return true;
   const c = it.c!;
   if (m.classes.has(c)) return true;
   if (it.o.service !== null) return m.services.has(it.o.service) && marksService(c);
@@ -108,7 +115,7 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
   const obs = mask && mask.obs.size ? allObs.filter((o) => !mask.obs.has(o)) : allObs;
   // Masked failures are taken off their hosts' counters (they stay requests: they happened).
   let minus: Map<string, Partial<Record<FailClass, number>>> | null = null;
-  if (mask && (mask.services.size || mask.classes.size)) {
+  if (mask && (mask.services.size || mask.classes.size || mask.outs.size)) {
     minus = new Map();
     tally.fails.forEach((it) => {
       if (!isMasked(mask, it)) return;
@@ -117,7 +124,7 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
       m[it.c!] = (m[it.c!] ?? 0) + 1;
     });
   }
-  const control: ControlStat = { requests: 0, ok: 0, failures: 0, byClass: {}, hosts: [], works: false, failing: false };
+  const control: ControlStat = { requests: 0, ok: 0, failures: 0, byClass: {}, hosts: [], works: false, failing: false, by: null, probes: { ok: [], failed: [] } };
   for (const h of tally.hosts.values()) {
     const less = minus?.get(h.host);
     if (h.service === null) {
@@ -169,13 +176,20 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
   }
   const probes = obs.filter((o): o is ProbeObs => o.kind === 'probe' && !isInconclusive(o));
   const ctlProbes = probes.filter((p) => p.probe === 'control' && !(mask?.controlProbes && !p.ok));
-  control.works =
-    (control.ok >= CONTROL_MIN_OK && control.failures < CONTROL_FAIL_RATIO * control.requests) ||
-    (ctlProbes.length > 0 && ctlProbes[ctlProbes.length - 1]!.ok);
-  control.failing =
-    (control.failures >= CONTROL_MIN_FAIL && control.failures >= CONTROL_FAIL_RATIO * control.requests) ||
-    (ctlProbes.length > 0 && !ctlProbes[ctlProbes.length - 1]!.ok);
-  if (control.failing) control.works = false;
+  // Newest result per neutral site; the majority decides, a tie goes to the newest result of all.
+  const newest = new Map<string, ProbeObs>();
+  for (const p of ctlProbes) newest.set(p.target, p);
+  for (const [target, p] of newest) (p.ok ? control.probes.ok : control.probes.failed).push(target);
+  const nOk = control.probes.ok.length;
+  const nFail = control.probes.failed.length;
+  const lastOk = ctlProbes.length > 0 && ctlProbes[ctlProbes.length - 1]!.ok;
+  const probeWorks = nOk + nFail > 0 && (nOk > nFail || (nOk === nFail && lastOk));
+  const probeFailing = nOk + nFail > 0 && !probeWorks;
+  const trafficWorks = control.ok >= CONTROL_MIN_OK && control.failures < CONTROL_FAIL_RATIO * control.requests;
+  const trafficFailing = control.failures >= CONTROL_MIN_FAIL && control.failures >= CONTROL_FAIL_RATIO * control.requests;
+  control.failing = trafficFailing || probeFailing;
+  control.works = !control.failing && (trafficWorks || probeWorks);
+  control.by = control.failing ? (trafficFailing ? 'traffic' : 'probe') : control.works ? (trafficWorks ? 'traffic' : 'probe') : null;
   const fails = new Map<FailClass, Item[]>();
   tally.fails.forEach((it) => {
     if (minus && isMasked(mask, it)) return;

@@ -4,8 +4,8 @@
  */
 import type { Advice, Cause, Diagnosis, Evidence, Observation, RequestOutcome, ServiceId, ServiceSummary } from '../types';
 import { buildCtx, type Ctx, emptyMask, fact, hostList, type Mask } from './context';
-import { type Blame, type Finding, RULES } from './rules';
-import { type Mark, okSince, Tally } from './tally';
+import { type Blame, type Finding, type Loop, RULES } from './rules';
+import { countAfter, type Mark, okSince, Tally } from './tally';
 import { RECOVERY_MIN_OK, RECOVERY_QUIET_MS, WINDOW_MS } from './thresholds';
 
 export interface DiagnoseOptions {
@@ -76,6 +76,14 @@ function run(tally: Tally, obs: Observation[], now: number): { ctx: Ctx; first: 
         ev = recoveryOf(ctx, blame);
       }
     }
+    if (!ev && blame?.loops && blame.loops.length > 1) {
+      // Several loops, some of them over: set those aside (all at once) and look at the rest.
+      const back = blame.loops.filter((l) => recoveryOf(ctx, { loops: [l] }) !== null);
+      if (back.length) {
+        blame = { loops: back };
+        ev = recoveryOf(ctx, blame);
+      }
+    }
     if (!ev) {
       if (recovered.length && f.verdict === 'healthy') return { ctx, first, finding: f, rule: 'recovered', recovered };
       // Something else is still wrong: the recovered part is no longer the story.
@@ -87,10 +95,14 @@ function run(tally: Tally, obs: Observation[], now: number): { ctx: Ctx; first: 
 }
 
 function extend(m: Mask, b: Blame): Mask {
-  const out: Mask = { services: new Set(m.services), classes: new Set(m.classes), controlProbes: m.controlProbes || !!b.control, obs: new Set(m.obs) };
+  const out: Mask = { outs: new Set(m.outs), services: new Set(m.services), classes: new Set(m.classes), controlProbes: m.controlProbes || !!b.control, obs: new Set(m.obs) };
   for (const s of b.services ?? []) out.services.add(s);
   for (const c of b.classes ?? []) out.classes.add(c);
   for (const o of b.obs ?? []) out.obs.add(o);
+  for (const l of b.loops ?? []) {
+    if (l.obs) out.obs.add(l.obs);
+    for (const it of l.items) out.outs.add(it.o);
+  }
   return out;
 }
 
@@ -100,17 +112,31 @@ function okAfter(ctx: Ctx, services: readonly ServiceId[] | null, t: number): { 
   let first = Infinity;
   const qs = services ? services.map((s) => ctx.tally.svcOk.get(s)) : [...ctx.tally.svcOk.values()];
   for (const q of qs) {
-    if (!q || q.length === 0) continue;
-    let lo = 0;
-    let hi = q.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (q.at(mid) > t) hi = mid;
-      else lo = mid + 1;
-    }
-    n += q.length - lo;
-    if (lo < q.length) first = Math.min(first, q.at(lo));
+    const a = countAfter(q, t);
+    n += a.n;
+    first = Math.min(first, a.first);
   }
+  return { n, first };
+}
+
+/**
+ * Successes after a loop's last step that show it is over. Through a login host: page loads (main_frame,
+ * sub_frame, xhr) on the loop's hosts or on the service it protected. Otherwise: any successful request on its
+ * hosts. Each request counted once.
+ */
+export function loopOk(ctx: Ctx, l: Loop): { n: number; first: number } {
+  const t = ctx.tally;
+  let n = 0;
+  let first = Infinity;
+  const add = (a: { n: number; first: number }) => {
+    n += a.n;
+    first = Math.min(first, a.first);
+  };
+  if (l.login) {
+    const svc = l.service;
+    if (svc !== null) add(countAfter(t.svcLoad.get(svc), l.last));
+    for (const h of l.hosts) if (svc === null || (t.hosts.get(h)?.service ?? null) !== svc) add(countAfter(t.hostLoad.get(h), l.last));
+  } else for (const h of l.hosts) add(countAfter(t.hostOk.get(h), l.last));
   return { n, first };
 }
 
@@ -183,10 +209,28 @@ function recoveryOf(ctx: Ctx, b: Blame): Evidence | null {
     lastFail = Math.max(lastFail, t);
     firstOk = Math.max(firstOk, after.first);
   }
+  if (b.loops?.length) {
+    for (const l of b.loops) {
+      if (l.last > quietFrom) return null;
+      const after = loopOk(ctx, l);
+      if (after.n < RECOVERY_MIN_OK) return null;
+      any = true;
+      count = Math.max(count, after.n);
+      lastFail = Math.max(lastFail, l.last);
+      firstOk = Math.max(firstOk, after.first);
+    }
+  }
   if (!any || !Number.isFinite(firstOk)) return null;
   const hosts: string[] = [];
-  const svcs = b.services?.length ? b.services : [...ctx.services.keys()];
-  for (const s of svcs) for (const h of ctx.services.get(s)?.hosts ?? []) if ((ctx.tally.hosts.get(h)?.ok ?? 0) > 0 && !hosts.includes(h)) hosts.push(h);
+  const working = (h: string) => (ctx.tally.hosts.get(h)?.ok ?? 0) > 0 && !hosts.includes(h);
+  if (b.loops?.length && !b.services?.length) {
+    for (const l of b.loops) {
+      for (const h of l.hosts) if (working(h)) hosts.push(h);
+      if (l.service !== null) for (const h of ctx.services.get(l.service)?.hosts ?? []) if (working(h)) hosts.push(h);
+    }
+  }
+  const svcs = b.services?.length ? b.services : b.loops?.length ? [] : [...ctx.services.keys()].sort();
+  for (const s of svcs) for (const h of ctx.services.get(s)?.hosts ?? []) if (working(h)) hosts.push(h);
   const e = fact('recovered', [count, hostList(hosts)], lastFail, count, hosts);
   e.last = firstOk;
   return e;

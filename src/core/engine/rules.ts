@@ -43,8 +43,8 @@ import {
 
 /**
  * What a finding blames, for recovery (diagnose.ts): it is dropped once all of it has been quiet for
- * RECOVERY_QUIET_MS and works again (RECOVERY_MIN_OK successes since). No blame = never dropped early (loops,
- * the clock, cookies: they leave with the window).
+ * RECOVERY_QUIET_MS and works again (RECOVERY_MIN_OK successes since). No blame = never dropped early (a clock
+ * seen wrong in Date headers or by the clock probe: it leaves with the window).
  */
 export interface Blame {
   /** Services whose failures (classes of marksService) the finding rests on; successes to these count. */
@@ -55,6 +55,12 @@ export interface Blame {
   control?: boolean;
   /** Observations the finding rests on; successes after the newest count (to `services`, else to any). */
   obs?: Observation[];
+  /**
+   * Redirect loops (observed or found in the outcomes). Each is over once no step of it for RECOVERY_QUIET_MS and
+   * RECOVERY_MIN_OK successes since its last step: page loads (main_frame, sub_frame, xhr) on its hosts or on the
+   * service it protected for a loop through a login host, any successful request on its hosts otherwise.
+   */
+  loops?: Loop[];
 }
 
 export interface Finding {
@@ -114,8 +120,19 @@ function retryFailsEvidence(ctx: Ctx, s: ServiceId): Evidence[] {
   return [fact('retry-fails', [hostList(hosts)], failed[failed.length - 1]![1].t, failed.length, hosts)];
 }
 
+/**
+ * Other sites work / fail: from the control traffic when that decided (control-ok, control-failing), else from
+ * the extension's control probes (control-probe-ok, control-probe-failing: "$1 of $2 neutral sites answered /
+ * did not answer", newest result per site, the sites as hosts).
+ */
 function controlEvidence(ctx: Ctx): Evidence[] {
   const c = ctx.control;
+  if (c.by === 'probe') {
+    const p = c.probes;
+    const total = p.ok.length + p.failed.length;
+    const hosts = c.works ? p.ok : p.failed;
+    return [fact(c.works ? 'control-probe-ok' : 'control-probe-failing', [hosts.length, total, hostList(hosts)], ctx.now, hosts.length, hosts)];
+  }
   if (c.works) return [fact('control-ok', [c.ok, hostList(c.hosts)], ctx.now, c.ok, c.hosts)];
   if (c.failing) return [fact('control-failing', [c.failures, c.requests], ctx.now, c.failures, c.hosts)];
   return [];
@@ -141,8 +158,12 @@ export const ruleEverythingFailing: Rule = (ctx) => {
   const cause: Cause = max === dns && dns > 0 ? 'dns-local' : max === proxy && proxy > 0 ? 'proxy' : max === tls && tls > 0 ? 'tls-interception' : 'offline';
   const classes = [...ctx.fails.keys()].filter((c) => isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown');
   const blame: Blame = { classes, control: true };
-  const ctl = ctx.probes.filter((p) => p.probe === 'control');
-  if (ctl.length && !ctl[ctl.length - 1]!.ok) blame.obs = [ctl[ctl.length - 1]!];
+  if (ctx.control.probes.failed.length) {
+    const failed = new Set(ctx.control.probes.failed);
+    const newest = new Map<string, ProbeObs>();
+    for (const p of ctx.probes) if (p.probe === 'control' && failed.has(p.target)) newest.set(p.target, p);
+    blame.obs = [...newest.values()];
+  }
   return user(cause, [...controlEvidence(ctx), evidence('watched-failing', [watched.length, hostList(distinctHosts(watched))], watched)], blame);
 };
 
@@ -203,7 +224,10 @@ export const ruleClockSkew: Rule = (ctx) => {
   const date = ctx.fails.get('tls-date') ?? [];
   const dateHosts = distinctHosts(date);
   if (dateHosts.length >= TLS_DATE_MIN_HOSTS || (dateHosts.length > 0 && ev.length > 0)) ev.push(evidence('tls-date', [dateHosts.length, hostList(dateHosts)], date));
-  return ev.length ? user('clock-skew', ev) : null;
+  if (ev.length === 0) return null;
+  // Resting on failures only (clock codes, certificate dates), it recovers like them; Date headers or a clock
+  // probe that saw the skew keep it until they leave the window.
+  return dateSkew || probe.length ? user('clock-skew', ev) : user('clock-skew', ev, blameOf([...codes, ...date]));
 };
 
 /** Certificates from an unknown authority on several hosts: something between the user and the internet re-signs TLS. */
@@ -232,7 +256,8 @@ function firstOkByKey(ctx: Ctx): Map<string, number> {
  * the provider's authentication service.
  */
 export const ruleAuthOnset: Rule = (ctx) => {
-  const auth = failsOf(ctx, ['auth'], true);
+  // Weak candidates (signed OpenAPI refusals without a body code) count, but one service must show a real auth failure.
+  const auth = failsOf(ctx, ['auth', 'auth-weak'], true);
   if (auth.length < AUTH_ONSET_MIN_FAILURES) return null;
   const keyOk = firstOkByKey(ctx);
   const firstFail = new Map<ServiceId, number>();
@@ -251,6 +276,7 @@ export const ruleAuthOnset: Rule = (ctx) => {
   }
   if (onsetBy.size < AUTH_ONSET_MIN_SERVICES) return null;
   const items = [...onsetBy.values()].flat();
+  if (!items.some((it) => it.c === 'auth')) return null;
   const ev = [evidence('auth-onset', [items.length, [...onsetBy.keys()].join(', ')], items)];
   const five = failsOf(ctx, ['http5'], true);
   if (five.length) ev.push(evidence('server-5xx', [five.length, hostList(distinctHosts(five))], five));
@@ -262,7 +288,10 @@ function overlappingGroups(sig: SvcStat[]): SvcStat[] {
   // Keep the services whose failure span overlaps (±OUTAGE_OVERLAP_MS) with the largest one's span.
   if (sig.length === 0) return [];
   const anchor = [...sig].sort((a, b) => b.strong - a.strong)[0]!;
-  return sig.filter((s) => s.first! <= anchor.last! + OUTAGE_OVERLAP_MS && s.last! >= anchor.first! - OUTAGE_OVERLAP_MS);
+  // Ordered by first failure, then id: the same whatever order the window met the hosts in (LiveEngine ≡ diagnose()).
+  return sig
+    .filter((s) => s.first! <= anchor.last! + OUTAGE_OVERLAP_MS && s.last! >= anchor.first! - OUTAGE_OVERLAP_MS)
+    .sort((a, b) => a.first! - b.first! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Breadth: independent service groups failing at the same time → an outage. */
@@ -270,7 +299,7 @@ export const ruleOutage: Rule = (ctx) => {
   const sig = [...ctx.services.values()].filter((s) => s.significant && s.first !== undefined);
   const together = overlappingGroups(sig);
   const groups = new Set(together.map((s) => s.group));
-  const status = ctx.probes.filter((p) => p.probe === 'status-page' && !p.ok);
+  const status = ctx.probes.filter(isOfficialIncident);
   if (groups.size < OUTAGE_MIN_GROUPS && !(status.length > 0 && sig.length > 0)) return null;
   const items = failsOf(ctx, ['conn', 'http5', 'auth', 'dns', 'tls', 'loop'], true).filter((it) => together.some((s) => s.id === it.o.service));
   const ev = [evidence('services-failing', [together.length, together.map((s) => s.id).join(', ')], items)];
@@ -279,7 +308,23 @@ export const ruleOutage: Rule = (ctx) => {
   return provider('outage', [...ev, ...controlEvidence(ctx)], { services: (together.length ? together : sig).map((s) => s.id) });
 };
 
-interface Loop {
+/**
+ * A status-page probe is official evidence of an incident only when the feed was read AND lists alarms: run.ts
+ * writes `ok` = "the feed was readable" and detail `"<n> events, <m> alarm"` (STATUS_ALARMS). An unreadable feed
+ * (ok false: HTTP error, garbage, timeout) is no evidence either way; a readable feed without alarms is none.
+ * run.ts's `<m> alarm` counts the alarms of the feed's last 24 hours, ended ones too; when the detail also says
+ * `<k> active` (open alarms and notices, as officialState() reads them), that count is used instead.
+ */
+export const STATUS_ALARMS = /(\d+) alarm/;
+export const STATUS_ACTIVE = /(\d+) active/;
+
+export function isOfficialIncident(p: ProbeObs): boolean {
+  if (p.probe !== 'status-page' || !p.ok || p.detail === undefined) return false;
+  const m = STATUS_ACTIVE.exec(p.detail) ?? STATUS_ALARMS.exec(p.detail);
+  return m !== null && Number(m[1]) > 0;
+}
+
+export interface Loop {
   hosts: string[];
   hops: number;
   login: boolean;
@@ -287,7 +332,13 @@ interface Loop {
   cookiesReturned: boolean;
   cookiesBlocked?: boolean;
   t: number;
+  /** Start time of its newest step (chains keep growing after they were found to loop). */
+  last: number;
+  /** The service the loop protected (not the login service when another is involved). */
+  service: ServiceId | null;
   items: { o: RequestOutcome }[];
+  /** The observation it came from, for loops observed by the extension. */
+  obs?: Observation;
 }
 
 /**
@@ -300,23 +351,34 @@ interface Loop {
  */
 export function loopsFromOutcomes(redirects: readonly RequestOutcome[]): Loop[] {
   const loops: Loop[] = [];
-  const waiting = new Map<string, { steps: RequestOutcome[]; last: number; done: boolean }>();
+  const waiting = new Map<string, { steps: RequestOutcome[]; last: number; done: boolean; loop?: Loop }>();
   for (const o of redirects) {
     if (o.type === 'image' || o.type === 'ping') continue; // pixels bounce between ad servers by design
+    const key = o.host + o.path;
     if (o.kind === 'http.redirect_loop') {
-      if (o.type === 'main_frame' || o.type === 'sub_frame' || o.type === 'xhr') loops.push(describeLoop([o], true));
+      if (o.type !== 'main_frame' && o.type !== 'sub_frame' && o.type !== 'xhr') continue;
+      // The browser gave up: at the end of a chain seen here, it is that chain's last step.
+      const prev = waiting.get(key);
+      if (prev && o.t - prev.last <= CHAIN_GAP_MS) {
+        waiting.delete(key);
+        if (prev.loop) {
+          prev.loop.items.push({ o });
+          if (o.t > prev.loop.last) prev.loop.last = o.t;
+        } else loops.push(describeLoop([...prev.steps, o], true));
+      } else loops.push(describeLoop([o], true));
       continue;
     }
-    const key = o.host + o.path;
     let chain = waiting.get(key);
     if (chain && o.t - chain.last > CHAIN_GAP_MS) chain = undefined;
     if (chain) waiting.delete(key);
     else chain = { steps: [], last: o.t, done: false };
     chain.steps.push(o);
     chain.last = o.t;
+    if (chain.loop && o.t > chain.loop.last) chain.loop.last = o.t;
     if (!chain.done && (o.type === 'main_frame' || o.type === 'sub_frame' || chain.steps.some((s) => isLoginHost(s.host))) && isLoop(chain.steps)) {
       chain.done = true;
-      loops.push(describeLoop(chain.steps, false));
+      chain.loop = describeLoop(chain.steps, false);
+      loops.push(chain.loop);
     }
     if (o.redirectTo) waiting.set(o.redirectTo, chain);
   }
@@ -356,7 +418,10 @@ function describeLoop(steps: RequestOutcome[], browser: boolean): Loop {
     }
   }
   const login = hosts.some((h) => isLoginHost(h)) || steps.some((s) => s.redirectTo !== undefined && isLoginHost(s.redirectTo.split('/')[0]!));
-  return { hosts, hops: browser ? 20 : steps.length, login, cookiesSet, cookiesReturned, t: steps[0]!.t, items: steps.map((o) => ({ o })) };
+  let last = steps[0]!.t;
+  for (const s of steps) if (s.t > last) last = s.t;
+  const service = steps.find((s) => s.service !== null && s.service !== 'login')?.service ?? steps.find((s) => s.service !== null)?.service ?? null;
+  return { hosts, hops: browser ? 20 : steps.length, login, cookiesSet, cookiesReturned, t: steps[0]!.t, last, service, items: steps.map((o) => ({ o })) };
 }
 
 /**
@@ -368,18 +433,23 @@ export const ruleLoops: Rule = (ctx) => {
   const loops: Loop[] = [];
   for (const o of ctx.obs) {
     if (o.kind !== 'redirect-loop') continue;
-    const l: Loop = { hosts: o.hosts, hops: o.hops, login: o.login, cookiesSet: o.cookiesSet, cookiesReturned: o.cookiesReturned, t: o.t, items: [] };
+    const l: Loop = { hosts: o.hosts, hops: o.hops, login: o.login, cookiesSet: o.cookiesSet, cookiesReturned: o.cookiesReturned, t: o.t, last: o.t, service: o.service, items: [], obs: o };
     if (o.cookiesBlocked !== undefined) l.cookiesBlocked = o.cookiesBlocked;
     loops.push(l);
   }
-  if (ctx.tally.redirects.length) loops.push(...loopsFromOutcomes(ctx.tally.redirects.toArray()).filter((l) => l.items.some((it) => it.o.service !== null)));
+  // Loops set aside as recovered (their steps are masked) are no longer found.
+  const masked = ctx.mask?.outs;
+  if (ctx.tally.redirects.length) loops.push(...loopsFromOutcomes(ctx.tally.redirects.toArray()).filter((l) => l.items.some((it) => it.o.service !== null) && !(masked && masked.has(l.items[0]!.o))));
   if (loops.length < LOOP_MIN_OBSERVATIONS) return null;
+  // Every loop of the window is blamed: the finding is over once all have recovered (diagnose.ts sets aside those
+  // that have, and looks again).
+  const blame: Blame = { loops };
   const loopEv = (l: Loop) => (l.items.length ? evidence('redirect-loop', [hostList(l.hosts), l.hops], l.items) : fact('redirect-loop', [hostList(l.hosts), l.hops], l.t, 1, l.hosts));
   const blocked = loops.find((l) => l.cookiesBlocked === true || (l.cookiesSet && !l.cookiesReturned));
-  if (blocked) return user('cookies-blocked', [loopEv(blocked), fact(blocked.cookiesBlocked ? 'cookies-blocked' : 'cookies-not-returned', [], blocked.t)]);
+  if (blocked) return user('cookies-blocked', [loopEv(blocked), fact(blocked.cookiesBlocked ? 'cookies-blocked' : 'cookies-not-returned', [], blocked.t)], blame);
   const returned = loops.find((l) => l.cookiesReturned);
-  if (returned) return provider(returned.login ? 'login-loop' : 'page-bug', [loopEv(returned), fact('cookies-returned', [], returned.t)]);
-  return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)] };
+  if (returned) return provider(returned.login ? 'login-loop' : 'page-bug', [loopEv(returned), fact('cookies-returned', [], returned.t)], blame);
+  return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)], blame };
 };
 
 /** The service of the page a picture was on (a provider page), or of the picture's own host. */
@@ -535,12 +605,26 @@ export const ruleBlockedByExtension: Rule = (ctx) => {
   return user('blocked-by-extension', [evidence('blocked', [b.length, hostList(distinctHosts(b))], b)], { classes: ['blocked'] });
 };
 
+/**
+ * Failures that keep a page from being called healthy even one at a time (auth, DNS, TLS authority and dates, the
+ * clock, loops; a weak auth candidate when it is a 401/403). Recovered ones are masked out of ctx.fails like any
+ * other: ruleUnclear blames them all, so they recover with it.
+ */
+function healthBlockers(ctx: Ctx): Item[] {
+  return [...failsOf(ctx, ['auth', 'dns', 'tls-ca', 'tls-date', 'skew', 'loop'], true), ...weakRefusals(ctx)];
+}
+
+/** Weak auth candidates answered 401/403 (a 404 is as often a missing resource: only the onset counts it). */
+function weakRefusals(ctx: Ctx): Item[] {
+  return failsOf(ctx, ['auth-weak'], true).filter((it) => it.o.status === 401 || it.o.status === 403);
+}
+
 /** Enough traffic and nothing significant failing. */
 export const ruleHealthy: Rule = (ctx) => {
   const t = ctx.tally;
   if (t.watched < MIN_TRAFFIC) return null;
   for (const s of ctx.services.values()) if (s.weakSignificant) return null;
-  if (failsOf(ctx, ['auth', 'dns', 'tls-ca', 'tls-date', 'skew', 'loop'], true).length > 0) return null;
+  if (healthBlockers(ctx).length > 0) return null;
   // Failures as seen in the window (recovered ones included: they happened).
   let failed = 0;
   for (const h of t.hosts.values()) {
@@ -570,7 +654,7 @@ export const ruleSession: Rule = (ctx) => {
 /** Failures that no rule explains, or too little traffic. */
 export const ruleUnclear: Rule = (ctx) => {
   const ev: Evidence[] = [];
-  const f = watchedFailing(ctx);
+  const f = [...watchedFailing(ctx), ...weakRefusals(ctx)];
   if (f.length) ev.push(evidence('watched-failing', [f.length, hostList(distinctHosts(f))], f));
   // A public resolver without a clear answer (SERVFAIL, REFUSED, NODATA…) is neither "exists" nor NXDOMAIN.
   const dnsFailing = new Set(distinctHosts(ctx.fails.get('dns') ?? []));
@@ -578,7 +662,10 @@ export const ruleUnclear: Rule = (ctx) => {
   if (vague.length) ev.push(fact('dns-probe-unknown', [vague[0]!.target, vague[0]!.detail ?? ''], vague[0]!.t, vague.length, [vague[0]!.target]));
   if (ctx.tally.watched < MIN_TRAFFIC) ev.push(fact('few-requests', [ctx.tally.watched], ctx.now, ctx.tally.watched));
   const finding: Finding = { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [...ev, ...controlEvidence(ctx)] };
-  if (f.length) finding.blame = blameOf(f);
+  // Blamed: what failed, and whatever keeps ruleHealthy from answering (so that it can recover).
+  const blamed = new Set<Item>(f);
+  for (const it of healthBlockers(ctx)) blamed.add(it);
+  if (blamed.size) finding.blame = blameOf([...blamed]);
   return finding;
 };
 

@@ -68,6 +68,11 @@ export class Tally {
   readonly keyed = new Deque<Item>();
   /** Start times of successful requests per watched service, arrival order (head = earliest in window). */
   readonly svcOk = new Map<ServiceId, Deque<number>>();
+  /** Start times of successful requests per host (any traffic), arrival order: recovery of loops. */
+  readonly hostOk = new Map<string, Deque<number>>();
+  /** Start times of successful page loads (main_frame, sub_frame, xhr) per host and per watched service. */
+  readonly hostLoad = new Map<string, Deque<number>>();
+  readonly svcLoad = new Map<ServiceId, Deque<number>>();
   readonly noise: Record<NoiseKind, number> = {
     aborted: 0,
     tracking: 0,
@@ -121,11 +126,11 @@ export class Tally {
       if (n) this.noise[n] += d;
       else if (o.kind === 'ok') {
         h.ok += d;
-        if (o.service !== null) {
-          let q = this.svcOk.get(o.service);
-          if (!q) this.svcOk.set(o.service, (q = new Deque<number>()));
-          if (d > 0) q.push(o.t);
-          else q.shift();
+        if (o.service !== null) track(this.svcOk, o.service, o.t, d, false);
+        track(this.hostOk, o.host, o.t, d, true);
+        if (isLoad(o)) {
+          track(this.hostLoad, o.host, o.t, d, true);
+          if (o.service !== null) track(this.svcLoad, o.service, o.t, d, false);
         }
         this.okEvent(o, d);
       }
@@ -188,6 +193,35 @@ export class Tally {
       if (marksService(c)) mark(this.svcMark(o.service), o.t, d);
     } else if (marksControl(c)) mark(this.controlMark, o.t, d);
   }
+}
+
+/** A page load: what a person sees working (a document, a frame, a page's API call). */
+export function isLoad(o: RequestOutcome): boolean {
+  return o.type === 'main_frame' || o.type === 'sub_frame' || o.type === 'xhr';
+}
+
+/** Push (d = 1) or evict (d = −1, FIFO) a start time in a keyed queue; `drop` deletes queues that become empty. */
+function track<K>(m: Map<K, Deque<number>>, k: K, t: number, d: 1 | -1, drop: boolean): void {
+  let q = m.get(k);
+  if (!q) m.set(k, (q = new Deque<number>()));
+  if (d > 0) q.push(t);
+  else {
+    q.shift();
+    if (drop && q.length === 0) m.delete(k);
+  }
+}
+
+/** Entries of a start-time queue later than `t` (binary search) and the first of them. */
+export function countAfter(q: Deque<number> | undefined, t: number): { n: number; first: number } {
+  if (!q || q.length === 0) return { n: 0, first: Infinity };
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q.at(mid) > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return { n: q.length - lo, first: lo < q.length ? q.at(lo) : Infinity };
 }
 
 function mark(m: Mark, t: number, d: 1 | -1): void {

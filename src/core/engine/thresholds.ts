@@ -70,7 +70,10 @@ export const EVIDENCE_MAX_IDS = 5;
  * Recovery: a non-healthy finding is dropped (healthy, cause none) once what it blames has had no failure for
  * RECOVERY_QUIET_MS (against `now`) AND at least RECOVERY_MIN_OK successful requests since its last failure —
  * to the blamed services (each of them at least once), or, for causes on the user's side (offline, proxy,
- * local DNS, TLS interception, a blocking extension), to any watched service. Silence is never recovery.
+ * local DNS, TLS interception, a blocking extension), to any watched service. A redirect loop is over after
+ * RECOVERY_QUIET_MS without a step of it and RECOVERY_MIN_OK successes since its last step on its hosts (through a
+ * login host: page loads — main_frame, sub_frame, xhr — on its hosts or on the service it protected). Silence is
+ * never recovery.
  */
 export const RECOVERY_QUIET_MS = 60_000;
 export const RECOVERY_MIN_OK = 5;
