@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchSimBrowser, PAGES, readBadge, visit } from './browser';
+import { RECOVERY_QUIET_MS } from '../src/core/engine/thresholds';
 import { startSim } from './server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,13 +98,20 @@ async function main(): Promise<void> {
     // 18:35 — recovery.
     console.log('[demo] 3/3 recovery');
     sim.setMode('healthy');
+    const recoveredAt = Date.now();
+    await visit(consoleTab, PAGES.console);
+    await visit(shopTab, PAGES.shop);
+    // A verdict ends when what it blamed has been quiet for RECOVERY_QUIET_MS and works again: the person
+    // keeps working for a minute (silence alone is not recovery).
+    console.log(`[demo]     waiting ${Math.round(RECOVERY_QUIET_MS / 1000)} s of quiet, as the engine requires before calling it over…`);
+    await new Promise((r) => setTimeout(r, Math.max(0, RECOVERY_QUIET_MS + 1000 - (Date.now() - recoveredAt))));
     for (let i = 0; i < 3; i++) {
       await visit(consoleTab, PAGES.console);
       await visit(shopTab, PAGES.shop);
     }
     await pageShot(consoleTab, shot('05-console-recovered.png'));
-    v = await popupShot(b.ctx, b.extensionId, shot('06-popup-after-recovery.png'));
-    console.log(`[demo]     popup: ${v.verdict}/${v.cause} (the engine keeps the incident's evidence for its 15-minute window)`);
+    v = await popupShot(b.ctx, b.extensionId, shot('06-popup-after-recovery.png'), 'healthy');
+    console.log(`[demo]     popup: ${v.verdict}/${v.cause}`);
   } finally {
     await b.close();
     await sim.close();
