@@ -6,7 +6,7 @@
  * context is invalidated (after an update or reload of the extension).
  */
 import { browser } from '../platform/browser';
-import { imageProblem, LAZY_ATTRS, type ImageProblem } from '../core/images/image-problems';
+import { imageProblem, isEmptyUrl, LAZY_ATTRS, mayBeEmptyUrl, type ImageProblem } from '../core/images/image-problems';
 import { splitUrl, pathShape } from '../core/url/url-shape';
 import type { CsToBg } from '../core/messages';
 
@@ -22,9 +22,13 @@ let flushTimer: ReturnType<typeof setTimeout> | undefined;
 let stopped = false;
 const reported = new WeakSet<HTMLImageElement>();
 const errored = new WeakSet<HTMLImageElement>();
-const visibleSince = new WeakMap<HTMLImageElement, ReturnType<typeof setTimeout>>();
 
+/** Any lazy-load attribute: one native selector match instead of five lookups for the many plain pictures. */
+const LAZY_SELECTOR = LAZY_ATTRS.map((a) => `[${a}]`).join(',');
+
+/** The value of the first lazy-load attribute (LAZY_ATTRS order), or null. Runs once per picture. */
 function lazyValue(img: HTMLImageElement): string | null {
+  if (!img.matches(LAZY_SELECTOR)) return null;
   for (const a of LAZY_ATTRS) {
     const v = img.getAttribute(a);
     if (v !== null) return v;
@@ -32,37 +36,94 @@ function lazyValue(img: HTMLImageElement): string | null {
   return null;
 }
 
-function check(img: HTMLImageElement, settled: boolean): void {
+const maybeEmpty = mayBeEmptyUrl;
+
+function check(img: HTMLImageElement, settled: boolean, lazy: string | null = lazyValue(img)): void {
   if (stopped || reported.has(img)) return;
+  const srcAttr = img.getAttribute('src');
+  const naturalWidth = img.naturalWidth;
+  // Fast path, the common case: a picture that has pixels, no error and no URL built from a missing value has
+  // no problem — unless it is a lazy one whose time in view is up (settled).
+  if (naturalWidth > 0 && (lazy === null || (!settled && !maybeEmpty(lazy))) && !errored.has(img) && !maybeEmpty(srcAttr) && !maybeEmpty(img.currentSrc)) return;
   const reason = imageProblem(
     {
-      srcAttr: img.getAttribute('src'),
+      srcAttr,
       url: img.currentSrc || img.src,
       complete: img.complete,
-      naturalWidth: img.naturalWidth,
-      lazy: lazyValue(img),
+      naturalWidth,
+      lazy,
       errored: errored.has(img),
     },
     settled,
   );
   if (!reason) return;
   reported.add(img);
-  const raw = reason === 'lazy-unresolved' ? lazyValue(img) ?? '' : img.currentSrc || img.src || img.getAttribute('src') || '';
-  let abs = raw;
-  try {
-    abs = new URL(raw, location.href).href;
-  } catch {
-    /* keep raw */
-  }
-  const u = splitUrl(abs);
-  const host = u?.host ?? location.hostname;
-  const path = u ? pathShape(u.path) : '/' + raw.slice(0, 40);
+  const { host, path } = shapeOf(reportedUrl(img, reason, lazy));
   const key = `${reason} ${host}${path}`;
   const cur = pending.get(key);
   if (cur) cur.count++;
   else if (pending.size < MAX_KEYS) pending.set(key, { host, path, reason, count: 1 });
   schedule();
 }
+
+const shapes = new Map<string, { host: string; path: string }>();
+const ABS_PLAIN = /^https?:\/\/[a-z0-9.-]+(?::\d+)?(?:[/?#][\x21-\x7e]*)?$/i;
+
+/** Host and path shape of a (possibly relative) URL; memoised: pages repeat the same broken URL. */
+function shapeOf(raw: string): { host: string; path: string } {
+  const hit = shapes.get(raw);
+  if (hit) return hit;
+  let abs = raw;
+  // Plain absolute http(s) URLs (most) need no resolving; relative or unusual ones (dot segments, spaces,
+  // non-ASCII, backslashes) are resolved and normalised by the URL parser.
+  if (!(ABS_PLAIN.test(raw) && !raw.includes('/.'))) {
+    try {
+      abs = new URL(raw, location.href).href;
+    } catch {
+      /* keep raw */
+    }
+  }
+  const u = splitUrl(abs);
+  const host = u?.host ?? location.hostname;
+  // Not an http(s) URL (data:, blob:…): its scheme only, never its content.
+  const path = u ? pathShape(u.path) : '/' + (/^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? raw.split(/[?#]/)[0]!.slice(0, 40));
+  const r = { host, path };
+  if (shapes.size >= 2000) shapes.clear();
+  shapes.set(raw, r);
+  return r;
+}
+
+/**
+ * The URL a report is about: the lazy URL that never arrived; for an empty URL the attribute that holds the
+ * missing value (data-ks-lazyload="undefined" is about "undefined", not about the placeholder in src);
+ * otherwise the picture's own URL.
+ */
+function reportedUrl(img: HTMLImageElement, reason: ImageProblem, lazy: string | null): string {
+  if (reason === 'lazy-unresolved') return lazy ?? '';
+  if (reason === 'empty-url') {
+    const src = img.getAttribute('src');
+    if (src !== null && isEmptyUrl(src)) return src.trim();
+    if (lazy !== null && isEmptyUrl(lazy)) return lazy.trim();
+  }
+  return img.currentSrc || img.src || img.getAttribute('src') || '';
+}
+
+/**
+ * Judge a picture that may already have finished (before this script ran, or after a src change). A finished
+ * picture without pixels failed — its error event fired before we listened — unless it is an SVG, the one
+ * format that can load fine with no intrinsic size. So the reason ('error') does not depend on when the
+ * script ran. (Cheap on purpose: no decode() per picture; see bench/content-script-cost.ts.)
+ */
+function judgeFinished(img: HTMLImageElement, lazy: string | null = lazyValue(img)): void {
+  if (stopped || reported.has(img)) return;
+  if (img.naturalWidth === 0 && !errored.has(img)) {
+    const url = img.currentSrc || img.src;
+    if (url && !SVG.test(url)) errored.add(img);
+  }
+  check(img, false, lazy);
+}
+
+const SVG = /^data:image\/svg|\.svgz?(?:[?#]|$)/i;
 
 function schedule(): void {
   if (flushTimer === undefined) flushTimer = setTimeout(flush, FLUSH_MS);
@@ -107,6 +168,8 @@ function stop(): void {
   document.removeEventListener('error', onError, true);
   document.removeEventListener('load', onLoad, true);
   if (flushTimer !== undefined) clearTimeout(flushTimer);
+  if (settleTimer !== undefined) clearTimeout(settleTimer);
+  settleAt.clear();
 }
 
 function onError(ev: Event): void {
@@ -122,29 +185,56 @@ function onLoad(ev: Event): void {
   if (img instanceof HTMLImageElement && img.naturalWidth === 0) check(img, true);
 }
 
+/**
+ * Lazy pictures in view, with the time their settle delay is up. One timer for all of them (not one per
+ * picture: a catalogue page has hundreds in view); the Map's order is deadline order.
+ */
+const settleAt = new Map<HTMLImageElement, number>();
+let settleTimer: ReturnType<typeof setTimeout> | undefined;
+
+function armSettle(): void {
+  if (settleTimer !== undefined || stopped) return;
+  const first = settleAt.values().next();
+  if (first.done) return;
+  settleTimer = setTimeout(settleDue, Math.max(0, first.value - performance.now()));
+}
+
+function settleDue(): void {
+  settleTimer = undefined;
+  const now = performance.now();
+  for (const [img, t] of settleAt) {
+    if (t > now) break;
+    settleAt.delete(img);
+    // Judged once: reported, or resolved meanwhile (a src change is the MutationObserver's business).
+    visibility?.unobserve(img);
+    check(img, true);
+  }
+  armSettle();
+}
+
 const visibility: IntersectionObserver | undefined =
   typeof IntersectionObserver === 'function'
     ? new IntersectionObserver((entries) => {
+        const now = performance.now();
         for (const e of entries) {
           const img = e.target as HTMLImageElement;
-          const timer = visibleSince.get(img);
-          if (e.isIntersecting && timer === undefined) {
-            visibleSince.set(
-              img,
-              setTimeout(() => check(img, true), LAZY_SETTLE_MS),
-            );
-          } else if (!e.isIntersecting && timer !== undefined) {
-            clearTimeout(timer);
-            visibleSince.delete(img);
-          }
+          if (e.isIntersecting) {
+            if (!settleAt.has(img)) settleAt.set(img, now + LAZY_SETTLE_MS);
+          } else settleAt.delete(img);
         }
+        armSettle();
       })
     : undefined;
 
 function watch(img: HTMLImageElement): void {
-  if (lazyValue(img) !== null) visibility?.observe(img);
-  // Already finished before we arrived: judge now. Still loading: the error/load listeners will.
-  if (img.complete) check(img, false);
+  const lazy = lazyValue(img);
+  if (lazy !== null) visibility?.observe(img);
+  // Still loading: the error/load listeners will judge it. Already finished before we arrived: judge now —
+  // with a fast exit for the common case, a plain picture with pixels and an ordinary URL (every picture of
+  // the page passes here once).
+  if (!img.complete) return;
+  if (lazy === null && img.naturalWidth > 0 && !maybeEmpty(img.getAttribute('src')) && !maybeEmpty(img.currentSrc)) return;
+  judgeFinished(img, lazy);
 }
 
 const mutations = new MutationObserver((records) => {
@@ -153,7 +243,7 @@ const mutations = new MutationObserver((records) => {
       const img = r.target as HTMLImageElement;
       reported.delete(img);
       errored.delete(img);
-      if (img.complete) check(img, false);
+      if (img.complete) judgeFinished(img);
       continue;
     }
     for (const n of r.addedNodes) {

@@ -22,9 +22,22 @@ export const LAZY_ATTRS = ['data-src', 'data-ks-lazyload', 'data-original', 'dat
 
 const EMPTY_LITERALS = new Set(['undefined', 'null', '', 'about:blank']);
 
+const EMPTYISH = /undefined|null|about:/;
+const NOT_BLANK = /\S/;
+
+/**
+ * Cheap pre-test of isEmptyUrl (one regex scan, no allocation): false means isEmptyUrl is certainly false.
+ * Every picture of a page passes here, most with long ordinary URLs.
+ */
+export function mayBeEmptyUrl(value: string | null): boolean {
+  if (value === null) return false;
+  return value.length <= 13 || EMPTYISH.test(value) || !NOT_BLANK.test(value);
+}
+
 /** A URL is "empty" when it is literally undefined/null/empty, or ends in /undefined or /null (a template bug). */
 export function isEmptyUrl(value: string | null): boolean {
-  if (value === null) return false;
+  if (!mayBeEmptyUrl(value)) return false;
+  value = value!;
   const v = value.trim();
   if (EMPTY_LITERALS.has(v)) return true;
   const q = v.search(/[?#]/);
