@@ -15,6 +15,9 @@ type LoopObservation = Extract<Observation, { kind: 'redirect-loop' }>;
 /** While a loop persists, report it again at most this often per tab (one observation per hop would flood). */
 export const LOOP_REPORT_EVERY_MS = 5_000;
 
+const USER_TRANSITIONS = new Set(['typed', 'auto_bookmark', 'keyword', 'generated', 'start_page', 'reload', 'auto_toplevel']);
+const USER_QUALIFIERS = new Set(['forward_back', 'from_address_bar']);
+
 export class LoopWatch {
   private readonly detector = new RedirectLoopDetector();
   private readonly lastReport = new Map<number, number>();
@@ -32,7 +35,9 @@ export class LoopWatch {
 
   onNavigation(ev: NavigationEvent): void {
     if (ev.frameId !== 0) return;
-    if (ev.kind === 'committed' && ev.transition === 'reload' && !ev.qualifiers?.includes('client_redirect')) {
+    // A navigation the person started (typed, bookmark, reload, back/forward) begins a new chain; one the page
+    // started (client_redirect, or Firefox's plain 'link') does not.
+    if (ev.kind === 'committed' && !ev.qualifiers?.includes('client_redirect') && (USER_TRANSITIONS.has(ev.transition ?? '') || ev.qualifiers?.some((q) => USER_QUALIFIERS.has(q)))) {
       this.detector.reset(ev.tabId);
       return;
     }

@@ -145,6 +145,13 @@ describe('rules', () => {
     const obs: Observation[] = [{ kind: 'broken-image', t: T0, host: 'img.alicdn.com', service: 'cdn', path: '/undefined', reason: 'empty-url', count: 3, pageHost: 'www.taobao.com' }];
     expect(vc(run(okImgs(6), obs))).toEqual(['provider', 'page-bug']);
   });
+  it('page-bug: one <img src="undefined"> seen both as its request and as the page\'s report is one picture, not two', () => {
+    const one: Observation[] = [{ kind: 'broken-image', t: T0, host: 'www.taobao.com', service: 'shopping', path: '/undefined', reason: 'empty-url', count: 1, pageHost: 'www.taobao.com' }];
+    const req = o('www.taobao.com', { path: '/undefined', status: 404 });
+    expect(vc(run([...okImgs(6), req], one))[1]).not.toBe('page-bug');
+    const two: Observation[] = [{ ...one[0]!, count: 2 }];
+    expect(vc(run([...okImgs(6), req, o('www.taobao.com', { at: 1, path: '/undefined', status: 404 })], two))).toEqual(['provider', 'page-bug']);
+  });
   it('risk-control: anti-bot, never an outage', () => {
     const r = run([...okImgs(6), ...n(5, (i) => o('h5api.m.taobao.com', { at: i, code: 'RGV587_ERROR' })), ...n(5, (i) => o('h5api.m.1688.com', { at: i, code: 'FAIL_SYS_USER_VALIDATE' }))]);
     expect(vc(r)).toEqual(['user', 'risk-control']);

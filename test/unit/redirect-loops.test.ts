@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHAIN_GAP_MS, RedirectLoopDetector, loopShape, type NavStep } from '../../src/core/loops/redirect-loops';
+import { CHAIN_GAP_MS, CLIENT_GAP_MS, RedirectLoopDetector, loopShape, type NavStep } from '../../src/core/loops/redirect-loops';
 import { serviceOf } from '../../src/core/catalogue/match';
 
 function step(t: number, url: string, kind: NavStep['kind'] = 'commit', extra: Partial<NavStep> = {}): NavStep {
@@ -67,6 +67,15 @@ describe('RedirectLoopDetector', () => {
     d.push(step(20, 'login.taobao.com/member/login.jhtml', 'redirect'));
     const o = d.push(step(30, 'www.taobao.com/', 'redirect', { sentCookies: ['cookie2'] }), false);
     expect(o).toMatchObject({ cookiesSet: true, cookiesReturned: true, cookiesBlocked: false });
+  });
+
+  it('a person going back and forth between pages is not a loop; a page reloading itself 10×/s is', () => {
+    const d = new RedirectLoopDetector();
+    const pages = ['www.taobao.com/', 'item.taobao.com/item.htm', 'www.taobao.com/', 'item.taobao.com/item.htm', 'www.taobao.com/'];
+    expect(pages.map((u, i) => d.push(step(i * (CLIENT_GAP_MS + 500), u)))).toEqual([null, null, null, null, null]);
+    const js = new RedirectLoopDetector();
+    const hits = [0, 1, 2].map((i) => js.push({ ...step(100_000 + i * 100, 'a.taobao.com/x'), tabId: 9 }));
+    expect(hits[2]).not.toBeNull();
   });
 
   it('starts a new chain after a quiet gap or a reload, and per tab', () => {

@@ -461,18 +461,21 @@ const pageService = (ctx: Ctx, o: BrokenImage): ServiceId | null => serviceOfHos
  */
 export const rulePageBug: Rule = (ctx) => {
   const bugs = failsOf(ctx, ['pagebug'], true);
-  let n = bugs.length;
+  // A picture with src="undefined" shows twice: as its request to …/undefined and as the content script's
+  // empty-url report. The larger of the two counts, not their sum, is the number of broken addresses.
+  let pictures = 0;
   const obsHosts: string[] = [];
   const used: BrokenImage[] = [];
   let t = 0;
   for (const o of ctx.obs) {
     if (o.kind === 'broken-image' && (o.reason === 'empty-url' || o.reason === 'lazy-unresolved') && pageService(ctx, o) !== null) {
-      n += o.count;
+      pictures += o.count;
       obsHosts.push(o.pageHost);
       used.push(o);
       t = Math.max(t, o.t);
     }
   }
+  const n = Math.max(bugs.length, pictures);
   if (n < PAGE_BUG_MIN) return null;
   const hosts = [...new Set([...distinctHosts(bugs), ...obsHosts])];
   const ev = bugs.length ? evidence('page-bug', [n, hostList(hosts)], bugs, n) : fact('page-bug', [n, hostList(hosts)], t, n, hosts);

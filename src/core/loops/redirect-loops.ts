@@ -4,7 +4,8 @@
  * commits with `client_redirect`, or just repeated main-frame loads of the same URLs in a short window, since
  * Firefox never marks them), and the browsers' own verdicts (ERR_TOO_MANY_REDIRECTS, NS_ERROR_REDIRECT_LOOP).
  *
- * Thresholds (named below): within a chain whose steps are at most CHAIN_GAP_MS apart,
+ * Thresholds (named below): within a chain whose steps are at most CHAIN_GAP_MS apart (CLIENT_GAP_MS for a
+ * plain page load, so a person clicking between pages is not a loop),
  *  - LOOP: one URL visited REPEAT_URL times (A→…→A→…→A);
  *  - PING_PONG: two URLs each visited twice, alternating (A→B→A→B);
  *  - LONG: more than LONG_CHAIN steps through a login host;
@@ -16,6 +17,11 @@ import { isLoginHost } from '../catalogue/match';
 import type { Observation, ServiceId } from '../types';
 
 export const CHAIN_GAP_MS = 10_000;
+/**
+ * A plain page load (not a server redirect) joins a chain only this soon after the previous step: client-side
+ * loops run at 10–20 loads a second, while a person going back and forth between two pages takes longer.
+ */
+export const CLIENT_GAP_MS = 2_000;
 export const REPEAT_URL = 3;
 export const LONG_CHAIN = 8;
 const MAX_STEPS = 64;
@@ -56,7 +62,8 @@ export class RedirectLoopDetector {
   push(step: NavStep, cookiesBlocked?: boolean): LoopObservation | null {
     let chain = this.chains.get(step.tabId);
     const last = chain?.steps[chain.steps.length - 1];
-    if (!chain || !last || step.reload || step.t - last.t > CHAIN_GAP_MS) {
+    const gap = step.kind === 'commit' ? CLIENT_GAP_MS : CHAIN_GAP_MS;
+    if (!chain || !last || step.reload || step.t - last.t > gap) {
       chain = { steps: [], reported: false };
       this.chains.set(step.tabId, chain);
     }
