@@ -146,10 +146,11 @@ describe('rules', () => {
     expect(vc(run(okImgs(6), obs))).toEqual(['provider', 'page-bug']);
   });
   it('page-bug: one <img src="undefined"> seen both as its request and as the page\'s report is one picture, not two', () => {
-    const one: Observation[] = [{ kind: 'broken-image', t: T0, host: 'www.taobao.com', service: 'shopping', path: '/undefined', reason: 'empty-url', count: 1, pageHost: 'www.taobao.com' }];
+    const picture = (count: number): Observation => ({ kind: 'broken-image', t: T0, host: 'www.taobao.com', service: 'shopping', path: '/undefined', reason: 'empty-url', count, pageHost: 'www.taobao.com' });
+    const one = [picture(1)];
     const req = o('www.taobao.com', { path: '/undefined', status: 404 });
     expect(vc(run([...okImgs(6), req], one))[1]).not.toBe('page-bug');
-    const two: Observation[] = [{ ...one[0]!, count: 2 }];
+    const two = [picture(2)];
     expect(vc(run([...okImgs(6), req, o('www.taobao.com', { at: 1, path: '/undefined', status: 404 })], two))).toEqual(['provider', 'page-bug']);
   });
   it('risk-control: anti-bot, never an outage', () => {
