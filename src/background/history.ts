@@ -255,6 +255,11 @@ export class History {
     return stored;
   }
 
+  /** Outcomes stored (as of the last open, flush or prune) plus buffered: no IndexedDB round-trip. */
+  get approxCount(): number {
+    return this.storedApprox + this.buf.length;
+  }
+
   /** Number of outcomes stored plus buffered. */
   async count(): Promise<number> {
     await this.ready;

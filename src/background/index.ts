@@ -24,7 +24,6 @@ import { History } from './history';
 import { Badge } from './badge';
 import { registerListeners } from './listeners';
 import { popupState, registerMessageHandler, type MessageDeps } from './messages';
-import type { PopupState } from '../core/messages';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
@@ -36,7 +35,10 @@ const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
 const SESSION_KEY = 'faultline.session';
 const DIAGNOSIS_KEY = 'faultline.diagnosis';
 const INCIDENT_KEY = 'faultline.incident';
-/** The popup's last state, so a popup that wakes a stopped worker paints at once (storage.session: memory only). */
+/**
+ * The popup's last state, so a popup that wakes a stopped worker paints at once (storage.session: memory only;
+ * the popup reads the same key in src/popup/early-state.ts).
+ */
 export const SNAPSHOT_KEY = 'faultline.popup';
 const SNAPSHOT_EVERY_MS = 1000;
 /** Throttle of the verdict recomputation after new events. */
@@ -216,7 +218,4 @@ const deps: MessageDeps = {
       void recompute();
     },
 };
-registerMessageHandler(deps, ready, {
-  isReady: () => seeded,
-  snapshot: async () => ((await browser.storage.session.get(SNAPSHOT_KEY)) as Record<string, PopupState | undefined>)[SNAPSHOT_KEY],
-});
+registerMessageHandler(deps, ready);

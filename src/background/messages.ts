@@ -35,12 +35,17 @@ export interface MessageDeps {
 
 export async function popupState(deps: MessageDeps): Promise<PopupState> {
   const now = deps.now();
-  const diagnosis = deps.live.diagnosis && now - deps.live.diagnosis.at < 1000 ? deps.live.diagnosis : await deps.recompute();
+  // Answer from memory: the last diagnosis when fresh, else one computed now (cheap); the badge and the rest of
+  // a full recompute follow without the popup waiting for them.
+  const last = deps.live.diagnosis;
+  const fresh = last !== null && now - last.at < 1000;
+  const diagnosis = fresh ? last : deps.live.diagnose(now);
+  if (!fresh) void deps.recompute().catch(() => undefined);
   return {
     diagnosis,
     timeline: deps.live.timeline(now),
     recentFailures: deps.live.recentFailures(),
-    stored: await deps.history.count(),
+    stored: deps.history.approxCount,
     extensionVersion: browser.runtime.getManifest().version,
     crowd: deps.crowdView(),
     official: deps.officialView(diagnosis, now),
@@ -85,18 +90,12 @@ async function handle(msg: Message, deps: MessageDeps): Promise<Replies[Message[
 }
 
 /** Register synchronously at the worker's top level. */
-export function registerMessageHandler(
-  deps: MessageDeps,
-  ready: Promise<unknown>,
-  early: { isReady: () => boolean; snapshot: () => Promise<PopupState | undefined> },
-): void {
+export function registerMessageHandler(deps: MessageDeps, ready: Promise<unknown>): void {
   browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSender) => {
     const msg = acceptMessage(raw, sender, browser.runtime.id, browser.runtime.getURL(''));
     if (!msg) return undefined;
-    // A popup that woke a stopped worker paints from the last snapshot instead of waiting for the rebuild.
-    if (msg.type === 'ui/get-state' && !early.isReady()) {
-      return early.snapshot().then((s) => s ?? ready.then(() => handle(msg, deps)));
-    }
+    // Always the current state: a popup that wakes a stopped worker paints the worker's last snapshot
+    // (storage.session) by itself meanwhile (src/popup/early-state.ts).
     return ready.then(() => handle(msg, deps));
   });
 }

@@ -57,6 +57,9 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
     try {
       const state = await withTimeout(connector.getState(), timeoutMs);
       setLoad({ phase: 'ready', state });
+      // Painted from the background's last snapshot: the fresh state follows when the worker has woken.
+      const later = connector.laterState?.();
+      if (later) later.then((fresh) => setLoad({ phase: 'ready', state: fresh })).catch(() => undefined);
     } catch (e) {
       setLoad({ phase: 'error', message: e instanceof Error ? e.message : String(e) });
     }

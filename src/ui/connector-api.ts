@@ -10,6 +10,11 @@ import type { Settings } from '../core/settings';
 export interface Connector {
   /** One round-trip: the background has precomputed everything the popup paints. */
   getState(): Promise<PopupState>;
+  /**
+   * Optional: when getState() answered from the background's last snapshot (a stopped worker is still waking),
+   * the fresh state that follows; null otherwise.
+   */
+  laterState?(): Promise<PopupState> | null;
   clearSiteCookies(origin: string): Promise<Replies['ui/clear-site-cookies']>;
   retry(): Promise<Replies['ui/retry']>;
   clearHistory(): Promise<Replies['ui/clear-history']>;

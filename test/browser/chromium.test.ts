@@ -131,6 +131,10 @@ function assertOutcomes(stored: RequestOutcome[], times: number): void {
     const got = stored.filter((o) => key(o) === key(e));
     expect(got, key(e)).toHaveLength(times);
     for (const o of got) {
+      // A request in flight while a stopped worker wakes can reach it without its headers event: Chromium then
+      // runs ORB before any listener with extraHeaders sees the 403 and reports only ERR_BLOCKED_BY_ORB. What
+      // the browser said is recorded (the count stays exact: nothing is lost); only this one case may differ.
+      if (times > 1 && e.error === 'net::ERR_BLOCKED_BY_ORB' && o.kind === 'blocked.browser' && o.status === 0) continue;
       expect({ type: o.type, service: o.service, status: o.status, kind: o.kind, phase: o.phase }, key(e)).toEqual({
         type: e.type, service: e.service, status: e.status, kind: e.kind, phase: e.phase,
       });
@@ -189,15 +193,16 @@ describe('Chromium: the built extension records every failure mode, and survives
   });
 
   it('the badge shows the verdict of the popup\'s diagnosis, in words and colour, with a tooltip sentence', async () => {
-    const d = await popupDiagnosis(run);
+    // The verdict may still move while the active checks answer: wait until popup and badge agree.
+    const readColor = () => run.sw.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeBackgroundColor(d: object): Promise<number[]> } } }).chrome.action.getBadgeBackgroundColor({}));
+    const { d, b, color } = (await until(async () => {
+      const d = await popupDiagnosis(run);
+      const [b, color] = await Promise.all([readBadge(run.sw), readColor()]);
+      const agree = b.text === BADGE_TEXT_EN[d.verdict] && color.slice(0, 3).join() === hexRgb(BADGE_COLORS[d.verdict]).join();
+      return agree ? { d, b, color } : null;
+    }, 15_000, 'badge (text and colour) and popup agree'))!;
     expect(d.verdict).not.toBe('healthy');
-    const text = BADGE_TEXT_EN[d.verdict];
-    const b = (await until(async () => {
-      const x = await readBadge(run.sw);
-      return x.text === text ? x : null;
-    }, 10_000, `badge text ${text}`))!;
     expect(b.title).toMatch(/^Faultline: /);
-    const color = await run.sw.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeBackgroundColor(d: object): Promise<number[]> } } }).chrome.action.getBadgeBackgroundColor({}));
     expect(color.slice(0, 3)).toEqual(hexRgb(BADGE_COLORS[d.verdict]));
   });
 
@@ -234,9 +239,12 @@ describe('Chromium: the built extension records every failure mode, and survives
     await ctl.page.close();
 
     // The restarted worker rebuilt its verdict from stored history: the badge and the popup agree.
-    const d = await popupDiagnosis(run);
-    const b = await until(async () => ((await readBadge(run.sw)).text === BADGE_TEXT_EN[d.verdict] ? readBadge(run.sw) : null), 10_000, 'badge after restart');
-    expect(b!.text).toBe(BADGE_TEXT_EN[d.verdict]);
+    const agreed = await until(async () => {
+      const d = await popupDiagnosis(run);
+      const b = await readBadge(run.sw);
+      return b.text === BADGE_TEXT_EN[d.verdict] ? d : null;
+    }, 15_000, 'badge and popup agree after restart');
+    expect(agreed!.verdict).not.toBe('healthy');
     timings.stopAndResume = Date.now() - t0;
   });
 

@@ -8,9 +8,9 @@ describe('edge: requests of the extension itself, and failing URLs for the activ
     const out: RequestOutcome[] = [];
     const t = new RequestTracker(serviceOf, (o) => out.push(o));
     t.onBeforeRequest({ requestId: '1', url: 'https://img.alicdn.com/a.jpg', type: 'xmlhttprequest', tabId: -1, timeStamp: 1, initiator: 'chrome-extension://abcdef' });
-    t.onCompleted({ requestId: '1', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, statusCode: 503 });
+    t.onCompleted({ requestId: '1', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, statusCode: 503, initiator: 'chrome-extension://abcdef' });
     t.onBeforeRequest({ requestId: '2', url: 'https://img.alicdn.com/a.jpg', type: 'xmlhttprequest', tabId: -1, timeStamp: 1, originUrl: 'moz-extension://uuid/bg.html' });
-    t.onErrorOccurred({ requestId: '2', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, error: 'NS_ERROR_NET_RESET' });
+    t.onErrorOccurred({ requestId: '2', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, error: 'NS_ERROR_NET_RESET', originUrl: 'moz-extension://uuid/bg.html' });
     expect(out).toEqual([]);
     expect(t.inFlight).toBe(0);
   });
@@ -33,5 +33,30 @@ describe('edge: requests of the extension itself, and failing URLs for the activ
       ['tcp.reset', 'https://img.alicdn.com/r.jpg'],
     ]);
     expect(JSON.stringify(out)).not.toMatch(/LTAI|Signature|\?/);
+  });
+});
+
+describe('edge: a request whose start the worker never saw', () => {
+  it('is rebuilt from its final event (a worker woken mid-request), not lost', () => {
+    const out: RequestOutcome[] = [];
+    const t = new RequestTracker(serviceOf, (o) => out.push(o));
+    t.onCompleted({
+      requestId: '77',
+      url: 'https://h5api.m.taobao.com/h5/mtop.test/1.0/?data=secret',
+      method: 'GET',
+      type: 'xmlhttprequest',
+      tabId: 4,
+      timeStamp: 1000,
+      statusCode: 200,
+      initiator: 'https://www.taobao.com',
+      responseHeaders: [{ name: 'EagleEye-TraceId', value: '0b01447016398520978532578ea50f' }],
+    });
+    t.onErrorOccurred({ requestId: '78', url: 'https://g.alicdn.com/x.js', type: 'script', tabId: 4, timeStamp: 1001, error: 'net::ERR_CONNECTION_RESET' });
+    t.onErrorOccurred({ requestId: '79', url: 'https://www.example.com/x.js', type: 'script', tabId: 4, timeStamp: 1001, error: 'net::ERR_CONNECTION_RESET' });
+    expect(out.map((o) => [o.host, o.path, o.type, o.kind, o.initiator, o.ids?.eagleEyeTraceId])).toEqual([
+      ['h5api.m.taobao.com', '/h5/mtop.test/1.0/', 'xhr', 'ok', 'www.taobao.com', '0b01447016398520978532578ea50f'],
+      ['g.alicdn.com', '/x.js', 'script', 'tcp.reset', undefined, undefined],
+    ]);
+    expect(JSON.stringify(out)).not.toContain('secret');
   });
 });

@@ -153,12 +153,13 @@ describe('RequestTracker on recorded event shapes', () => {
     expect(out[0]!.redirectTo).toBe('www.taobao.com/index.htm');
   });
 
-  it('ignores hosts outside the catalogue and events for unknown request ids', () => {
+  it('ignores hosts outside the catalogue, even as orphan final events', () => {
     const out: RequestOutcome[] = [];
     const tr = new RequestTracker(serviceOf, (o) => out.push(o));
     tr.onBeforeRequest({ requestId: '1', url: 'https://example.com/a.png', type: 'image', timeStamp: 1 });
     tr.onCompleted({ requestId: '1', url: 'https://example.com/a.png', timeStamp: 2, statusCode: 404 });
-    tr.onErrorOccurred({ requestId: '99', url: 'https://img.alicdn.com/a.png', timeStamp: 2, error: 'net::ERR_FAILED' });
+    tr.onErrorOccurred({ requestId: '99', url: 'https://example.com/b.png', timeStamp: 2, error: 'net::ERR_FAILED' });
+    tr.onHeadersReceived({ requestId: '98', url: 'https://img.alicdn.com/a.png', timeStamp: 2, statusCode: 200 });
     expect(out).toEqual([]);
     expect(tr.inFlight).toBe(0);
   });

@@ -186,8 +186,39 @@ export class RequestTracker {
     }
   }
 
+  /**
+   * The final event of a request whose start this worker never saw (it may have been stopped and woken in
+   * between: Chromium can deliver the end of a request to a fresh worker without its beginning). Rebuild what
+   * the final event carries rather than lose the request.
+   */
+  private orphan(d: RawRequestDetails): Pending | undefined {
+    if (fromExtension(d)) return undefined;
+    const u = splitUrl(d.url);
+    if (!u) return undefined;
+    const service = this.watch(u.host);
+    if (service === null) return undefined;
+    const type = resourceKind(d.type);
+    const p: Pending = {
+      t: d.timeStamp,
+      host: u.host,
+      service,
+      path: pathShape(u.path),
+      type,
+      method: d.method ?? 'GET',
+      tabId: d.tabId ?? -1,
+      url: d.url,
+      status: d.statusCode ?? 0,
+      track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
+    };
+    const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);
+    if (init) p.initiator = init;
+    const tag = keyTagOf(u.query);
+    if (tag) p.keyTag = tag;
+    return p;
+  }
+
   onCompleted(d: RawRequestDetails): void {
-    const p = this.pending.get(d.requestId);
+    const p = this.pending.get(d.requestId) ?? this.orphan(d);
     if (!p) return;
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
@@ -197,7 +228,7 @@ export class RequestTracker {
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
-    const p = this.pending.get(d.requestId);
+    const p = this.pending.get(d.requestId) ?? this.orphan(d);
     if (!p) return;
     this.pending.delete(d.requestId);
     const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
