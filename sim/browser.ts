@@ -4,11 +4,8 @@
  * written before launch (cookies blocked), a dead proxy, a visible window, the popup as a tab, and "browse
  * like a person" helpers.
  */
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CHROMIUM, DIST_CHROME, getServiceWorker, readBadge, requireBuild, resolverRules } from '../test/browser/harness';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
+import { launchWithExtension, readBadge, resolverRules } from '../test/browser/harness';
 import type { Sim } from './server';
 
 export { readBadge };
@@ -42,44 +39,14 @@ export function simArgs(sim: Sim): string[] {
 }
 
 export async function launchSimBrowser(sim: Sim, opts: LaunchOpts = {}): Promise<SimBrowser> {
-  const dist = opts.dist ?? DIST_CHROME;
-  requireBuild(dist);
-  const exts = [dist, ...(opts.extraExtensions ?? [])].join(',');
-  const profile = mkdtempSync(join(tmpdir(), 'faultline-sim-profile-'));
-  if (opts.blockCookies) {
-    mkdirSync(join(profile, 'Default'), { recursive: true });
-    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
-  }
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+  return launchWithExtension({
+    ...(opts.dist ? { dist: opts.dist } : {}),
+    ...(opts.extraExtensions ? { extraExtensions: opts.extraExtensions } : {}),
+    ...(opts.blockCookies ? { preferences: { profile: { default_content_setting_values: { cookies: 2 } } } } : {}),
     headless: opts.headless ?? true,
     viewport: { width: 1200, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${exts}`,
-      `--load-extension=${exts}`,
-      ...simArgs(sim),
-      ...(opts.proxy ? [`--proxy-server=${opts.proxy}`] : []),
-      ...(opts.args ?? []),
-    ],
+    args: [...simArgs(sim), ...(opts.proxy ? [`--proxy-server=${opts.proxy}`] : []), ...(opts.args ?? [])],
   });
-  const cleanup = async () => {
-    await ctx.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
-  };
-  try {
-    const sw = await getServiceWorker(ctx);
-    return { ctx, sw, extensionId: new URL(sw.url()).host, profile, close: cleanup };
-  } catch (e) {
-    await cleanup();
-    throw e;
-  }
 }
 
 export const PAGES = {

@@ -173,63 +173,30 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
       <section class="card" aria-labelledby="o-domains">
         <h2 id="o-domains">{T('options_domains_title')}</h2>
         <p class="small muted">{T('options_domains_explain')}</p>
-        <ul class="list">
-          {s.extraDomains.map((d) => (
-            <li key={d}>
-              <span>{d}</span>
-              <button type="button" class="btn btn-link" onClick={() => removeDomain(d)} aria-label={T('options_remove', d)}>
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-        <form
-          class="row add"
-          onSubmit={(e) => {
-            e.preventDefault();
-            addDomain();
-          }}
-        >
-          <label class="sr-only" for="domain">
-            {T('options_domains_label')}
-          </label>
-          <input id="domain" type="text" placeholder="example.com" value={domainIn} onInput={(e) => setDomainIn((e.target as HTMLInputElement).value)} />
-          <button type="submit" class="btn btn-primary">
-            {T('options_add')}
-          </button>
-        </form>
-        {domainErr && <p class="err small">{domainErr}</p>}
+        <EditableList
+          items={s.extraDomains}
+          removeLabel={(d) => T('options_remove', d)}
+          onRemove={removeDomain}
+          input={{ id: 'domain', type: 'text', placeholder: 'example.com', label: T('options_domains_label'), value: domainIn, onInput: setDomainIn }}
+          onAdd={addDomain}
+          addLabel={T('options_add')}
+          error={domainErr}
+        />
       </section>
 
       <section class="card" aria-labelledby="o-controls">
         <h2 id="o-controls">{T('options_controls_title')}</h2>
         <p class="small muted">{T('options_controls_explain')}</p>
-        <ul class="list">
-          {s.controlSites.map((u) => (
-            <li key={u}>
-              <span class="mono">{u}</span>
-              <button type="button" class="btn btn-link" onClick={() => void save({ controlSites: s.controlSites.filter((x) => x !== u) })} aria-label={T('options_remove', u)}>
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-        <form
-          class="row add"
-          onSubmit={(e) => {
-            e.preventDefault();
-            addControl();
-          }}
-        >
-          <label class="sr-only" for="control">
-            {T('options_controls_label')}
-          </label>
-          <input id="control" type="url" placeholder="https://www.example.com/favicon.ico" value={controlIn} onInput={(e) => setControlIn((e.target as HTMLInputElement).value)} />
-          <button type="submit" class="btn btn-primary">
-            {T('options_add')}
-          </button>
-        </form>
-        {controlErr && <p class="err small">{controlErr}</p>}
+        <EditableList
+          items={s.controlSites}
+          mono
+          removeLabel={(u) => T('options_remove', u)}
+          onRemove={(u) => void save({ controlSites: s.controlSites.filter((x) => x !== u) })}
+          input={{ id: 'control', type: 'url', placeholder: 'https://www.example.com/favicon.ico', label: T('options_controls_label'), value: controlIn, onInput: setControlIn }}
+          onAdd={addControl}
+          addLabel={T('options_add')}
+          error={controlErr}
+        />
         <button type="button" class="btn btn-secondary" onClick={() => void save({ controlSites: [...DEFAULT_CONTROL_SITES] })}>
           {T('options_controls_reset')}
         </button>
@@ -274,5 +241,48 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
         </label>
       </section>
     </main>
+  );
+}
+
+/** A list of strings with a remove button each, and a small form to add one (extra domains, control sites). */
+function EditableList(p: {
+  items: readonly string[];
+  mono?: boolean;
+  removeLabel: (item: string) => string;
+  onRemove: (item: string) => void;
+  input: { id: string; type: 'text' | 'url'; placeholder: string; label: string; value: string; onInput: (v: string) => void };
+  onAdd: () => void;
+  addLabel: string;
+  error: string;
+}) {
+  return (
+    <>
+      <ul class="list">
+        {p.items.map((item) => (
+          <li key={item}>
+            <span class={p.mono ? 'mono' : undefined}>{item}</span>
+            <button type="button" class="btn btn-link" onClick={() => p.onRemove(item)} aria-label={p.removeLabel(item)}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        class="row add"
+        onSubmit={(e) => {
+          e.preventDefault();
+          p.onAdd();
+        }}
+      >
+        <label class="sr-only" for={p.input.id}>
+          {p.input.label}
+        </label>
+        <input id={p.input.id} type={p.input.type as 'text'} placeholder={p.input.placeholder} value={p.input.value} onInput={(e) => p.input.onInput((e.target as HTMLInputElement).value)} />
+        <button type="submit" class="btn btn-primary">
+          {p.addLabel}
+        </button>
+      </form>
+      {p.error && <p class="err small">{p.error}</p>}
+    </>
   );
 }

@@ -4,7 +4,7 @@
  * Tests assume `npm run build` ran first.
  */
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,42 +52,58 @@ export interface Launched {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(opts: { extraExtensions?: string[]; args?: string[]; dist?: string } = {}): Promise<Launched> {
+export interface LaunchOptions {
+  /** More unpacked extensions to load beside ours (e.g. the blocker fixture). */
+  extraExtensions?: string[];
+  args?: string[];
+  /** Which build to load (default dist/chrome). */
+  dist?: string;
+  /** false: the same browser without our extension (baselines). */
+  withExtension?: boolean;
+  /** Written as the profile's Default/Preferences before launch (e.g. cookies blocked). */
+  preferences?: object;
+  headless?: boolean;
+  viewport?: { width: number; height: number };
+}
+
+/** The flags every launch needs on this machine (platform-facts.md): no background networking, no sandbox as root. */
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's Chromium with a fresh profile and the built extension loaded unpacked (both flags are needed). */
+export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Launched & { profile: string }> {
+  const withExt = opts.withExtension !== false;
   const dist = opts.dist ?? DIST_CHROME;
-  requireBuild(dist);
+  if (withExt) requireBuild(dist);
   const exts = [dist, ...(opts.extraExtensions ?? [])].join(',');
   const profile = mkdtempSync(join(tmpdir(), 'faultline-chromium-'));
+  if (opts.preferences) {
+    mkdirSync(join(profile, 'Default'), { recursive: true });
+    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify(opts.preferences));
+  }
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${exts}`,
-      `--load-extension=${exts}`,
-      ...(opts.args ?? []),
-    ],
+    headless: opts.headless ?? true,
+    ...(opts.viewport ? { viewport: opts.viewport } : {}),
+    args: [...BASE_ARGS, ...(withExt ? [`--disable-extensions-except=${exts}`, `--load-extension=${exts}`] : []), ...(opts.args ?? [])],
   });
-  try {
-    const sw = await getServiceWorker(ctx);
-    const extensionId = new URL(sw.url()).host;
-    return {
-      ctx,
-      sw,
-      extensionId,
-      close: async () => {
-        await ctx.close().catch(() => undefined);
-        rmSync(profile, { recursive: true, force: true });
-      },
-    };
-  } catch (e) {
+  const close = async () => {
     await ctx.close().catch(() => undefined);
     rmSync(profile, { recursive: true, force: true });
+  };
+  if (!withExt) return { ctx, sw: undefined as unknown as Worker, extensionId: '', close, profile };
+  try {
+    const sw = await getServiceWorker(ctx);
+    return { ctx, sw, extensionId: new URL(sw.url()).host, close, profile };
+  } catch (e) {
+    await close();
     throw e;
   }
 }
@@ -168,24 +184,30 @@ export async function stopServiceWorker(ctx: BrowserContext, extensionId: string
   await c.page.close().catch(() => undefined);
 }
 
-/** All stored outcomes, read straight from the worker's IndexedDB with the raw API (no test hook in the product). */
-export async function readOutcomes(sw: Worker): Promise<RequestOutcome[]> {
+/** Every record of one store of the worker's IndexedDB, read with the raw API (no test hook in the product). */
+export async function readStore<T>(sw: Worker, store: 'outcomes' | 'observations'): Promise<T[]> {
   return sw.evaluate(
-    () =>
-      new Promise<RequestOutcome[]>((resolveP, reject) => {
+    (name) =>
+      new Promise<T[]>((resolveP, reject) => {
         const req = indexedDB.open('faultline');
         req.onerror = () => reject(req.error);
         req.onsuccess = () => {
           const db = req.result;
-          const get = db.transaction('outcomes').objectStore('outcomes').getAll();
+          const get = db.transaction(name).objectStore(name).getAll();
           get.onsuccess = () => {
             db.close();
-            resolveP(get.result as RequestOutcome[]);
+            resolveP(get.result as T[]);
           };
           get.onerror = () => reject(get.error);
         };
       }),
+    store,
   );
+}
+
+/** All stored outcomes. */
+export function readOutcomes(sw: Worker): Promise<RequestOutcome[]> {
+  return readStore<RequestOutcome>(sw, 'outcomes');
 }
 
 /** One value of the history's 'meta' store (e.g. 'lastColdStart', 'lastPrune'), read in the worker. */

@@ -106,29 +106,9 @@ export class RequestTracker {
   }
 
   onBeforeRequest(d: RawRequestDetails): void {
-    if (fromExtension(d)) return;
-    const u = splitUrl(d.url);
-    if (!u) return;
-    const service = this.watch(u.host);
-    if (service === null) return;
+    const p = this.begin(d);
+    if (!p) return;
     if (this.pending.size >= MAX_PENDING) this.evict(d.timeStamp);
-    const type = resourceKind(d.type);
-    const p: Pending = {
-      t: d.timeStamp,
-      host: u.host,
-      service,
-      path: pathShape(u.path),
-      type,
-      method: d.method ?? 'GET',
-      tabId: d.tabId ?? -1,
-      url: d.url,
-      status: 0,
-      track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
-    };
-    const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);
-    if (init) p.initiator = init;
-    const tag = keyTagOf(u.query);
-    if (tag) p.keyTag = tag;
     this.pending.set(d.requestId, p);
   }
 
@@ -192,6 +172,13 @@ export class RequestTracker {
    * the final event carries rather than lose the request.
    */
   private orphan(d: RawRequestDetails): Pending | undefined {
+    const p = this.begin(d);
+    if (p) p.status = d.statusCode ?? 0;
+    return p;
+  }
+
+  /** The pending record of a watched request (null for unwatched hosts and the extension's own requests). */
+  private begin(d: RawRequestDetails): Pending | undefined {
     if (fromExtension(d)) return undefined;
     const u = splitUrl(d.url);
     if (!u) return undefined;
@@ -207,7 +194,7 @@ export class RequestTracker {
       method: d.method ?? 'GET',
       tabId: d.tabId ?? -1,
       url: d.url,
-      status: d.statusCode ?? 0,
+      status: 0,
       track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
     };
     const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);

@@ -4,15 +4,15 @@
  * provider (the status feed is https-only), and readers for the worker's observations, the popup's state and
  * the probe budget. Built on test/browser/harness.ts (imported, not edited).
  */
-import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import type { Worker } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, DIST_CHROME, getServiceWorker, requireBuild, handlers, type Handler, type Launched } from '../harness';
+import { handlers, launchWithExtension, readStore, type Handler, type Launched } from '../harness';
 import type { Observation } from '../../../src/core/types';
 import type { PopupState } from '../../../src/core/messages';
 
@@ -98,62 +98,12 @@ export async function startLoggingServer(routes: Record<string, Handler>, opts: 
  * `{ profile: { default_content_setting_values: { cookies: 2 } } }` = cookies blocked for every site.
  */
 export async function launch(opts: { args?: string[]; preferences?: object; withExtension?: boolean; dist?: string } = {}): Promise<Launched> {
-  const withExt = opts.withExtension !== false;
-  const dist = opts.dist ?? DIST_CHROME;
-  if (withExt) requireBuild(dist);
-  const profile = mkdtempSync(join(tmpdir(), 'faultline-i45-'));
-  if (opts.preferences) {
-    mkdirSync(join(profile, 'Default'), { recursive: true });
-    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify(opts.preferences));
-  }
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...(withExt ? [`--disable-extensions-except=${dist}`, `--load-extension=${dist}`] : []),
-      ...(opts.args ?? []),
-    ],
-  });
-  const close = async () => {
-    await ctx.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
-  };
-  if (!withExt) return { ctx, sw: undefined as unknown as Worker, extensionId: '', close };
-  try {
-    const sw = await getServiceWorker(ctx);
-    return { ctx, sw, extensionId: new URL(sw.url()).host, close };
-  } catch (e) {
-    await close();
-    throw e;
-  }
+  return launchWithExtension({ ...opts, viewport: { width: 1280, height: 800 } });
 }
 
 /** All observations stored in the worker's IndexedDB ('observations' store). */
-export async function readObservations(sw: Worker): Promise<Observation[]> {
-  return sw.evaluate(
-    () =>
-      new Promise<Observation[]>((resolveP, reject) => {
-        const req = indexedDB.open('faultline');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          const get = db.transaction('observations').objectStore('observations').getAll();
-          get.onsuccess = () => {
-            db.close();
-            resolveP(get.result as Observation[]);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
+export function readObservations(sw: Worker): Promise<Observation[]> {
+  return readStore<Observation>(sw, 'observations');
 }
 
 /** What the popup shows: its page's root carries data-verdict / data-cause once the state arrived. */
