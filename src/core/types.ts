@@ -159,6 +159,8 @@ export type Observation =
       /** Cookies set by the login response and carried back afterwards. */
       cookiesSet: boolean;
       cookiesReturned: boolean;
+      /** Whether any step carried a cookie; false when every step was seen carrying none; absent when unknown. */
+      cookiesSent?: boolean;
       /** From browser settings when the API exists: cookies / third-party cookies blocked. */
       cookiesBlocked?: boolean;
       service: ServiceId | null;

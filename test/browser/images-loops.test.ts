@@ -207,7 +207,7 @@ async function waitForLoops(r: Launched, what: string): Promise<LoopObs[]> {
 }
 
 describe('redirect loops', () => {
-  it('a server 302 loop between provider hosts is detected; with nothing known about cookies the popup says unclear and shows the loop', async () => {
+  it('a server 302 loop between provider hosts, with no cookie set or sent at any step → provider / page-bug', async () => {
     const r = await start();
     try {
       const page = await r.ctx.newPage();
@@ -217,12 +217,13 @@ describe('redirect loops', () => {
       expect(loops[0]!.hosts.sort()).toEqual(['www.taobao.com', 'www.tmall.com']);
       expect(loops[0]!.login).toBe(false);
       expect(loops[0]!.cookiesSet).toBe(false);
+      expect((loops[0] as LoopObs & { cookiesSent?: boolean }).cookiesSent).toBe(false);
       const s = await waitForDiagnosis(r, (x) => x.diagnosis.evidence.some((e) => e.id === 'redirect-loop'), 5_000, 'loop evidence');
-      // Engine rule (ruleLoops): a loop with no cookie information is unclear, never blamed on either side.
-      expect([s.diagnosis.verdict, s.diagnosis.cause]).toEqual(['unclear', 'insufficient-evidence']);
-      expect(s.diagnosis.evidence.map((e) => e.id)).toContain('cookies-unknown');
+      // Engine rule (ruleLoops): this browser's cookies cannot be the cause of a loop that involves none.
+      expect([s.diagnosis.verdict, s.diagnosis.cause]).toEqual(['provider', 'page-bug']);
+      expect(s.diagnosis.evidence.map((e) => e.id)).toContain('cookies-none');
       expect(Date.now() - t0).toBeLessThan(10_000);
-      expect(await popupVerdict(r)).toEqual({ verdict: 'unclear', cause: 'insufficient-evidence' });
+      expect(await popupVerdict(r)).toEqual({ verdict: 'provider', cause: 'page-bug' });
       expect(JSON.stringify(loops)).not.toContain('SECRET');
     } finally {
       await r.close();
@@ -247,7 +248,8 @@ describe('redirect loops', () => {
       expect(loops[0]!.login).toBe(false);
       expect(loops[0]!.service).toBe('shopping');
       const s = await waitForDiagnosis(r, (x) => x.diagnosis.evidence.some((e) => e.id === 'redirect-loop'), 5_000, 'loop evidence');
-      expect([s.diagnosis.verdict, s.diagnosis.cause]).toEqual(['unclear', 'insufficient-evidence']);
+      // The provider's page bounces itself and no cookie is involved at any step: the page's bug.
+      expect([s.diagnosis.verdict, s.diagnosis.cause]).toEqual(['provider', 'page-bug']);
       // While the loop ran it was re-reported at most every 5 s per tab (LOOP_REPORT_EVERY_MS), not once per hop
       // (it made dozens of hops).
       const hops = server.log.filter((x) => x.host === 'www.taobao.com' && x.path.startsWith('/js/')).length;

@@ -188,6 +188,11 @@ describe('rules', () => {
     expect(vc(run(okImgs(6), [loop({})]))).toEqual(['user', 'cookies-blocked']);
     expect(vc(run(okImgs(6), [loop({ cookiesReturned: true })]))).toEqual(['provider', 'login-loop']);
     expect(vc(run(okImgs(6), [loop({ cookiesSet: false })]))).toEqual(['unclear', 'insufficient-evidence']);
+    // No cookie set or sent at any step: the browser's cookies cannot be the cause.
+    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: false })]))).toEqual(['provider', 'login-loop']);
+    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: false, login: false, hosts: ['www.taobao.com', 'www.tmall.com'] })]))).toEqual(['provider', 'page-bug']);
+    // A cookie was sent (stale cookies may be the cause): still undecided.
+    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: true })]))).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('healthy needs MIN_TRAFFIC', () => {
     expect(vc(run(okImgs(MIN_TRAFFIC)))).toEqual(['healthy', 'none']);

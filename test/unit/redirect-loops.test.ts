@@ -60,6 +60,19 @@ describe('RedirectLoopDetector', () => {
     expect(o!.hosts).toEqual(['signin.aliyun.com', 'ecs.console.aliyun.com']);
   });
 
+  it('knows when no step carried a cookie (seen and empty), and when it cannot know', () => {
+    const d = new RedirectLoopDetector();
+    const urls = ['www.taobao.com/a', 'www.tmall.com/b', 'www.taobao.com/a', 'www.tmall.com/b'];
+    const out = urls.map((u, i) => d.push(step(i * 10, u, 'redirect', { sentCookies: [] })));
+    expect(out[3]).toMatchObject({ cookiesSet: false, cookiesSent: false });
+    const unknown = new RedirectLoopDetector();
+    const o2 = urls.map((u, i) => unknown.push(step(i * 10, u, 'redirect', i === 1 ? { sentCookies: [] } : {})));
+    expect(o2[3]!.cookiesSent).toBeUndefined();
+    const some = new RedirectLoopDetector();
+    const o3 = urls.map((u, i) => some.push(step(i * 10, u, 'redirect', { sentCookies: i === 2 ? ['cna'] : [] })));
+    expect(o3[3]!.cookiesSent).toBe(true);
+  });
+
   it('reports a login loop where cookies do come back', () => {
     const d = new RedirectLoopDetector();
     d.push(step(0, 'login.taobao.com/member/login.jhtml', 'redirect', { setCookies: ['cookie2', '_tb_token_'] }));

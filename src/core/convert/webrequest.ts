@@ -116,6 +116,9 @@ export class RequestTracker {
   onSendHeaders(d: RawRequestDetails): void {
     const p = this.pending.get(d.requestId);
     if (!p || !p.track || !d.requestHeaders) return;
+    // Seen and empty ([]) differs from not seen (absent): a loop in which no step carried any cookie cannot be
+    // caused by this browser's cookies.
+    p.sentCookies = [];
     for (const h of d.requestHeaders) {
       if (h.name.length === 6 && h.name.toLowerCase() === 'cookie' && h.value) {
         p.sentCookies = cookieNamesFromHeader(h.value);

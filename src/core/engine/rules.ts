@@ -331,6 +331,8 @@ export interface Loop {
   cookiesSet: boolean;
   cookiesReturned: boolean;
   cookiesBlocked?: boolean;
+  /** Any step carried a cookie (true), every step was seen carrying none (false), or unknown (absent). */
+  cookiesSent?: boolean;
   t: number;
   /** Start time of its newest step (chains keep growing after they were found to loop). */
   last: number;
@@ -421,7 +423,11 @@ function describeLoop(steps: RequestOutcome[], browser: boolean): Loop {
   let last = steps[0]!.t;
   for (const s of steps) if (s.t > last) last = s.t;
   const service = steps.find((s) => s.service !== null && s.service !== 'login')?.service ?? steps.find((s) => s.service !== null)?.service ?? null;
-  return { hosts, hops: browser ? 20 : steps.length, login, cookiesSet, cookiesReturned, t: steps[0]!.t, last, service, items: steps.map((o) => ({ o })) };
+  const loop: Loop = { hosts, hops: browser ? 20 : steps.length, login, cookiesSet, cookiesReturned, t: steps[0]!.t, last, service, items: steps.map((o) => ({ o })) };
+  const requests = steps.filter((s) => s.kind !== 'http.redirect_loop');
+  if (requests.some((s) => s.sentCookies && s.sentCookies.length > 0)) loop.cookiesSent = true;
+  else if (requests.length > 0 && requests.every((s) => s.sentCookies !== undefined)) loop.cookiesSent = false;
+  return loop;
 }
 
 /**
@@ -435,6 +441,7 @@ export const ruleLoops: Rule = (ctx) => {
     if (o.kind !== 'redirect-loop') continue;
     const l: Loop = { hosts: o.hosts, hops: o.hops, login: o.login, cookiesSet: o.cookiesSet, cookiesReturned: o.cookiesReturned, t: o.t, last: o.t, service: o.service, items: [], obs: o };
     if (o.cookiesBlocked !== undefined) l.cookiesBlocked = o.cookiesBlocked;
+    if (o.cookiesSent !== undefined) l.cookiesSent = o.cookiesSent;
     loops.push(l);
   }
   // Loops set aside as recovered (their steps are masked) are no longer found.
@@ -449,6 +456,9 @@ export const ruleLoops: Rule = (ctx) => {
   if (blocked) return user('cookies-blocked', [loopEv(blocked), fact(blocked.cookiesBlocked ? 'cookies-blocked' : 'cookies-not-returned', [], blocked.t)], blame);
   const returned = loops.find((l) => l.cookiesReturned);
   if (returned) return provider(returned.login ? 'login-loop' : 'page-bug', [loopEv(returned), fact('cookies-returned', [], returned.t)], blame);
+  // No cookie set and none sent at any step: this browser's cookies cannot be the cause; the server bounces.
+  const cookieless = loops.find((l) => !l.cookiesSet && l.cookiesSent === false);
+  if (cookieless) return provider(cookieless.login ? 'login-loop' : 'page-bug', [loopEv(cookieless), fact('cookies-none', [], cookieless.t)], blame);
   return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)], blame };
 };
 

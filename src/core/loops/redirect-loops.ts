@@ -123,6 +123,9 @@ function describe(steps: readonly NavStep[], t: number, _shape: LoopShape, cooki
   }
   const service = steps.find((s) => s.service && s.service !== 'login')?.service ?? steps.find((s) => s.service)?.service ?? null;
   const o: LoopObservation = { kind: 'redirect-loop', t, hosts, hops: steps.length, login, cookiesSet, cookiesReturned, service };
+  const requests = steps.filter((s) => s.kind !== 'error');
+  if (requests.some((s) => s.sentCookies && s.sentCookies.length > 0)) o.cookiesSent = true;
+  else if (requests.length > 0 && requests.every((s) => s.sentCookies !== undefined)) o.cookiesSent = false;
   if (cookiesBlocked !== undefined) o.cookiesBlocked = cookiesBlocked;
   return o;
 }
