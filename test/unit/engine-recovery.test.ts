@@ -3,25 +3,11 @@
  * and broken-image observations. Every test asserts verdict AND cause.
  */
 import { describe, expect, it } from 'vitest';
-import { serviceOf } from '../../src/core/catalogue/match';
 import { decidingRule, diagnose, LiveEngine, RECOVERY_MIN_OK, RECOVERY_QUIET_MS, Tally } from '../../src/core/engine';
 import { classify } from '../../src/core/taxonomy/browser-errors';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
-import { pathShape } from '../../src/core/url/url-shape';
 
-const T0 = Date.parse('2023-11-12T09:39:00Z');
-const CONTROL: Record<string, true> = { 'www.baidu.com': true, 'www.qq.com': true };
-function o(host: string, p: Partial<RequestOutcome> & { at?: number } = {}): RequestOutcome {
-  const status = p.status ?? (p.error ? 0 : 200);
-  const k = classify(status, p.error);
-  const out: RequestOutcome = { t: T0 + (p.at ?? 0) * 1000, host, service: host in CONTROL ? null : serviceOf(host) ?? 'site', path: pathShape(p.path ?? '/x'), type: 'image', method: 'GET', status, kind: k.kind, phase: k.phase, source: 'browser', ...p };
-  delete (out as { at?: number }).at;
-  return out;
-}
-const n = <T>(k: number, f: (i: number) => T): T[] => Array.from({ length: k }, (_, i) => f(i));
-const okImgs = (k: number, at = 0) => n(k, (i) => o('img.alicdn.com', { at: at + i, path: `/i/${i}.jpg` }));
-const ctl = (k: number, at = 0, p: Partial<RequestOutcome> = {}) => n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: at + i, ...p }));
-const sec = (s: number) => T0 + s * 1000;
+import { T0, CONTROL, o, n, okImgs, ctl, sec } from './engine-fixtures';
 
 /** diagnose() and LiveEngine on the same stream, at `now` (default: one second after the last outcome). */
 function both(outs: RequestOutcome[], obs: Observation[] = [], now?: number) {
