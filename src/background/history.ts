@@ -15,7 +15,6 @@
  */
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { Observation, RequestOutcome } from '../core/types';
-import { isFailureKind } from '../core/taxonomy/browser-errors';
 
 export const DB_NAME = 'faultline';
 export const DB_VERSION = 1;
@@ -79,13 +78,6 @@ export interface HistoryOptions {
   /** Called after each successful flush with what was written (the badge listens). */
   onFlushed?: (outcomes: readonly RequestOutcome[]) => void;
   onError?: (e: unknown) => void;
-}
-
-export interface Timeline {
-  start: number;
-  bucketMs: number;
-  failures: number[];
-  requests: number[];
 }
 
 const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
@@ -264,22 +256,6 @@ export class History {
   async count(): Promise<number> {
     await this.ready;
     return (await this.db!.count('outcomes')) + this.buf.length;
-  }
-
-  /** Failures and requests per minute over the last `minutes` minutes (oldest bucket first). */
-  async failuresPerMinute(minutes = 60, now = this.now()): Promise<Timeline> {
-    const bucketMs = 60_000;
-    const end = Math.floor(now / bucketMs) * bucketMs + bucketMs;
-    const start = end - minutes * bucketMs;
-    const failures = new Array<number>(minutes).fill(0);
-    const requests = new Array<number>(minutes).fill(0);
-    for (const o of await this.recent(start)) {
-      const i = Math.floor((o.t - start) / bucketMs);
-      if (i < 0 || i >= minutes) continue;
-      requests[i]!++;
-      if (isFailureKind(o.kind)) failures[i]!++;
-    }
-    return { start, bucketMs, failures, requests };
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {

@@ -24,6 +24,7 @@ import { History } from './history';
 import { Badge } from './badge';
 import { registerListeners } from './listeners';
 import { popupState, registerMessageHandler, type MessageDeps } from './messages';
+import { SNAPSHOT_KEY } from '../core/messages';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
@@ -35,11 +36,6 @@ const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
 const SESSION_KEY = 'faultline.session';
 const DIAGNOSIS_KEY = 'faultline.diagnosis';
 const INCIDENT_KEY = 'faultline.incident';
-/**
- * The popup's last state, so a popup that wakes a stopped worker paints at once (storage.session: memory only;
- * the popup reads the same key in src/popup/early-state.ts).
- */
-export const SNAPSHOT_KEY = 'faultline.popup';
 const SNAPSHOT_EVERY_MS = 1000;
 /** Throttle of the verdict recomputation after new events. */
 export const RECOMPUTE_MS = 250;
@@ -73,9 +69,9 @@ let seeded = false;
 /** Events that arrived before the live state was rebuilt from history (they are in history's buffer too). */
 let early: (RequestOutcome | Observation)[] = [];
 
-function outcome(o: RequestOutcome): void {
+function outcome(o: RequestOutcome, failingUrl?: string): void {
   history.add(o);
-  if (o.service !== null && o.service !== 'telemetry') probes.note(o);
+  if (o.service !== null && o.service !== 'telemetry') probes.note(o, failingUrl);
   loops.onOutcome(o);
   images.note(o);
   crowd.note(o);
@@ -91,7 +87,7 @@ function observe(o: Observation): void {
   scheduleRecompute();
 }
 
-const tracker = new RequestTracker(watch, outcome, (o, url) => probes.note(o, url));
+const tracker = new RequestTracker(watch, outcome);
 
 let recomputeTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleRecompute(): void {

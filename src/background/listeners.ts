@@ -5,7 +5,7 @@
  */
 import { browser, TARGET } from '../platform/browser';
 import { DOMAINS, LOGIN_HOST_HINTS } from '../core/catalogue/services';
-import { hostPermissions, serviceOf } from '../core/catalogue/match';
+import { serviceOf } from '../core/catalogue/match';
 import type { RawRequestDetails, RequestTracker } from '../core/convert/webrequest';
 import { toNavigationEvent, type NavigationEvent, type RawNavigationDetails } from '../core/convert/navigation';
 
@@ -34,7 +34,7 @@ type Listener = (d: RawRequestDetails) => void;
 export function registerListeners(deps: ListenerDeps): void {
   // The catalogue's hosts plus any site the user granted (optional host permissions): the browser only reports
   // requests to permitted hosts, and the tracker's watch function drops what is not watched.
-  const urls = [...hostPermissions(), 'http://*/*', 'https://*/*'];
+  const urls = ['http://*/*', 'https://*/*'];
   const filter = { urls };
   const wr = browser.webRequest;
   const t = deps.tracker;

@@ -44,5 +44,11 @@ export interface Replies {
   'cs/broken-images': { ok: boolean };
 }
 
+/**
+ * storage.session key of the worker's last PopupState (memory only): a popup that wakes a stopped worker
+ * paints it at once (src/popup/early-state.ts) while the fresh state is computed.
+ */
+export const SNAPSHOT_KEY = 'faultline.popup';
+
 export const UI_MESSAGE_TYPES = ['ui/get-state', 'ui/clear-site-cookies', 'ui/retry', 'ui/clear-history'] as const;
 export const CS_MESSAGE_TYPES = ['cs/broken-images'] as const;

@@ -5,11 +5,8 @@
  * waking, the popup paints the snapshot at once and the fresh state replaces it as soon as it arrives.
  */
 import { browser } from '../platform/browser';
-import type { PopupState } from '../core/messages';
+import { SNAPSHOT_KEY, type PopupState } from '../core/messages';
 import { createConnector } from '../ui/connector';
-
-/** storage.session key of the worker's snapshot (src/background/index.ts SNAPSHOT_KEY). */
-export const SNAPSHOT_KEY = 'faultline.popup';
 
 export const realConnector = createConnector();
 const fresh = realConnector.getState();
@@ -35,7 +32,7 @@ export function takeFirstState(): Promise<PopupState> {
   const p = first;
   first = null;
   // Whichever arrived first is painted; if that was the snapshot, the fresh answer follows.
-  later = p.then((got) => (got === undefined ? fresh : fresh.then((f) => (f === got ? Promise.reject(new Error('same')) : f))));
+  later = p.then((got) => fresh.then((f) => (f === got ? Promise.reject(new Error('already painted')) : f)));
   later.catch(() => undefined);
   return p;
 }

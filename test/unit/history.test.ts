@@ -137,23 +137,6 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     expect((await h.recent(0))[0]!.t).toBe(T0 + 15);
   });
 
-  it('failuresPerMinute: 60 one-minute buckets, aborts are not failures', async () => {
-    const { h } = make();
-    await h.ready;
-    h.add(outcome(T0 - 30 * 60_000, { kind: 'http.5xx', status: 503, phase: 'application' }));
-    h.add(outcome(T0 - 30 * 60_000 + 1));
-    h.add(outcome(T0, { kind: 'aborted', phase: 'client' }));
-    h.add(outcome(T0 + 1, { kind: 'tcp.reset', phase: 'connection' }));
-    h.add(outcome(T0 - 2 * 3600_000, { kind: 'tcp.reset', phase: 'connection' })); // outside the hour
-    const tl = await h.failuresPerMinute(60, T0);
-    expect(tl.bucketMs).toBe(60_000);
-    expect(tl.failures).toHaveLength(60);
-    expect(tl.failures.reduce((a, b) => a + b, 0)).toBe(2);
-    expect(tl.requests.reduce((a, b) => a + b, 0)).toBe(4);
-    expect(tl.failures[59]).toBe(1);
-    expect(tl.start + 60 * 60_000).toBeGreaterThan(T0);
-  });
-
   it('keeps events when a write fails, and writes them on the next flush', async () => {
     const { h } = make();
     await h.ready;

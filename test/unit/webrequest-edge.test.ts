@@ -15,10 +15,13 @@ describe('edge: requests of the extension itself, and failing URLs for the activ
     expect(t.inFlight).toBe(0);
   });
 
-  it('hands the real URL of failures (not of successes or aborts) to onFailure; outcomes never carry it', () => {
+  it('hands the real URL of failures (not of successes or aborts) beside the outcome; outcomes never carry it', () => {
     const failures: [RequestOutcome, string][] = [];
     const out: RequestOutcome[] = [];
-    const t = new RequestTracker(serviceOf, (o) => out.push(o), (o, url) => failures.push([o, url]));
+    const t = new RequestTracker(serviceOf, (o, url) => {
+      out.push(o);
+      if (url !== undefined) failures.push([o, url]);
+    });
     const url = 'https://b.oss-cn-hangzhou.aliyuncs.com/x.png?OSSAccessKeyId=LTAI5tAbCdEfGhIjKlMnOpQr&Signature=s';
     t.onBeforeRequest({ requestId: '1', url, type: 'image', tabId: 3, timeStamp: 1 });
     t.onCompleted({ requestId: '1', url, timeStamp: 2, statusCode: 403 });
@@ -32,6 +35,7 @@ describe('edge: requests of the extension itself, and failing URLs for the activ
       ['http.4xx', url],
       ['tcp.reset', 'https://img.alicdn.com/r.jpg'],
     ]);
+    expect(out).toHaveLength(4);
     expect(JSON.stringify(out)).not.toMatch(/LTAI|Signature|\?/);
   });
 });

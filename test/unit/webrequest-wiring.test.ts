@@ -2,7 +2,7 @@
  * The pure parts of the background wiring: webNavigation edge conversion, the badge model, sender checks.
  */
 import { describe, expect, it } from 'vitest';
-import { NavigationLog, toNavigationEvent } from '../../src/core/convert/navigation';
+import { toNavigationEvent } from '../../src/core/convert/navigation';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { badgeModel, BADGE_COLORS } from '../../src/core/badge';
 import { acceptMessage, isCsSender, isUiSender } from '../../src/background/sender';
@@ -22,14 +22,6 @@ describe('webNavigation edge', () => {
     expect(ev).toMatchObject({ transition: 'link', qualifiers: ['client_redirect'], service: 'shopping' });
     expect(toNavigationEvent('committed', { tabId: 1, frameId: 0, timeStamp: 1, url: 'https://example.com/' }, serviceOf)).toBeNull();
     expect(toNavigationEvent('committed', { tabId: 1, frameId: 0, timeStamp: 1, url: 'about:blank' }, serviceOf)).toBeNull();
-  });
-  it('NavigationLog is bounded per tab and in tabs', () => {
-    const log = new NavigationLog(3, 2);
-    for (let i = 0; i < 5; i++) log.add({ kind: 'committed', t: i, tabId: 1, frameId: 0, host: 'a.taobao.com', service: 'shopping', path: '/' });
-    expect(log.tab(1).map((e) => e.t)).toEqual([2, 3, 4]);
-    log.add({ kind: 'committed', t: 0, tabId: 2, frameId: 0, host: 'a.taobao.com', service: 'shopping', path: '/' });
-    log.add({ kind: 'committed', t: 0, tabId: 3, frameId: 0, host: 'a.taobao.com', service: 'shopping', path: '/' });
-    expect(log.tab(1)).toEqual([]);
   });
 });
 

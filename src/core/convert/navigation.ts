@@ -57,31 +57,3 @@ export function toNavigationEvent(kind: NavigationEvent['kind'], d: RawNavigatio
   }
   return ev;
 }
-
-/** A bounded per-tab log of recent top-level navigation events (memory only; loop detection reads it). */
-export class NavigationLog {
-  private byTab = new Map<number, NavigationEvent[]>();
-  constructor(private readonly perTab = 64, private readonly maxTabs = 256) {}
-
-  add(ev: NavigationEvent): void {
-    let list = this.byTab.get(ev.tabId);
-    if (!list) {
-      if (this.byTab.size >= this.maxTabs) {
-        const oldest = this.byTab.keys().next().value;
-        if (oldest !== undefined) this.byTab.delete(oldest);
-      }
-      list = [];
-      this.byTab.set(ev.tabId, list);
-    }
-    list.push(ev);
-    if (list.length > this.perTab) list.splice(0, list.length - this.perTab);
-  }
-
-  tab(tabId: number): readonly NavigationEvent[] {
-    return this.byTab.get(tabId) ?? [];
-  }
-
-  forget(tabId: number): void {
-    this.byTab.delete(tabId);
-  }
-}

@@ -48,7 +48,7 @@ interface Pending {
   tabId: number;
   initiator?: string;
   keyTag?: string;
-  /** The real URL, held only while the request is in flight and handed to `onFailure` (never stored). */
+  /** The real URL, held only while the request is in flight and handed to `emit` for failures (never stored). */
   url: string;
   status: number;
   serverDate?: number;
@@ -90,14 +90,12 @@ function fromExtension(d: RawRequestDetails): boolean {
 export class RequestTracker {
   private pending = new Map<string, Pending>();
   /**
-   * @param emit receives every converted outcome.
-   * @param onFailure optional: receives failing outcomes with their real URL, for the in-memory cookie-less
-   *   retry of the active checks. The URL never reaches storage.
+   * @param emit receives every converted outcome; for a failure (HTTP ≥ 400 or a network error, not an abort)
+   *   also its real URL, for the in-memory cookie-less retry of the active checks. The URL is never stored.
    */
   constructor(
     private readonly watch: WatchFn,
-    private readonly emit: (o: RequestOutcome) => void,
-    private readonly onFailure?: (o: RequestOutcome, url: string) => void,
+    private readonly emit: (o: RequestOutcome, failingUrl?: string) => void,
   ) {}
 
   /** Number of requests in flight (for tests and diagnostics). */
@@ -213,8 +211,8 @@ export class RequestTracker {
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
     const o = this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache);
-    this.emit(o);
-    if (this.onFailure && o.status >= 400) this.onFailure(o, p.url);
+    if (o.status >= 400) this.emit(o, p.url);
+    else this.emit(o);
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
@@ -222,8 +220,8 @@ export class RequestTracker {
     if (!p) return;
     this.pending.delete(d.requestId);
     const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
-    this.emit(o);
-    if (this.onFailure && o.kind !== 'aborted') this.onFailure(o, p.url);
+    if (o.kind !== 'aborted') this.emit(o, p.url);
+    else this.emit(o);
   }
 
   private outcome(p: Pending, end: number, status: number, error: string | undefined, fromCache: boolean | undefined): RequestOutcome {
