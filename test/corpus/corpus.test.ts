@@ -51,23 +51,30 @@ describe('labelled corpus', () => {
   }
 });
 
-describe('real HAR captures (--watch-all)', () => {
-  const dir = realHarDir();
-  const files = dir ? readdirSync(dir).filter((f) => f.endsWith('.har')) : [];
+/**
+ * Real captures nobody here wrote (optional, see paths.ts): every one must be read without a crash or a false
+ * alarm. Known verdicts by file name; any other capture must come out healthy.
+ */
+const REAL_EXPECTED: Record<string, { verdict: string; cause: string }> = {
+  // every picture from one image host answers 503 while the page works
+  'responseCodes-304.har': { verdict: 'provider', cause: 'server-error' },
+};
+
+const realDir = realHarDir();
+describe.skipIf(realDir === null)('real HAR captures (--watch-all)', () => {
+  const dir = realDir ?? '';
+  const files = realDir ? readdirSync(dir).filter((f) => f.endsWith('.har')) : [];
   it('are present', () => {
-    expect(dir, 'set FAULTLINE_REAL_HAR_DIR or put shared/ beside the repo').not.toBeNull();
-    expect(files.length).toBe(14);
+    expect(files.length).toBeGreaterThan(0);
   });
   for (const f of files) {
-    const want = f === 'responseCodes-304.har' ? 'provider' : 'healthy';
-    it(`${f} → ${want}`, () => {
-      const r = run(['--json', '--watch-all', join(dir!, f)]);
+    const want = REAL_EXPECTED[f] ?? { verdict: 'healthy', cause: 'none' };
+    it(`${f} → ${want.verdict}/${want.cause}`, () => {
+      const r = run(['--json', '--watch-all', join(dir, f)]);
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
       const d = JSON.parse(r.out) as Diagnosis;
-      expect(d.verdict).toBe(want);
-      if (want === 'healthy') expect(d.cause).toBe('none');
-      else expect(d.cause).toBe('server-error');
+      expect({ verdict: d.verdict, cause: d.cause }).toEqual(want);
     });
   }
 });
@@ -101,10 +108,8 @@ describe('the real process', () => {
     expect(r.out).toContain('阿里系服务大范围故障');
   });
 
-  it('exits 0 on the real 304/503 capture', () => {
-    const dir = realHarDir();
-    if (!dir) return;
-    const r = spawnCli(['--json', '--watch-all', join(dir, 'responseCodes-304.har')]);
+  it('exits 0 on a committed watch-all capture with a failing site', () => {
+    const r = spawnCli(['--json', '--watch-all', join(CORPUS, 'watch-all-site-server-error.har')]);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as Diagnosis).verdict).toBe('provider');
   });

@@ -3,8 +3,7 @@
  * evidence from probes, the status-page reading, and auth failures as a live browser sees them (no bodies: OSS
  * ECs, OpenAPI request ids). Both paths (diagnose() and LiveEngine) on every stream; verdict AND cause.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   decidingRule,
@@ -21,7 +20,7 @@ import {
 } from '../../src/core/engine';
 import { classify } from '../../src/core/taxonomy/browser-errors';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
-import { REPO } from '../corpus/paths';
+import { REFERENCE, external } from '../corpus/paths';
 
 import { T0, CONTROL, o, n, okImgs, ctl, sec } from './engine-fixtures';
 
@@ -104,8 +103,8 @@ describe('auth failures as a live browser sees them (no bodies)', () => {
       expect(['oss_ec_ak', 'oss_ec_skew']).toContain(m.src);
       expect(m.status).toBe(403);
     }
-    const ref = resolve(REPO, '../shared/reference/alibaba-services.json');
-    if (!existsSync(ref)) return;
+    const ref = external(REFERENCE);
+    if (!ref) return;
     const sources = (JSON.parse(readFileSync(ref, 'utf8')) as { sources: Record<string, string[]> }).sources;
     for (const [ec, m] of OSS_EC_CODES) expect(sources[m.src]!.some((u) => u.endsWith(ec)), ec).toBe(true);
   });
