@@ -22,22 +22,34 @@ export const GECKO_ID = 'faultline@faultline.dev';
  * that every permission in the manifest is listed here).
  */
 export const PERMISSION_REASONS: Record<string, string> = {
-  webRequest: 'See the outcome (status, network error, request ids) of requests to the watched Alibaba-group hosts. Read-only: nothing is blocked or modified.',
-  webNavigation: 'See page commits and navigation errors per tab, to detect login and redirect loops (e.g. ERR_TOO_MANY_REDIRECTS).',
-  storage: 'Keep settings and the per-session state (storage.session) that lets the background worker tell a wake-up from a cold start.',
+  webRequest:
+    'See the outcome (status, network error, request ids) of requests to the watched Alibaba-group hosts. Read-only: nothing is blocked or modified.',
+  webNavigation:
+    'See page commits and navigation errors per tab, to detect login and redirect loops (e.g. ERR_TOO_MANY_REDIRECTS).',
+  storage:
+    'Keep settings and the per-session state (storage.session) that lets the background worker tell a wake-up from a cold start.',
   alarms: 'Periodic work without timers in the MV3 worker: flush fallback and retention pruning of the local history.',
-  notifications: 'One desktop notification when a provider-side problem is first detected and one when it clears (can be turned off in the options).',
-  cookies: "The popup's confirmed \"clear this site's cookies and retry\" action: removes the cookies of that one watched site (limited by the host permissions) and counts them. Cookie values are never read into history or reports.",
+  notifications:
+    'One desktop notification when a provider-side problem is first detected and one when it clears (can be turned off in the options).',
+  cookies:
+    'The popup\'s confirmed "clear this site\'s cookies and retry" action: removes the cookies of that one watched site (limited by the host permissions) and counts them. Cookie values are never read into history or reports.',
 };
 
 /** Optional permissions, requested only when the user asks for what needs them. */
 export const OPTIONAL_PERMISSION_REASONS: Record<string, string> = {
-  privacy: "Read (never change) whether this browser blocks cookies or third-party cookies, to tell a login loop caused by cookie settings (your side) from one caused by the provider.",
-  contentSettings: 'Chromium only: read (never change) the per-site cookie setting of a looping login site, for the same reason.',
+  privacy:
+    'Read (never change) whether this browser blocks cookies or third-party cookies, to tell a login loop caused by cookie settings (your side) from one caused by the provider.',
+  contentSettings:
+    'Chromium only: read (never change) the per-site cookie setting of a looping login site, for the same reason.',
 };
 
 export function buildManifest(target: Target) {
-  const icons = { '16': 'icons/icon-16.png', '32': 'icons/icon-32.png', '48': 'icons/icon-48.png', '128': 'icons/icon-128.png' };
+  const icons = {
+    '16': 'icons/icon-16.png',
+    '32': 'icons/icon-32.png',
+    '48': 'icons/icon-48.png',
+    '128': 'icons/icon-128.png',
+  };
   const background =
     target === 'firefox'
       ? { scripts: ['src/background/index.ts'], type: 'module' as const }

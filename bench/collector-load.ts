@@ -168,8 +168,13 @@ function cpuMicros(pid: number | undefined): number | null {
 async function measure(target: string, env: Record<string, string>, extraPid?: number): Promise<AutocannonResult> {
   const { url, child } = await startChild(target, env);
   try {
-    const probe = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batchBody() });
-    if (probe.status !== 204 && probe.status !== 202) throw new Error(`bench: ${target} answered ${probe.status}: ${await probe.text()}`);
+    const probe = await fetch(`${url}/v1/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: batchBody(),
+    });
+    if (probe.status !== 204 && probe.status !== 202)
+      throw new Error(`bench: ${target} answered ${probe.status}: ${await probe.text()}`);
     await load(url, 1); // warm-up (JIT, SQLite page cache, Redis script cache)
     const pids = [child.pid, extraPid].filter((p): p is number => p !== undefined);
     const before = pids.map(cpuMicros);
@@ -206,7 +211,10 @@ export async function benchCollector(): Promise<{ rows: CollectorBenchRow[] }> {
       non2xx: bare1.non2xx + bare2.non2xx,
       errors: bare1.errors + bare2.errors,
       timeouts: bare1.timeouts + bare2.timeouts,
-      cpuUsPerReq: bare1.cpuUsPerReq != null && bare2.cpuUsPerReq != null ? Math.round((bare1.cpuUsPerReq + bare2.cpuUsPerReq) / 2) : null,
+      cpuUsPerReq:
+        bare1.cpuUsPerReq != null && bare2.cpuUsPerReq != null
+          ? Math.round((bare1.cpuUsPerReq + bare2.cpuUsPerReq) / 2)
+          : null,
     };
     const ceiling = bare.requests.average || 1;
     const row = (target: CollectorBenchRow['target'], r: AutocannonResult): CollectorBenchRow => ({
@@ -218,7 +226,9 @@ export async function benchCollector(): Promise<{ rows: CollectorBenchRow[] }> {
       errors: r.errors + r.timeouts,
       cpuUsPerReq: r.cpuUsPerReq ?? null,
     });
-    return { rows: [row('bare node:http 204', bare), row('collector + sqlite', sqlite), row('collector + redis', red)] };
+    return {
+      rows: [row('bare node:http 204', bare), row('collector + sqlite', sqlite), row('collector + redis', red)],
+    };
   } finally {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -232,7 +242,8 @@ export function collectorBenchMarkdown(rows: readonly CollectorBenchRow[]): stri
     '| target | req/s | p99 (ms) | × bare | server CPU µs/req | non-2xx | errors |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
-      (r) => `| ${r.target} | ${r.reqPerSec} | ${r.p99Ms} | ${r.ratio.toFixed(2)} | ${r.cpuUsPerReq ?? 'n/a'} | ${r.non2xx} | ${r.errors} |`,
+      (r) =>
+        `| ${r.target} | ${r.reqPerSec} | ${r.p99Ms} | ${r.ratio.toFixed(2)} | ${r.cpuUsPerReq ?? 'n/a'} | ${r.non2xx} | ${r.errors} |`,
     ),
   ];
   return lines.join('\n');

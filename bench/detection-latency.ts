@@ -49,7 +49,8 @@ async function runOnce(sim: Sim, s: (typeof SCENARIOS)[number]): Promise<number>
     const person = new Person(b.ctx);
     await person.browse(s.warmup);
     const before = await readBadge(b.sw);
-    if (badgeVerdict(before.text) === 'provider') throw new Error(`badge already says provider before ${s.mode}: ${before.title}`);
+    if (badgeVerdict(before.text) === 'provider')
+      throw new Error(`badge already says provider before ${s.mode}: ${before.title}`);
     sim.setMode(s.mode);
     let done = false;
     const browsing = (async () => {
@@ -103,7 +104,10 @@ export function detectionLatencyTable(rows: LatencyRow[]): string {
   return [
     '| scenario | runs | median ms | p90 ms | target ms | pass |',
     '|---|---:|---:|---:|---:|:---:|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.runs} | ${fmt(r.medianMs)} | ${fmt(r.p90Ms)} | ${r.target} | ${r.pass ? 'yes' : 'NO'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.runs} | ${fmt(r.medianMs)} | ${fmt(r.p90Ms)} | ${r.target} | ${r.pass ? 'yes' : 'NO'} |`,
+    ),
   ].join('\n');
 }
 

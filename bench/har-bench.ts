@@ -41,7 +41,7 @@ const HOSTS = [
 /** Deterministic PRNG so every run benches the same file. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 export function generateHar(n: number): string {
@@ -52,15 +52,21 @@ export function generateHar(n: number): string {
   for (let i = 0; i < n; i++) {
     let r = rand() * total;
     let h: (typeof HOSTS)[number] = HOSTS[0];
-    for (const x of HOSTS) if ((r -= x[2]) < 0) { h = x; break; }
+    for (const x of HOSTS)
+      if ((r -= x[2]) < 0) {
+        h = x;
+        break;
+      }
     const [host, type] = h;
     const t = t0 + Math.floor((i * 3_600_000) / n);
     const id = Math.floor(rand() * 1e9);
     let url = `https://${host}/`;
     if (type === 'image') url += `imgextra/i${id % 4}/O1CN01${id.toString(36)}Ab_!!2206${id}.jpg_300x300q90.jpg`;
     else if (type === 'script') url += `tb-page/index/0.0.${id % 50}/index.js`;
-    else if (host.startsWith('h5api')) url += `h5/mtop.taobao.detail.getdetail/6.0/?jsv=2.7.2&appKey=12574478&t=${t}&sign=${id.toString(16)}`;
-    else if (host.includes('oss-')) url += `photos/${id}.jpg?OSSAccessKeyId=LTAI5tAbCdEfGhIjKlMnOpQr&Expires=1699785600&Signature=abc`;
+    else if (host.startsWith('h5api'))
+      url += `h5/mtop.taobao.detail.getdetail/6.0/?jsv=2.7.2&appKey=12574478&t=${t}&sign=${id.toString(16)}`;
+    else if (host.includes('oss-'))
+      url += `photos/${id}.jpg?OSSAccessKeyId=LTAI5tAbCdEfGhIjKlMnOpQr&Expires=1699785600&Signature=abc`;
     else url += `api/v1/items/${id}?spm=a21bo.${id % 1000}`;
     const roll = rand();
     let status = 200;
@@ -73,7 +79,10 @@ export function generateHar(n: number): string {
     if (error) status = 0;
     const headers = [
       { name: 'Date', value: new Date(t).toUTCString() },
-      { name: 'Content-Type', value: type === 'image' ? 'image/jpeg' : type === 'document' ? 'text/html; charset=utf-8' : 'application/json' },
+      {
+        name: 'Content-Type',
+        value: type === 'image' ? 'image/jpeg' : type === 'document' ? 'text/html; charset=utf-8' : 'application/json',
+      },
       { name: 'Content-Length', value: String(id % 90_000) },
       { name: 'Server', value: host.includes('oss-') ? 'AliyunOSS' : 'Tengine' },
       { name: 'Cache-Control', value: 'max-age=31536000' },
@@ -82,8 +91,20 @@ export function generateHar(n: number): string {
       { name: host.includes('oss-') ? 'x-oss-request-id' : 'EagleId', value: id.toString(16).padStart(24, '0') },
     ];
     const content: Record<string, unknown> = { size: id % 90_000, mimeType: headers[1]!.value };
-    if (host.startsWith('h5api')) content.text = `mtopjsonp${id % 9}({"api":"mtop.taobao.detail.getdetail","data":{"item":{"title":"商品${id}"}},"ret":["SUCCESS::调用成功"],"v":"6.0"})`;
-    const response: Record<string, unknown> = { status, statusText: status === 200 ? 'OK' : '', httpVersion: 'http/2.0', headers, cookies: [], content, redirectURL: '', headersSize: -1, bodySize: id % 90_000, _transferSize: id % 90_000 };
+    if (host.startsWith('h5api'))
+      content.text = `mtopjsonp${id % 9}({"api":"mtop.taobao.detail.getdetail","data":{"item":{"title":"商品${id}"}},"ret":["SUCCESS::调用成功"],"v":"6.0"})`;
+    const response: Record<string, unknown> = {
+      status,
+      statusText: status === 200 ? 'OK' : '',
+      httpVersion: 'http/2.0',
+      headers,
+      cookies: [],
+      content,
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: id % 90_000,
+      _transferSize: id % 90_000,
+    };
     if (error) response._error = error;
     entries.push({
       _initiator: { type: 'script' },
@@ -100,7 +121,11 @@ export function generateHar(n: number): string {
           { name: ':authority', value: host },
           { name: ':method', value: 'GET' },
           { name: 'accept', value: '*/*' },
-          { name: 'user-agent', value: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36' },
+          {
+            name: 'user-agent',
+            value:
+              'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+          },
           { name: 'referer', value: 'https://www.taobao.com/' },
         ],
         queryString: [],
@@ -112,10 +137,26 @@ export function generateHar(n: number): string {
       serverIPAddress: '203.119.0.1',
       startedDateTime: new Date(t).toISOString(),
       time: 20 + (id % 400) + rand(),
-      timings: { blocked: 1.2, dns: -1, ssl: -1, connect: -1, send: 0.1, wait: 20 + (id % 300), receive: 1.5, _blocked_queueing: 0.8 },
+      timings: {
+        blocked: 1.2,
+        dns: -1,
+        ssl: -1,
+        connect: -1,
+        send: 0.1,
+        wait: 20 + (id % 300),
+        receive: 1.5,
+        _blocked_queueing: 0.8,
+      },
     });
   }
-  return JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, pages: [{ startedDateTime: new Date(t0).toISOString(), id: 'page_1', title: 'bench', pageTimings: {} }], entries } });
+  return JSON.stringify({
+    log: {
+      version: '1.2',
+      creator: { name: 'WebInspector', version: '537.36' },
+      pages: [{ startedDateTime: new Date(t0).toISOString(), id: 'page_1', title: 'bench', pageTimings: {} }],
+      entries,
+    },
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

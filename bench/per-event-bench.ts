@@ -54,7 +54,15 @@ function makeEvents(n: number): RawRequestDetails[][] {
     const url = URLS[k]!;
     const requestId = String(100_000 + i);
     const t = 1_732_700_000_000 + i;
-    const before: RawRequestDetails = { requestId, url, method: 'GET', type: TYPES[k]!, tabId: 7, timeStamp: t, initiator: 'https://www.taobao.com' };
+    const before: RawRequestDetails = {
+      requestId,
+      url,
+      method: 'GET',
+      type: TYPES[k]!,
+      tabId: 7,
+      timeStamp: t,
+      initiator: 'https://www.taobao.com',
+    };
     const failing = i % 10 === 0;
     const status = i % 17 === 0 ? 404 : 200;
     if (failing) {

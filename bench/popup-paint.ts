@@ -42,10 +42,11 @@ const OBSERVE = `(() => {
 async function openAndTime(page: Page, url: string): Promise<number> {
   await page.goto(url);
   return until(
-    () => page.evaluate(() => {
-      const t = (window as unknown as { __verdictAt?: number }).__verdictAt;
-      return t && t > 0 ? t : null;
-    }),
+    () =>
+      page.evaluate(() => {
+        const t = (window as unknown as { __verdictAt?: number }).__verdictAt;
+        return t && t > 0 ? t : null;
+      }),
     15_000,
     'popup verdict',
   ) as Promise<number>;
@@ -63,7 +64,13 @@ export async function benchPopupPaint(): Promise<PopupPaintResult> {
         r.onerror = () => rej(r.error);
       });
       const now = Date.now();
-      const hosts = ['img.alicdn.com', 'g.alicdn.com', 'h5api.m.taobao.com', 'www.taobao.com', 'bucket.oss-cn-hangzhou.aliyuncs.com'];
+      const hosts = [
+        'img.alicdn.com',
+        'g.alicdn.com',
+        'h5api.m.taobao.com',
+        'www.taobao.com',
+        'bucket.oss-cn-hangzhou.aliyuncs.com',
+      ];
       const services = ['cdn', 'cdn', 'mtop', 'shopping', 'oss'];
       await new Promise<void>((res, rej) => {
         const tx = db.transaction('outcomes', 'readwrite');

@@ -23,7 +23,9 @@ interface Section {
 
 function version(cmd: string): string {
   try {
-    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
+    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
   } catch {
     return 'n/a';
   }
@@ -39,35 +41,67 @@ async function main(): Promise<void> {
       const r = await fn();
       sections.push({ title, target, ...r });
     } catch (e) {
-      sections.push({ title, target, body: `not measured: ${e instanceof Error ? e.message : String(e)}`, pass: false });
+      sections.push({
+        title,
+        target,
+        body: `not measured: ${e instanceof Error ? e.message : String(e)}`,
+        pass: false,
+      });
     }
     process.stderr.write(`bench: ${title} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   };
 
-  await step('Per-event path in the background (issue 2)', '≤ 2 µs per event (median), 0 IndexedDB transactions per event', async () => {
-    const r = await benchPerEvent();
-    return { body: perEventTable(r), pass: r.pass };
-  });
-  await step('HAR diagnosis vs JSON.parse (issue 3)', 'full diagnosis ≤ 2× the bare JSON.parse of the same file', async () => {
-    const r = await benchHar();
-    return { body: harBenchTable(r), pass: r.pass };
-  });
-  await step('Popup paint and size (issue 6)', 'verdict painted ≤ 100 ms after opening with 50,000 events stored; popup JS < 40 KB gzip', async () => {
-    const r = await benchPopupPaint();
-    return { body: popupPaintTable(r), pass: r.pass };
-  });
-  await step('Content-script cost (issue 4)', '< 5 ms of main-thread script time per 1,000 images on a 5,000-image page (whole-task time, noisier, shown beside it)', async () => {
-    const r = await benchContentScript();
-    return { body: contentScriptTable(r), pass: r.pass };
-  });
-  await step('Detection latency (issue 8)', 'first failing request → badge shows the provider verdict: ≤ 5 s median', async () => {
-    const r = await benchDetectionLatency();
-    return { body: detectionLatencyTable(r.rows), pass: r.rows.every((x) => x.pass) };
-  });
-  await step('Collector load (issue 7)', 'each store ≥ 0.5× the bare node:http ceiling measured in the same run', async () => {
-    const r = await benchCollector();
-    return { body: collectorBenchMarkdown(r.rows), pass: r.rows.filter((x) => x.target !== 'bare node:http 204').every((x) => x.ratio >= 0.5) };
-  });
+  await step(
+    'Per-event path in the background (issue 2)',
+    '≤ 2 µs per event (median), 0 IndexedDB transactions per event',
+    async () => {
+      const r = await benchPerEvent();
+      return { body: perEventTable(r), pass: r.pass };
+    },
+  );
+  await step(
+    'HAR diagnosis vs JSON.parse (issue 3)',
+    'full diagnosis ≤ 2× the bare JSON.parse of the same file',
+    async () => {
+      const r = await benchHar();
+      return { body: harBenchTable(r), pass: r.pass };
+    },
+  );
+  await step(
+    'Popup paint and size (issue 6)',
+    'verdict painted ≤ 100 ms after opening with 50,000 events stored; popup JS < 40 KB gzip',
+    async () => {
+      const r = await benchPopupPaint();
+      return { body: popupPaintTable(r), pass: r.pass };
+    },
+  );
+  await step(
+    'Content-script cost (issue 4)',
+    '< 5 ms of main-thread script time per 1,000 images on a 5,000-image page (whole-task time, noisier, shown beside it)',
+    async () => {
+      const r = await benchContentScript();
+      return { body: contentScriptTable(r), pass: r.pass };
+    },
+  );
+  await step(
+    'Detection latency (issue 8)',
+    'first failing request → badge shows the provider verdict: ≤ 5 s median',
+    async () => {
+      const r = await benchDetectionLatency();
+      return { body: detectionLatencyTable(r.rows), pass: r.rows.every((x) => x.pass) };
+    },
+  );
+  await step(
+    'Collector load (issue 7)',
+    'each store ≥ 0.5× the bare node:http ceiling measured in the same run',
+    async () => {
+      const r = await benchCollector();
+      return {
+        body: collectorBenchMarkdown(r.rows),
+        pass: r.rows.filter((x) => x.target !== 'bare node:http 204').every((x) => x.ratio >= 0.5),
+      };
+    },
+  );
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const md = [
@@ -76,7 +110,9 @@ async function main(): Promise<void> {
     'Measured by `npm run bench` (after `npm run build`), all figures from one run; it rewrites this file.',
     '',
     `- Run: ${started.toISOString()} (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)`,
-    `- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+    `- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average at the end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
     `- Node ${process.version}; ${version('/usr/lib/chromium/chromium --version')}; ${version('redis-server --version')}`,
     '- Ratios compare against a floor measured in the same run; absolute times depend on the machine and its load.',
     '',

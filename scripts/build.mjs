@@ -30,7 +30,12 @@ for (const target of targets) {
   const r = spawnSync(process.execPath, [vite, 'build', '--mode', 'production', '--logLevel', 'warn'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, FAULTLINE_TARGET: target, NODE_ENV: 'production', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+    env: {
+      ...process.env,
+      FAULTLINE_TARGET: target,
+      NODE_ENV: 'production',
+      VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
+    },
   });
   if (r.status !== 0) process.exit(r.status ?? 1);
   const out = join(root, 'dist', target);
@@ -48,6 +53,8 @@ for (const target of targets) {
   }
   const zipPath = join(root, 'dist', `faultline-${target}-${version}.zip`);
   writeFileSync(zipPath, zipSync(entries, { level: 9 }));
-  console.log(`${target}: dist/${target} (manifest ${manifest.version}) → ${relative(root, zipPath)} in ${Date.now() - t0} ms`);
+  console.log(
+    `${target}: dist/${target} (manifest ${manifest.version}) → ${relative(root, zipPath)} in ${Date.now() - t0} ms`,
+  );
 }
 if (!existsSync(join(root, 'dist'))) process.exit(1);

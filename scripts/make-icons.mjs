@@ -10,11 +10,11 @@ const LINE = [0xff, 0xff, 0xff];
 
 function crc32(buf) {
   let c;
-  const table = crc32.table ??= Array.from({ length: 256 }, (_, n) => {
+  const table = (crc32.table ??= Array.from({ length: 256 }, (_, n) => {
     c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     return c >>> 0;
-  });
+  }));
   let crc = 0xffffffff;
   for (const b of buf) crc = table[(crc ^ b) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
@@ -56,13 +56,19 @@ function sdRoundRect(x, y, h, r) {
 }
 
 function distToSegment(px, py, ax, ay, bx, by) {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - ax - t * dx, py - ay - t * dy);
 }
 
 // The zig-zag "fault line" from top to bottom.
-const ZIG = [[0.56, 0.14], [0.42, 0.42], [0.6, 0.55], [0.44, 0.86]];
+const ZIG = [
+  [0.56, 0.14],
+  [0.42, 0.42],
+  [0.6, 0.55],
+  [0.44, 0.86],
+];
 
 function sample(x, y, size) {
   const stroke = Math.max(1.2 / size, 0.045);
@@ -80,12 +86,18 @@ function render(size) {
   const N = 4;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < N; sy++) {
         for (let sx = 0; sx < N; sx++) {
           const c = sample((x + (sx + 0.5) / N) / size, (y + (sy + 0.5) / N) / size, size);
           if (!c) continue;
-          r += c[0]; g += c[1]; b += c[2]; a++;
+          r += c[0];
+          g += c[1];
+          b += c[2];
+          a++;
         }
       }
       const i = (y * size + x) * 4;

@@ -3,4 +3,11 @@ export interface SizedFile {
   raw: number;
   gzip: number;
 }
-export function popupSize(distDir?: string): { html: string; js: SizedFile[]; css: SizedFile[]; totalGzip: number; totalRaw: number; cssGzip: number };
+export function popupSize(distDir?: string): {
+  html: string;
+  js: SizedFile[];
+  css: SizedFile[];
+  totalGzip: number;
+  totalRaw: number;
+  cssGzip: number;
+};

@@ -11,7 +11,18 @@ import type { Sim } from './server';
 export { readBadge };
 
 /** Hosts the harness's resolver rules do not map (Yuque and its CDNs), the control sites and the DoH resolvers the extension probes. */
-const EXTRA_HOSTS = ['*.yuque.com', 'yuque.com', '*.nlark.com', '*.alipayobjects.com', 'www.baidu.com', 'www.qq.com', 'www.163.com', 'www.bing.com', 'doh.pub', 'dns.alidns.com'];
+const EXTRA_HOSTS = [
+  '*.yuque.com',
+  'yuque.com',
+  '*.nlark.com',
+  '*.alipayobjects.com',
+  'www.baidu.com',
+  'www.qq.com',
+  'www.163.com',
+  'www.bing.com',
+  'doh.pub',
+  'dns.alidns.com',
+];
 
 export interface LaunchOpts {
   /** Other unpacked extensions (e.g. the blocker fixture). */
@@ -35,7 +46,10 @@ export interface SimBrowser {
 
 export function simArgs(sim: Sim): string[] {
   const extra = EXTRA_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${sim.port}`);
-  return [`--host-resolver-rules=${resolverRules(sim.port, { extra })}`, `--ignore-certificate-errors-spki-list=${sim.certs.good.spki}`];
+  return [
+    `--host-resolver-rules=${resolverRules(sim.port, { extra })}`,
+    `--ignore-certificate-errors-spki-list=${sim.certs.good.spki}`,
+  ];
 }
 
 export async function launchSimBrowser(sim: Sim, opts: LaunchOpts = {}): Promise<SimBrowser> {
@@ -64,17 +78,28 @@ export const PAGES = {
  * (window.__settled ≥ window.__total) or `settleMs` passed. Navigation errors (offline, proxy, certificate,
  * redirect loop) are returned, not thrown: they are what the scenario is about.
  */
-export async function visit(page: Page, url: string, settleMs = 15_000): Promise<{ ok: boolean; error?: string; status?: number }> {
+export async function visit(
+  page: Page,
+  url: string,
+  settleMs = 15_000,
+): Promise<{ ok: boolean; error?: string; status?: number }> {
   try {
     // Opening the page that is already shown = the person presses reload (F5): a 'reload' transition, which
     // the extension's loop detector treats as a fresh start (three link/typed visits to one URL within 10 s
     // look like a client-side redirect loop to it).
-    const r = page.url() === url ? await page.reload({ waitUntil: 'load', timeout: 20_000 }) : await page.goto(url, { waitUntil: 'load', timeout: 20_000 });
+    const r =
+      page.url() === url
+        ? await page.reload({ waitUntil: 'load', timeout: 20_000 })
+        : await page.goto(url, { waitUntil: 'load', timeout: 20_000 });
     await page
-      .waitForFunction(() => {
-        const w = window as unknown as { __settled?: number; __total?: number };
-        return w.__total === undefined || (w.__settled ?? 0) >= w.__total;
-      }, undefined, { timeout: settleMs })
+      .waitForFunction(
+        () => {
+          const w = window as unknown as { __settled?: number; __total?: number };
+          return w.__total === undefined || (w.__settled ?? 0) >= w.__total;
+        },
+        undefined,
+        { timeout: settleMs },
+      )
       .catch(() => undefined);
     return { ok: true, status: r?.status() ?? 0 };
   } catch (e) {
@@ -94,13 +119,22 @@ export interface PopupReading {
 }
 
 /** Open the popup as a tab and read its root element once it is ready. */
-export async function readPopup(ctx: BrowserContext, extensionId: string, page?: Page): Promise<PopupReading & { page: Page }> {
+export async function readPopup(
+  ctx: BrowserContext,
+  extensionId: string,
+  page?: Page,
+): Promise<PopupReading & { page: Page }> {
   const p = page ?? (await ctx.newPage());
   await p.goto(`chrome-extension://${extensionId}/src/popup/index.html`);
   await p.waitForSelector('main[data-phase="ready"], main[data-phase="error"]', { timeout: 15_000 });
   const r = await p.evaluate(() => {
     const m = document.querySelector('main')!;
-    return { verdict: m.dataset.verdict ?? '', cause: m.dataset.cause ?? '', phase: m.dataset.phase ?? '', headline: (document.querySelector('h1,h2,.headline')?.textContent ?? '').trim().slice(0, 200) };
+    return {
+      verdict: m.dataset.verdict ?? '',
+      cause: m.dataset.cause ?? '',
+      phase: m.dataset.phase ?? '',
+      headline: (document.querySelector('h1,h2,.headline')?.textContent ?? '').trim().slice(0, 200),
+    };
   });
   return { ...r, page: p };
 }
@@ -109,7 +143,12 @@ export async function readPopup(ctx: BrowserContext, extensionId: string, page?:
  * Reopen the popup until it shows `want` (verdict and, when given, cause) or the deadline passes; returns
  * the last reading either way (callers assert on it, so a mismatch shows what the popup did say).
  */
-export async function pollPopup(ctx: BrowserContext, extensionId: string, want: { verdict: string; cause?: string }, timeoutMs = 20_000): Promise<PopupReading> {
+export async function pollPopup(
+  ctx: BrowserContext,
+  extensionId: string,
+  want: { verdict: string; cause?: string },
+  timeoutMs = 20_000,
+): Promise<PopupReading> {
   const deadline = Date.now() + timeoutMs;
   const page = await ctx.newPage();
   let last: PopupReading = { verdict: '', cause: '', phase: '', headline: '' };
@@ -132,6 +171,10 @@ export async function pollPopup(ctx: BrowserContext, extensionId: string, want: 
 
 /** Switch the simulator's mode through its HTTP control API (what `npm run sim` users do with curl). */
 export async function setModeHttp(sim: Sim, mode: string): Promise<void> {
-  const r = await fetch(`${sim.controlUrl}/mode`, { method: 'POST', body: JSON.stringify({ mode }), headers: { 'content-type': 'application/json' } });
+  const r = await fetch(`${sim.controlUrl}/mode`, {
+    method: 'POST',
+    body: JSON.stringify({ mode }),
+    headers: { 'content-type': 'application/json' },
+  });
   if (!r.ok) throw new Error(`sim mode ${mode}: HTTP ${r.status} ${await r.text()}`);
 }

@@ -14,13 +14,32 @@ import { join } from 'node:path';
 
 /** Names the leaves cover. Wildcards cover one label only, hence the deeper ones. */
 export const CERT_NAMES = [
-  'taobao.com', '*.taobao.com', '*.m.taobao.com',
-  'alicdn.com', '*.alicdn.com',
-  'aliyun.com', '*.aliyun.com', '*.console.aliyun.com',
-  'aliyuncs.com', '*.aliyuncs.com', '*.cn-hangzhou.aliyuncs.com', '*.oss-cn-hangzhou.aliyuncs.com',
-  'yuque.com', '*.yuque.com', 'nlark.com', '*.nlark.com', '*.alipayobjects.com',
-  'tmall.com', '*.tmall.com',
-  'www.baidu.com', 'www.qq.com', 'www.163.com', 'www.bing.com', 'doh.pub', 'dns.alidns.com', 'localhost',
+  'taobao.com',
+  '*.taobao.com',
+  '*.m.taobao.com',
+  'alicdn.com',
+  '*.alicdn.com',
+  'aliyun.com',
+  '*.aliyun.com',
+  '*.console.aliyun.com',
+  'aliyuncs.com',
+  '*.aliyuncs.com',
+  '*.cn-hangzhou.aliyuncs.com',
+  '*.oss-cn-hangzhou.aliyuncs.com',
+  'yuque.com',
+  '*.yuque.com',
+  'nlark.com',
+  '*.nlark.com',
+  '*.alipayobjects.com',
+  'tmall.com',
+  '*.tmall.com',
+  'www.baidu.com',
+  'www.qq.com',
+  'www.163.com',
+  'www.bing.com',
+  'doh.pub',
+  'dns.alidns.com',
+  'localhost',
 ];
 
 export interface LeafPair {
@@ -48,12 +67,48 @@ function openssl(args: string[], cwd: string, input?: string): Buffer {
 function makePair(dir: string, prefix: string, caName: string): LeafPair {
   const p = (f: string) => join(dir, `${prefix}-${f}`);
   // CA
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-    '-subj', `/CN=${caName}/O=Faultline simulator`, '-keyout', p('ca.key'), '-out', p('ca.pem'),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${caName}/O=Faultline simulator`,
+      '-keyout',
+      p('ca.key'),
+      '-out',
+      p('ca.pem'),
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   // Leaf
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=*.taobao.com',
-    '-keyout', p('leaf.key'), '-out', p('leaf.csr')], dir);
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=*.taobao.com',
+      '-keyout',
+      p('leaf.key'),
+      '-out',
+      p('leaf.csr'),
+    ],
+    dir,
+  );
   const ext = [
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature',
@@ -61,8 +116,26 @@ function makePair(dir: string, prefix: string, caName: string): LeafPair {
     `subjectAltName=${[...CERT_NAMES.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',')}`,
   ].join('\n');
   writeFileSync(p('leaf.ext'), ext + '\n');
-  openssl(['x509', '-req', '-in', p('leaf.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '30',
-    '-extfile', p('leaf.ext'), '-out', p('leaf.pem')], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      p('leaf.csr'),
+      '-CA',
+      p('ca.pem'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-extfile',
+      p('leaf.ext'),
+      '-out',
+      p('leaf.pem'),
+    ],
+    dir,
+  );
   const pubDer = openssl(['pkey', '-in', p('leaf.key'), '-pubout', '-outform', 'DER'], dir);
   const spki = openssl(['dgst', '-sha256', '-binary'], dir, pubDer as unknown as string);
   const caCert = readFileSync(p('ca.pem'), 'utf8');

@@ -25,15 +25,23 @@ function ensureBuild(): void {
 }
 
 /** Open the popup as a tab at popup size, wait for `verdict` (any when omitted), screenshot it. */
-async function popupShot(ctx: BrowserContext, id: string, file: string, verdict?: string): Promise<{ verdict: string; cause: string }> {
+async function popupShot(
+  ctx: BrowserContext,
+  id: string,
+  file: string,
+  verdict?: string,
+): Promise<{ verdict: string; cause: string }> {
   const p = await ctx.newPage();
   await p.setViewportSize({ width: 400, height: 640 });
   const deadline = Date.now() + 20_000;
-  let got = { verdict: '', cause: '' };
+  let got: { verdict: string; cause: string };
   for (;;) {
     await p.goto(`chrome-extension://${id}/src/popup/index.html`);
     await p.waitForSelector('main[data-phase="ready"], main[data-phase="error"]', { timeout: 15_000 });
-    got = await p.evaluate(() => ({ verdict: document.querySelector('main')!.dataset.verdict ?? '', cause: document.querySelector('main')!.dataset.cause ?? '' }));
+    got = await p.evaluate(() => ({
+      verdict: document.querySelector('main')!.dataset.verdict ?? '',
+      cause: document.querySelector('main')!.dataset.cause ?? '',
+    }));
     if (!verdict || got.verdict === verdict || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -53,7 +61,9 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const headless = !process.env.DISPLAY;
   const sim = await startSim();
-  console.log(`[demo] simulator on 127.0.0.1:${sim.port} (control: ${sim.controlUrl}/mode); Chromium ${headless ? 'headless' : 'in a window'}`);
+  console.log(
+    `[demo] simulator on 127.0.0.1:${sim.port} (control: ${sim.controlUrl}/mode); Chromium ${headless ? 'headless' : 'in a window'}`,
+  );
   const b = await launchSimBrowser(sim, { headless });
   const shots: string[] = [];
   const shot = (name: string) => {
@@ -91,7 +101,9 @@ async function main(): Promise<void> {
       mkdirSync(dirname(DOCS_SHOT), { recursive: true });
       copyFileSync(providerShot, DOCS_SHOT);
     } else {
-      console.error(`[demo] WARNING: the popup did not show the provider verdict (got ${v.verdict}/${v.cause}); docs/demo-provider.png not updated`);
+      console.error(
+        `[demo] WARNING: the popup did not show the provider verdict (got ${v.verdict}/${v.cause}); docs/demo-provider.png not updated`,
+      );
       process.exitCode = 1;
     }
 
@@ -103,7 +115,9 @@ async function main(): Promise<void> {
     await visit(shopTab, PAGES.shop);
     // A verdict ends when what it blamed has been quiet for RECOVERY_QUIET_MS and works again: the person
     // keeps working for a minute (silence alone is not recovery).
-    console.log(`[demo]     waiting ${Math.round(RECOVERY_QUIET_MS / 1000)} s of quiet, as the engine requires before calling it over…`);
+    console.log(
+      `[demo]     waiting ${Math.round(RECOVERY_QUIET_MS / 1000)} s of quiet, as the engine requires before calling it over…`,
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, RECOVERY_QUIET_MS + 1000 - (Date.now() - recoveredAt))));
     for (let i = 0; i < 3; i++) {
       await visit(consoleTab, PAGES.console);

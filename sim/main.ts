@@ -11,7 +11,9 @@ const mode = (process.env.SIM_MODE ?? 'healthy') as SimMode;
 const sim = await startSim({ port, mode });
 console.log(`Faultline simulator on 127.0.0.1:${sim.port} — mode ${mode}`);
 console.log(`modes: ${MODES.join(', ')}`);
-console.log(`switch: curl -X POST ${sim.controlUrl}/mode -d '{"mode":"ak-outage"}'   state: curl ${sim.controlUrl}/state`);
+console.log(
+  `switch: curl -X POST ${sim.controlUrl}/mode -d '{"mode":"ak-outage"}'   state: curl ${sim.controlUrl}/state`,
+);
 console.log('Chromium flags:');
 for (const a of simArgs(sim)) console.log(`  '${a}'`);
 const stop = () => void sim.close().then(() => process.exit(0));

@@ -6,7 +6,9 @@
 /** The AccessKeyId the console page signs its OSS and OpenAPI requests with (fake, LTAI-shaped). */
 export const SIM_KEY = 'LTAI5tSimU1atorKey00001';
 
-const HEAD = (title: string) => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+const HEAD = (
+  title: string,
+) => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>${title}</title><style>
 body{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;margin:0;background:#f5f5f5;color:#222}
 header{padding:10px 18px;color:#fff;font-weight:600;font-size:18px}
@@ -43,9 +45,15 @@ async function call(label, url, opts){
 
 /** www.taobao.com: 50 alicdn pictures, 4 promo banners, 2 mtop calls; `undefinedImages` adds <img src="undefined">. */
 export function shopPage(opts: { undefinedImages: number }): string {
-  const imgs = Array.from({ length: 50 }, (_, i) => `<img alt="" src="https://img.alicdn.com/imgextra/i${i % 4}/O1CN01item${i}_!!2206.jpg_300x300q90.jpg">`).join('');
+  const imgs = Array.from(
+    { length: 50 },
+    (_, i) => `<img alt="" src="https://img.alicdn.com/imgextra/i${i % 4}/O1CN01item${i}_!!2206.jpg_300x300q90.jpg">`,
+  ).join('');
   const bugs = Array.from({ length: opts.undefinedImages }, () => `<img alt="" src="undefined">`).join('');
-  const banners = Array.from({ length: 4 }, (_, i) => `<img alt="" src="https://img.alicdn.com/blocked/banner-${i}.jpg">`).join('');
+  const banners = Array.from(
+    { length: 4 },
+    (_, i) => `<img alt="" src="https://img.alicdn.com/blocked/banner-${i}.jpg">`,
+  ).join('');
   const total = 50 + opts.undefinedImages + 4 + 2;
   return `${HEAD('淘宝网 - 淘！我喜欢')}<body><header style="background:#ff5000">淘宝网 Taobao（simulated）</header><main>
 <div class="banners">${banners}</div>
@@ -62,7 +70,8 @@ call('mtop.relationrecommend.recommend', 'https://h5api.m.taobao.com/h5/mtop.rel
 /** ecs.console.aliyun.com: OpenAPI calls and OSS objects signed with SIM_KEY, plus the console's own API. */
 export function consolePage(): string {
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  const oss = (obj: string) => `https://bucket.oss-cn-hangzhou.aliyuncs.com/${obj}?OSSAccessKeyId=${SIM_KEY}&Expires=${exp}&Signature=c2lnbmF0dXJl%3D`;
+  const oss = (obj: string) =>
+    `https://bucket.oss-cn-hangzhou.aliyuncs.com/${obj}?OSSAccessKeyId=${SIM_KEY}&Expires=${exp}&Signature=c2lnbmF0dXJl%3D`;
   const pop = (action: string) =>
     `https://ecs.cn-hangzhou.aliyuncs.com/?Action=${action}&AccessKeyId=${SIM_KEY}&Format=JSON&Version=2014-05-26&SignatureMethod=HMAC-SHA1&SignatureNonce=${Math.random().toString(36).slice(2)}&Timestamp=${encodeURIComponent(new Date().toISOString())}&Signature=x%3D`;
   const imgs = Array.from({ length: 6 }, (_, i) => `<img alt="" src="${oss(`snapshots/disk-${i}.png`)}">`).join('');
@@ -98,8 +107,14 @@ document.querySelectorAll('img').forEach((img) => { if (img.complete) settle(); 
 
 /** www.yuque.com/dashboard: 8 API calls and 6 pictures from cdn.nlark.com. */
 export function yuquePage(): string {
-  const imgs = Array.from({ length: 6 }, (_, i) => `<img alt="" src="https://cdn.nlark.com/yuque/0/2023/png/${1000 + i}/cover.png">`).join('');
-  const calls = Array.from({ length: 8 }, (_, i) => [`yuque /api/mine/book_stacks #${i}`, `/api/mine/book_stacks?offset=${i * 20}`]);
+  const imgs = Array.from(
+    { length: 6 },
+    (_, i) => `<img alt="" src="https://cdn.nlark.com/yuque/0/2023/png/${1000 + i}/cover.png">`,
+  ).join('');
+  const calls = Array.from({ length: 8 }, (_, i) => [
+    `yuque /api/mine/book_stacks #${i}`,
+    `/api/mine/book_stacks?offset=${i * 20}`,
+  ]);
   return `${HEAD('语雀 · 工作台')}<body><header style="background:#00b96b">语雀 Yuque（simulated）</header><main>
 <h3>知识库</h3><div class="oss">${imgs}</div><div id="log"></div></main>${TAIL}<script>
 window.__total = ${6 + calls.length};

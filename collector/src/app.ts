@@ -80,9 +80,10 @@ export function createApp(opts: AppOptions): Hono<Env> {
     const day = tokenDay(now);
     if (day !== saltDay || !saltValue) {
       saltDay = day;
-      saltValue = opts.salt !== undefined
-        ? Promise.resolve(createHmac('sha256', opts.salt).update(`faultline-salt:${day}`).digest('hex'))
-        : store.dailySalt(day);
+      saltValue =
+        opts.salt !== undefined
+          ? Promise.resolve(createHmac('sha256', opts.salt).update(`faultline-salt:${day}`).digest('hex'))
+          : store.dailySalt(day);
       saltValue.catch(() => {
         saltValue = null;
       });
@@ -115,7 +116,12 @@ export function createApp(opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
-    log(`collector: ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.message : String(err)}`.replace(/\s*\n\s*/g, ' '));
+    log(
+      `collector: ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.message : String(err)}`.replace(
+        /\s*\n\s*/g,
+        ' ',
+      ),
+    );
     return fail(c, 503, 'store unavailable, try again later');
   });
   app.notFound((c) => fail(c, 404, `not found: ${c.req.method} ${c.req.path}`));
@@ -182,7 +188,13 @@ export function createApp(opts: AppOptions): Hono<Env> {
     const items: IngestReport[] = [];
     for (const r of v.batch.reports) {
       if (r.minute < cur - STALE_AFTER_MS) continue; // a backlog must not look like a spike
-      items.push({ service: r.service, phase: r.phase, verdict: r.verdict, token: r.token, minute: Math.min(r.minute, cur) });
+      items.push({
+        service: r.service,
+        phase: r.phase,
+        verdict: r.verdict,
+        token: r.token,
+        minute: Math.min(r.minute, cur),
+      });
     }
     const counted = items.length ? await store.ingest(items, addr) : 0;
     return c.json({ accepted: v.batch.reports.length, counted }, 202);
@@ -195,7 +207,12 @@ export function createApp(opts: AppOptions): Hono<Env> {
       return c.json(cached.body);
     }
     const counts = await store.counts(now, rules.baselineDays);
-    const body: StatusResponse = { v: PROTOCOL_VERSION, at: now, rules, services: counts.map((x) => toStatus(x, rules)) };
+    const body: StatusResponse = {
+      v: PROTOCOL_VERSION,
+      at: now,
+      rules,
+      services: counts.map((x) => toStatus(x, rules)),
+    };
     cached = { at: now, body };
     c.header('Cache-Control', `public, max-age=${Math.floor(statusCacheMs / 1000)}`);
     return c.json(body);

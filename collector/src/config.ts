@@ -27,7 +27,8 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number): nu
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
   const store = env.COLLECTOR_STORE || 'sqlite';
-  if (store !== 'sqlite' && store !== 'redis') throw new Error(`COLLECTOR_STORE: expected sqlite or redis, got "${store}"`);
+  if (store !== 'sqlite' && store !== 'redis')
+    throw new Error(`COLLECTOR_STORE: expected sqlite or redis, got "${store}"`);
   const port = int(env, 'PORT', DEFAULT_PORT, 0);
   if (port > 65535) throw new Error(`PORT: expected 0-65535, got ${port}`);
   const corsOrigins = (env.COLLECTOR_CORS_ORIGINS ?? '')

@@ -118,7 +118,9 @@ export class RedisStore implements Store {
       await redis.connect();
     } catch (err) {
       redis.disconnect();
-      throw new Error(`cannot connect to Redis at ${redactUrl(opts.url)}: ${lastError || (err as Error).message}`);
+      throw new Error(`cannot connect to Redis at ${redactUrl(opts.url)}: ${lastError || (err as Error).message}`, {
+        cause: err,
+      });
     }
     return new RedisStore(redis, opts.prefix ?? 'fl:');
   }
@@ -139,16 +141,34 @@ export class RedisStore implements Store {
     });
   }
 
-  private queue: { reports: readonly IngestReport[]; addr: string; resolve: (n: number) => void; reject: (e: unknown) => void }[] = [];
+  private queue: {
+    reports: readonly IngestReport[];
+    addr: string;
+    resolve: (n: number) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   private flushQueue(): void {
     const jobs = this.queue;
     this.queue = [];
-    const args: (string | number)[] = [this.prefix, RAW_RETENTION_MS + HOUR_MS, HOURLY_RETENTION_MS, DEDUPE_WINDOW_MS + MINUTE_MS];
+    const args: (string | number)[] = [
+      this.prefix,
+      RAW_RETENTION_MS + HOUR_MS,
+      HOURLY_RETENTION_MS,
+      DEDUPE_WINDOW_MS + MINUTE_MS,
+    ];
     for (const j of jobs) {
       args.push(j.addr, j.reports.length);
       for (const r of j.reports) {
-        args.push(r.service, r.minute, dedupeWindowOf(r.minute, DEDUPE_WINDOW_MS), hourOf(r.minute), r.phase, r.verdict, r.token);
+        args.push(
+          r.service,
+          r.minute,
+          dedupeWindowOf(r.minute, DEDUPE_WINDOW_MS),
+          hourOf(r.minute),
+          r.phase,
+          r.verdict,
+          r.token,
+        );
       }
     }
     this.redis.faultlineIngest(...args).then(
@@ -171,7 +191,9 @@ export class RedisStore implements Store {
       const mins15 = Array.from({ length: 15 }, (_, i) => `${s}:${cur - i * MINUTE_MS}`);
       pipe.pfcount(...mins15.map((m) => `${p}t:${m}`));
       pipe.pfcount(...mins15.map((m) => `${p}a:${m}`));
-      pipe.mget(...Array.from({ length: Math.max(1, baselineDays) }, (_, d) => `${p}h:${s}:${hour - (d + 1) * DAY_MS}`));
+      pipe.mget(
+        ...Array.from({ length: Math.max(1, baselineDays) }, (_, d) => `${p}h:${s}:${hour - (d + 1) * DAY_MS}`),
+      );
     }
     const res = (await pipe.exec()) ?? [];
     let i = 0;

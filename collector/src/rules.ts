@@ -28,7 +28,10 @@ export function baseline15(baselineSum: number, rules: StatusRules): number {
 }
 
 export function stateOf(c: Pick<ServiceCounts, 'm15' | 'addresses15'>, base15: number, rules: StatusRules): CrowdState {
-  if (c.m15 >= Math.max(rules.outageMinReports, rules.outageBaselineFactor * base15) && c.addresses15 >= rules.outageMinAddresses) {
+  if (
+    c.m15 >= Math.max(rules.outageMinReports, rules.outageBaselineFactor * base15) &&
+    c.addresses15 >= rules.outageMinAddresses
+  ) {
     return 'outage';
   }
   if (

@@ -7,17 +7,24 @@ import { RedisStore } from './redis-store';
 import { SqliteStore } from './sqlite-store';
 import type { Store } from './store';
 
-export async function openStore(cfg: Pick<CollectorConfig, 'store' | 'dbPath' | 'redisUrl' | 'redisPrefix'>): Promise<Store> {
+export async function openStore(
+  cfg: Pick<CollectorConfig, 'store' | 'dbPath' | 'redisUrl' | 'redisPrefix'>,
+): Promise<Store> {
   if (cfg.store === 'redis') return RedisStore.connect({ url: cfg.redisUrl, prefix: cfg.redisPrefix });
   try {
     return new SqliteStore(cfg.dbPath);
   } catch (err) {
-    throw new Error(`cannot open SQLite database ${cfg.dbPath}: ${(err as Error).message}`);
+    throw new Error(`cannot open SQLite database ${cfg.dbPath}: ${(err as Error).message}`, { cause: err });
   }
 }
 
 /** Run store.prune() now and every `everyMs`; the timer never keeps the process alive. Returns a stop function. */
-export function startPruning(store: Store, clock: () => number, everyMs: number, log: (line: string) => void): () => void {
+export function startPruning(
+  store: Store,
+  clock: () => number,
+  everyMs: number,
+  log: (line: string) => void,
+): () => void {
   const run = () => {
     store.prune(clock()).catch((err: unknown) => log(`collector: prune failed: ${(err as Error).message}`));
   };
@@ -33,7 +40,10 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-export async function startCollector(cfg: CollectorConfig, log: (line: string) => void = (l) => console.error(l)): Promise<RunningCollector> {
+export async function startCollector(
+  cfg: CollectorConfig,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<RunningCollector> {
   const store = await openStore(cfg);
   const app = createApp({
     store,

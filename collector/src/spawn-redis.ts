@@ -40,7 +40,9 @@ function canConnect(port: number): Promise<boolean> {
 
 export async function spawnRedis(): Promise<SpawnedRedis> {
   if (!existsSync(REDIS_SERVER_BIN)) {
-    throw new Error(`redis-server not found at ${REDIS_SERVER_BIN}: install redis-server (apt-get install redis-server) — the Redis store tests must not be skipped`);
+    throw new Error(
+      `redis-server not found at ${REDIS_SERVER_BIN}: install redis-server (apt-get install redis-server) — the Redis store tests must not be skipped`,
+    );
   }
   const port = await freePort();
   const child: ChildProcess = spawn(

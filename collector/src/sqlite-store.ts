@@ -77,8 +77,12 @@ export class SqliteStore implements Store {
       bucket: db.prepare<[string, number, string, string, number]>(
         'INSERT INTO buckets (service, minute, phase, verdict, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
       ),
-      reporter: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO reporters (service, minute, token) VALUES (?, ?, ?)'),
-      address: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO addresses (service, minute, addr) VALUES (?, ?, ?)'),
+      reporter: db.prepare<[string, number, string]>(
+        'INSERT OR IGNORE INTO reporters (service, minute, token) VALUES (?, ?, ?)',
+      ),
+      address: db.prepare<[string, number, string]>(
+        'INSERT OR IGNORE INTO addresses (service, minute, addr) VALUES (?, ?, ?)',
+      ),
       hourly: db.prepare<[string, number, number]>(
         'INSERT INTO hourly (service, hour, n) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
       ),
@@ -94,7 +98,9 @@ export class SqliteStore implements Store {
       hourlyAt: db.prepare<[number], { service: string; n: number }>('SELECT service, n FROM hourly WHERE hour = ?'),
       saltPut: db.prepare<[number, string]>('INSERT OR IGNORE INTO salts (day, salt) VALUES (?, ?)'),
       saltGet: db.prepare<[number], { salt: string }>('SELECT salt FROM salts WHERE day = ?'),
-      bucketCount: db.prepare<[], { c: number }>('SELECT COUNT(*) AS c FROM (SELECT DISTINCT service, minute FROM buckets)'),
+      bucketCount: db.prepare<[], { c: number }>(
+        'SELECT COUNT(*) AS c FROM (SELECT DISTINCT service, minute FROM buckets)',
+      ),
       pruneBuckets: db.prepare<[number]>('DELETE FROM buckets WHERE minute < ?'),
       pruneReporters: db.prepare<[number]>(`DELETE FROM reporters WHERE ${IN} AND minute < ?`),
       pruneAddresses: db.prepare<[number]>(`DELETE FROM addresses WHERE ${IN} AND minute < ?`),
@@ -283,5 +289,15 @@ function newPending(): Pending {
 }
 
 export function emptyCounts(service: CrowdService): ServiceCounts {
-  return { service, m5: 0, m15: 0, m60: 0, reporters15: 0, addresses15: 0, baselineSum: 0, byPhase15: {}, byVerdict15: {} };
+  return {
+    service,
+    m5: 0,
+    m15: 0,
+    m60: 0,
+    reporters15: 0,
+    addresses15: 0,
+    baselineSum: 0,
+    byPhase15: {},
+    byVerdict15: {},
+  };
 }

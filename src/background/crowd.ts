@@ -73,13 +73,15 @@ export class CrowdWiring {
     const ms = this.client.nextFlushDelay(Date.now());
     if (ms === null) return;
     void browser.alarms.get(CROWD_ALARM).then((a) => {
-      if (!a) browser.alarms.create(CROWD_ALARM, { delayInMinutes: Math.max(0.5, ms / 60_000) });
+      if (!a) void browser.alarms.create(CROWD_ALARM, { delayInMinutes: Math.max(0.5, ms / 60_000) });
     });
   }
 
   private async refreshStatus(d: Diagnosis): Promise<void> {
     const ids = d.services.filter((s) => s.state !== 'ok' && s.id !== 'site').map((s) => s.id) as CrowdService[];
-    const status = await this.client.fetchStatus(ids.length ? ids : (d.services.map((s) => s.id).filter((x) => x !== 'site') as CrowdService[]));
+    const status = await this.client.fetchStatus(
+      ids.length ? ids : (d.services.map((s) => s.id).filter((x) => x !== 'site') as CrowdService[]),
+    );
     if (status) this.view = toPopupCrowd(true, status);
   }
 }

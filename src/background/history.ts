@@ -38,7 +38,12 @@ type UpgradeTx = IDBPTransaction<FaultlineDB, StoreNames<FaultlineDB>[], 'versio
  * Versioned upgrade: one `if (oldVersion < N)` block per version, in order, so a v2 adds a block that migrates
  * v1 data (through `tx`) without touching this one.
  */
-export function upgradeDb(db: IDBPDatabase<FaultlineDB>, oldVersion: number, _newVersion: number | null, _tx: UpgradeTx): void {
+export function upgradeDb(
+  db: IDBPDatabase<FaultlineDB>,
+  oldVersion: number,
+  _newVersion: number | null,
+  _tx: UpgradeTx,
+): void {
   if (oldVersion < 1) {
     const outcomes = db.createObjectStore('outcomes', { autoIncrement: true });
     outcomes.createIndex('t', 't');
@@ -206,7 +211,10 @@ export class History {
     const KR = this.opts.keyRange;
     let deleted = 0;
     const tx = db.transaction(['outcomes', 'observations', 'meta'], 'readwrite');
-    for (const [name, max] of [['outcomes', this.maxOutcomes], ['observations', this.maxObservations]] as const) {
+    for (const [name, max] of [
+      ['outcomes', this.maxOutcomes],
+      ['observations', this.maxObservations],
+    ] as const) {
       const store = tx.objectStore(name);
       // By age, through the t index.
       let cursor = await store.index('t').openKeyCursor(KR.upperBound(cutoff, true));

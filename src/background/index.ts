@@ -109,7 +109,9 @@ async function recompute(): Promise<Diagnosis> {
     void browser.storage.session.set({ [INCIDENT_KEY]: incident }).catch(() => undefined);
   }
   if (next.event && settings.notifications) void notifyIncident(next.event, lang()).catch(() => undefined);
-  void browser.storage.session.set({ [DIAGNOSIS_KEY]: { verdict: d.verdict, cause: d.cause, at: d.at } }).catch(() => undefined);
+  void browser.storage.session
+    .set({ [DIAGNOSIS_KEY]: { verdict: d.verdict, cause: d.cause, at: d.at } })
+    .catch(() => undefined);
   crowd.afterDiagnosis(d);
   scheduleSnapshot();
   // Active checks: only while something fails (the planner and its budget decide what, if anything, to send).
@@ -192,26 +194,28 @@ export const ready: Promise<void> = (async () => {
   seeded = true;
   await recompute();
   // Test builds only: open an extension page so a BiDi-driven Firefox can read IndexedDB from it.
-  if (TEST_BUILD && !session) void browser.tabs.create({ url: browser.runtime.getURL('src/options/index.html#faultline-test'), active: false });
-  if (!(await browser.alarms.get(ALARM_TICK))) browser.alarms.create(ALARM_TICK, { periodInMinutes: 1 });
-  if (!(await browser.alarms.get(ALARM_PRUNE))) browser.alarms.create(ALARM_PRUNE, { periodInMinutes: 30, delayInMinutes: 1 });
+  if (TEST_BUILD && !session)
+    void browser.tabs.create({ url: browser.runtime.getURL('src/options/index.html#faultline-test'), active: false });
+  if (!(await browser.alarms.get(ALARM_TICK))) void browser.alarms.create(ALARM_TICK, { periodInMinutes: 1 });
+  if (!(await browser.alarms.get(ALARM_PRUNE)))
+    void browser.alarms.create(ALARM_PRUNE, { periodInMinutes: 30, delayInMinutes: 1 });
 })();
 ready.catch((e) => console.error('[faultline] start', e));
 
 const deps: MessageDeps = {
-    history,
-    live,
-    probes,
-    now,
-    settings: () => settings,
-    recompute,
-    observe,
-    attribute: (host, path) => images.lookup(host, path),
-    crowdView: () => crowd.popupView(),
-    officialView: (d, at) => officialView(probes.official, d, at),
-    onHistoryChanged: () => {
-      live.clear();
-      void recompute();
-    },
+  history,
+  live,
+  probes,
+  now,
+  settings: () => settings,
+  recompute,
+  observe,
+  attribute: (host, path) => images.lookup(host, path),
+  crowdView: () => crowd.popupView(),
+  officialView: (d, at) => officialView(probes.official, d, at),
+  onHistoryChanged: () => {
+    live.clear();
+    void recompute();
+  },
 };
 registerMessageHandler(deps, ready);

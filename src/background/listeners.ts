@@ -42,13 +42,20 @@ export function registerListeners(deps: ListenerDeps): void {
   // ORB), Firefox rejects it.
   const extra = TARGET === 'chrome' ? ['extraHeaders'] : [];
   // Firefox rejects an explicit `undefined` extraInfoSpec ("Incorrect argument types"): pass it only when set.
-  const add = (ev: { addListener: (cb: never, f: never, o?: never) => void }, cb: Listener, f: object, opts?: string[]) =>
-    opts ? ev.addListener(cb as never, f as never, opts as never) : ev.addListener(cb as never, f as never);
+  const add = (
+    ev: { addListener: (cb: never, f: never, o?: never) => void },
+    cb: Listener,
+    f: object,
+    opts?: string[],
+  ) => (opts ? ev.addListener(cb as never, f as never, opts as never) : ev.addListener(cb as never, f as never));
 
   add(wr.onBeforeRequest, (d) => t.onBeforeRequest(d), filter);
   // Cookie *names* only on top-level frames and login hosts (tracker ignores the rest); two filters keep
   // extraHeaders off ordinary subresources. A login main frame can arrive twice: onSendHeaders is idempotent.
-  add(wr.onSendHeaders, (d) => t.onSendHeaders(d), { urls, types: ['main_frame', 'sub_frame'] }, ['requestHeaders', ...extra]);
+  add(wr.onSendHeaders, (d) => t.onSendHeaders(d), { urls, types: ['main_frame', 'sub_frame'] }, [
+    'requestHeaders',
+    ...extra,
+  ]);
   add(wr.onSendHeaders, (d) => t.onSendHeaders(d), { urls: loginUrlPatterns() }, ['requestHeaders', ...extra]);
   // Chromium: 'extraHeaders' here is REQUIRED, not just for Set-Cookie. Without it, Chromium 156 runs ORB
   // before onHeadersReceived, so an OSS 403 XML error loaded as <img> shows up only as ERR_BLOCKED_BY_ORB with

@@ -5,7 +5,7 @@
  * through a login host, the browser's cookie settings are read where an API exists and is permitted
  * (Chromium contentSettings, Firefox privacy.websites.cookieConfig; both optional permissions).
  */
-import { browser } from '../platform/browser';
+import { browser, contentSettings } from '../platform/browser';
 import { RedirectLoopDetector, type NavStep } from '../core/loops/redirect-loops';
 import type { NavigationEvent } from '../core/convert/navigation';
 import type { Observation, RequestOutcome } from '../core/types';
@@ -15,7 +15,15 @@ type LoopObservation = Extract<Observation, { kind: 'redirect-loop' }>;
 /** While a loop persists, report it again at most this often per tab (one observation per hop would flood). */
 export const LOOP_REPORT_EVERY_MS = 5_000;
 
-const USER_TRANSITIONS = new Set(['typed', 'auto_bookmark', 'keyword', 'generated', 'start_page', 'reload', 'auto_toplevel']);
+const USER_TRANSITIONS = new Set([
+  'typed',
+  'auto_bookmark',
+  'keyword',
+  'generated',
+  'start_page',
+  'reload',
+  'auto_toplevel',
+]);
 const USER_QUALIFIERS = new Set(['forward_back', 'from_address_bar']);
 
 export class LoopWatch {
@@ -26,7 +34,14 @@ export class LoopWatch {
 
   onOutcome(o: RequestOutcome): void {
     if (o.type !== 'main_frame' || o.tabId === undefined || o.tabId < 0 || o.source !== 'browser') return;
-    const step: NavStep = { t: o.t, tabId: o.tabId, url: o.host + o.path, host: o.host, service: o.service, kind: o.redirectTo ? 'redirect' : 'commit' };
+    const step: NavStep = {
+      t: o.t,
+      tabId: o.tabId,
+      url: o.host + o.path,
+      host: o.host,
+      service: o.service,
+      kind: o.redirectTo ? 'redirect' : 'commit',
+    };
     if (o.redirectTo) step.to = o.redirectTo;
     if (o.setCookies) step.setCookies = o.setCookies;
     if (o.sentCookies) step.sentCookies = o.sentCookies;
@@ -37,12 +52,24 @@ export class LoopWatch {
     if (ev.frameId !== 0) return;
     // A navigation the person started (typed, bookmark, reload, back/forward) begins a new chain; one the page
     // started (client_redirect, or Firefox's plain 'link') does not.
-    if (ev.kind === 'committed' && !ev.qualifiers?.includes('client_redirect') && (USER_TRANSITIONS.has(ev.transition ?? '') || ev.qualifiers?.some((q) => USER_QUALIFIERS.has(q)))) {
+    if (
+      ev.kind === 'committed' &&
+      !ev.qualifiers?.includes('client_redirect') &&
+      (USER_TRANSITIONS.has(ev.transition ?? '') || ev.qualifiers?.some((q) => USER_QUALIFIERS.has(q)))
+    ) {
       this.detector.reset(ev.tabId);
       return;
     }
     if (ev.kind === 'error' && ev.errorKind === 'http.redirect_loop') {
-      this.push({ t: ev.t, tabId: ev.tabId, url: ev.host + ev.path, host: ev.host, service: ev.service, kind: 'error', error: ev.error ?? '' });
+      this.push({
+        t: ev.t,
+        tabId: ev.tabId,
+        url: ev.host + ev.path,
+        host: ev.host,
+        service: ev.service,
+        kind: 'error',
+        error: ev.error ?? '',
+      });
     }
   }
 
@@ -68,9 +95,6 @@ export class LoopWatch {
   }
 }
 
-interface ContentSettingsApi {
-  cookies: { get(d: { primaryUrl: string; secondaryUrl?: string }): Promise<{ setting: string }> };
-}
 interface PrivacyApi {
   websites: {
     cookieConfig?: { get(d: object): Promise<{ value: { behavior?: string } }> };
@@ -83,9 +107,8 @@ interface PrivacyApi {
  * permitted (then the engine decides from whether cookies were set and sent back).
  */
 export async function cookiesBlockedFor(url: string): Promise<boolean | undefined> {
-  const g = globalThis as unknown as { chrome?: { contentSettings?: ContentSettingsApi } };
   try {
-    const cs = g.chrome?.contentSettings;
+    const cs = contentSettings();
     if (cs?.cookies) {
       const r = await cs.cookies.get({ primaryUrl: url });
       if (r.setting === 'block') return true;

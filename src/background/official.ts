@@ -10,7 +10,11 @@ import type { Diagnosis } from '../core/types';
 /** A feed read longer ago than this is not shown. */
 export const OFFICIAL_STALE_MS = 30 * 60_000;
 
-export function officialView(feed: { at: number; events: StatusEvent[] } | null, d: Diagnosis, now: number): PopupState['official'] {
+export function officialView(
+  feed: { at: number; events: StatusEvent[] } | null,
+  d: Diagnosis,
+  now: number,
+): PopupState['official'] {
   if (!feed || now - feed.at > OFFICIAL_STALE_MS) return undefined;
   const open = feed.events.filter((e) => (e.end === null || e.end > now) && (e.start === null || e.start <= now));
   const detectedAt = d.verdict === 'provider' && d.since !== null ? d.since : null;

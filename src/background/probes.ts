@@ -87,8 +87,14 @@ export class ProbeDriver {
       await this.save();
       return 0;
     }
-    const f = this.deps.fetch ?? fetch.bind(globalThis);
-    const results: ProbeResult[] = await Promise.all(requests.map((r) => runProbe(r, { fetch: f, now: this.deps.now })));
+    const deps = {
+      fetch: this.deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
+      now: this.deps.now,
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      abortController: () => new AbortController(),
+    };
+    const results: ProbeResult[] = await Promise.all(requests.map((r) => runProbe(r, deps)));
     for (let k = 0; k < requests.length; k++) {
       const r = results[k]!;
       this.state = recordResult(this.state, this.deps.now(), requests[k]!.key, r.ok);

@@ -17,7 +17,10 @@ export function siteDomainOf(origin: string, extraDomains: readonly string[]): s
   return null;
 }
 
-export async function clearSiteCookies(origin: string, extraDomains: readonly string[]): Promise<{ ok: boolean; removed: number }> {
+export async function clearSiteCookies(
+  origin: string,
+  extraDomains: readonly string[],
+): Promise<{ ok: boolean; removed: number }> {
   const domain = siteDomainOf(origin, extraDomains);
   if (!domain) return { ok: false, removed: 0 };
   const cookies = await browser.cookies.getAll({ domain });

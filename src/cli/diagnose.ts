@@ -59,12 +59,16 @@ export function decodeHar(input: Uint8Array | string): string {
   if (typeof input === 'string') return input;
   const b0 = input[0];
   const b1 = input[1];
-  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) return new TextDecoder(b0 === 0xff ? 'utf-16le' : 'utf-16be').decode(input);
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff))
+    return new TextDecoder(b0 === 0xff ? 'utf-16le' : 'utf-16be').decode(input);
   const skip = b0 === 0xef && b1 === 0xbb && input[2] === 0xbf ? 3 : 0;
   return Buffer.from(input.buffer, input.byteOffset + skip, input.byteLength - skip).toString('latin1');
 }
 
-export function diagnoseHarText(textIn: string, watchAll: boolean): { diagnosis: Diagnosis; requests: number } | { error: string } {
+export function diagnoseHarText(
+  textIn: string,
+  watchAll: boolean,
+): { diagnosis: Diagnosis; requests: number } | { error: string } {
   let json: unknown;
   try {
     json = JSON.parse(textIn.charCodeAt(0) === 0xfeff ? textIn.slice(1) : textIn);

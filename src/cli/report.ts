@@ -3,7 +3,11 @@ import { SERVICES } from '../core/catalogue/services';
 import { type Lang, t, text } from '../core/i18n/messages';
 import type { Diagnosis } from '../core/types';
 
-const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const fmtTime = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 
 export function causeKey(cause: string, part: 'title' | 'explain'): string {
   return `cause_${cause.replace(/-/g, '_')}_${part}`;
@@ -39,7 +43,9 @@ export function renderReport(d: Diagnosis, lang: Lang, meta: { file: string; req
     out.push('');
     out.push(t(lang, 'cli_services'));
     for (const s of d.services) {
-      out.push(`  ${svcName(s.id).padEnd(zh ? 14 : 34)} ${t(lang, 'cli_state_' + s.state).padEnd(zh ? 4 : 9)} ${t(lang, 'cli_service_counts', [s.requests, s.failures])}`);
+      out.push(
+        `  ${svcName(s.id).padEnd(zh ? 14 : 34)} ${t(lang, 'cli_state_' + s.state).padEnd(zh ? 4 : 9)} ${t(lang, 'cli_service_counts', [s.requests, s.failures])}`,
+      );
     }
   }
   if (d.advice.length) {

@@ -44,7 +44,14 @@ function check(img: HTMLImageElement, settled: boolean, lazy: string | null = la
   const naturalWidth = img.naturalWidth;
   // Fast path, the common case: a picture that has pixels, no error and no URL built from a missing value has
   // no problem — unless it is a lazy one whose time in view is up (settled).
-  if (naturalWidth > 0 && (lazy === null || (!settled && !maybeEmpty(lazy))) && !errored.has(img) && !maybeEmpty(srcAttr) && !maybeEmpty(img.currentSrc)) return;
+  if (
+    naturalWidth > 0 &&
+    (lazy === null || (!settled && !maybeEmpty(lazy))) &&
+    !errored.has(img) &&
+    !maybeEmpty(srcAttr) &&
+    !maybeEmpty(img.currentSrc)
+  )
+    return;
   const reason = imageProblem(
     {
       srcAttr,
@@ -86,7 +93,9 @@ function shapeOf(raw: string): { host: string; path: string } {
   const u = splitUrl(abs);
   const host = u?.host ?? location.hostname;
   // Not an http(s) URL (data:, blob:…): its scheme only, never its content.
-  const path = u ? pathShape(u.path) : '/' + (/^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? raw.split(/[?#]/)[0]!.slice(0, 40));
+  const path = u
+    ? pathShape(u.path)
+    : '/' + (/^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? raw.split(/[?#]/)[0]!.slice(0, 40));
   const r = { host, path };
   if (shapes.size >= 2000) shapes.clear();
   shapes.set(raw, r);
@@ -233,7 +242,8 @@ function watch(img: HTMLImageElement): void {
   // with a fast exit for the common case, a plain picture with pixels and an ordinary URL (every picture of
   // the page passes here once).
   if (!img.complete) return;
-  if (lazy === null && img.naturalWidth > 0 && !maybeEmpty(img.getAttribute('src')) && !maybeEmpty(img.currentSrc)) return;
+  if (lazy === null && img.naturalWidth > 0 && !maybeEmpty(img.getAttribute('src')) && !maybeEmpty(img.currentSrc))
+    return;
   judgeFinished(img, lazy);
 }
 
@@ -255,5 +265,10 @@ const mutations = new MutationObserver((records) => {
 
 document.addEventListener('error', onError, true);
 document.addEventListener('load', onLoad, true);
-mutations.observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['src', ...LAZY_ATTRS] });
+mutations.observe(document.documentElement, {
+  childList: true,
+  subtree: true,
+  attributes: true,
+  attributeFilter: ['src', ...LAZY_ATTRS],
+});
 for (const img of document.images) watch(img);

@@ -37,7 +37,9 @@ export function badgeModel(d: Pick<Diagnosis, 'verdict' | 'cause' | 'services'> 
   }
   const verdict = t(lang, `verdict_${d.verdict}`);
   const cause = t(lang, `cause_${d.cause.replace(/-/g, '_')}_title`);
-  const failing = d.services.filter((s) => s.state === 'failing' || s.state === 'degraded').map((s) => serviceName(s.id, lang));
+  const failing = d.services
+    .filter((s) => s.state === 'failing' || s.state === 'degraded')
+    .map((s) => serviceName(s.id, lang));
   const sep = lang === 'zh_CN' ? '、' : ', ';
   const title =
     failing.length > 0

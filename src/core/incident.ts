@@ -10,9 +10,13 @@ export interface IncidentState {
   open: { since: number; cause: Cause } | null;
 }
 
-export type IncidentEvent = { kind: 'opened'; cause: Cause; since: number } | { kind: 'cleared'; minutes: number } | null;
+export type IncidentEvent =
+  { kind: 'opened'; cause: Cause; since: number } | { kind: 'cleared'; minutes: number } | null;
 
-export function nextIncident(state: IncidentState, d: Pick<Diagnosis, 'verdict' | 'cause' | 'since' | 'at'>): { state: IncidentState; event: IncidentEvent } {
+export function nextIncident(
+  state: IncidentState,
+  d: Pick<Diagnosis, 'verdict' | 'cause' | 'since' | 'at'>,
+): { state: IncidentState; event: IncidentEvent } {
   if (d.verdict === 'provider') {
     if (state.open) return { state, event: null };
     const since = d.since ?? d.at;

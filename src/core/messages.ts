@@ -21,9 +21,26 @@ export interface PopupState {
    * and the lag between Faultline's detection and the first official event (null: none yet). Absent when the
    * status page was not read (healthy, or turned off).
    */
-  official?: { state: 'alarm' | 'notice' | 'normal' | 'unknown'; checkedAt: number; events: { title: string; start: number | null }[]; lagMs: number | null } | undefined;
+  official?:
+    | {
+        state: 'alarm' | 'notice' | 'normal' | 'unknown';
+        checkedAt: number;
+        events: { title: string; start: number | null }[];
+        lagMs: number | null;
+      }
+    | undefined;
   /** Crowd mode: whether it is on, and the collector's 15-minute counts per service (empty when off or unknown). */
-  crowd?: { enabled: boolean; services: { id: import('./crowd/protocol').CrowdService; last15: number; baseline: number; state: import('./crowd/protocol').CrowdState }[] } | undefined;
+  crowd?:
+    | {
+        enabled: boolean;
+        services: {
+          id: import('./crowd/protocol').CrowdService;
+          last15: number;
+          baseline: number;
+          state: import('./crowd/protocol').CrowdState;
+        }[];
+      }
+    | undefined;
 }
 
 export type UiToBg =
@@ -32,7 +49,11 @@ export type UiToBg =
   | { type: 'ui/retry' }
   | { type: 'ui/clear-history' };
 
-export type CsToBg = { type: 'cs/broken-images'; pageUrlShape: string; images: Extract<Observation, { kind: 'broken-image' }>[] };
+export type CsToBg = {
+  type: 'cs/broken-images';
+  pageUrlShape: string;
+  images: Extract<Observation, { kind: 'broken-image' }>[];
+};
 
 export type Message = UiToBg | CsToBg;
 

@@ -90,8 +90,14 @@ export function normalizeLang(x: unknown): LangSetting {
 export function normalizeDomain(x: unknown): string | null {
   if (typeof x !== 'string') return null;
   let d = x.trim().toLowerCase();
-  d = d.replace(/^[a-z]+:\/\//, '').replace(/^\*\./, '').replace(/[/?#].*$/, '').replace(/:\d+$/, '').replace(/\.$/, '');
-  if (d.length > 253 || !/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(d)) return null;
+  d = d
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/^\*\./, '')
+    .replace(/[/?#].*$/, '')
+    .replace(/:\d+$/, '')
+    .replace(/\.$/, '');
+  if (d.length > 253 || !/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(d))
+    return null;
   return d;
 }
 
@@ -137,12 +143,15 @@ function clampInt(x: unknown, lo: number, hi: number, dflt: number): number {
 /** Validate and clamp a v1-shaped object; anything invalid falls back to its default. */
 export function validate(x: Record<string, unknown>): Settings {
   const d = defaults();
-  const domains = uniq(list(x.extraDomains).map(normalizeDomain).filter((v): v is string => v !== null)).slice(0, MAX_EXTRA_DOMAINS);
+  const domains = uniq(
+    list(x.extraDomains)
+      .map(normalizeDomain)
+      .filter((v): v is string => v !== null),
+  ).slice(0, MAX_EXTRA_DOMAINS);
   const controlsRaw = x.controlSites === undefined ? d.controlSites : list(x.controlSites);
-  const controls = uniq(controlsRaw.map((v) => normalizeUrl(v, { httpLocalOnly: false })).filter((v): v is string => v !== null)).slice(
-    0,
-    MAX_CONTROL_SITES,
-  );
+  const controls = uniq(
+    controlsRaw.map((v) => normalizeUrl(v, { httpLocalOnly: false })).filter((v): v is string => v !== null),
+  ).slice(0, MAX_CONTROL_SITES);
   return {
     version: SETTINGS_VERSION,
     lang: normalizeLang(x.lang),

@@ -192,13 +192,7 @@ export type UserCause =
   | 'risk-control';
 
 export type ProviderCause =
-  | 'outage'
-  | 'auth-service'
-  | 'cdn'
-  | 'server-error'
-  | 'login-loop'
-  | 'page-bug'
-  | 'dns-provider';
+  'outage' | 'auth-service' | 'cdn' | 'server-error' | 'login-loop' | 'page-bug' | 'dns-provider';
 
 export type Cause = UserCause | ProviderCause | 'none' | 'insufficient-evidence';
 

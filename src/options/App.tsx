@@ -133,7 +133,11 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
         <label class="sr-only" for="lang">
           {T('options_lang_title')}
         </label>
-        <select id="lang" value={s.lang} onChange={(e) => void save({ lang: (e.target as HTMLSelectElement).value as LangSetting })}>
+        <select
+          id="lang"
+          value={s.lang}
+          onChange={(e) => void save({ lang: (e.target as HTMLSelectElement).value as LangSetting })}
+        >
           <option value="auto">{T('options_lang_auto')}</option>
           <option value="zh_CN">{T('options_lang_zh')}</option>
           <option value="en">{T('options_lang_en')}</option>
@@ -144,7 +148,12 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
         <h2 id="o-crowd">{T('options_crowd_title')}</h2>
         <p>{T('options_crowd_explain')}</p>
         <label class="check">
-          <input type="checkbox" id="crowd" checked={s.crowdEnabled} onChange={(e) => void save({ crowdEnabled: (e.target as HTMLInputElement).checked })} />
+          <input
+            type="checkbox"
+            id="crowd"
+            checked={s.crowdEnabled}
+            onChange={(e) => void save({ crowdEnabled: (e.target as HTMLInputElement).checked })}
+          />
           <span>{T('options_crowd_enable')}</span>
         </label>
         <label class="field" for="collector">
@@ -177,7 +186,14 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
           items={s.extraDomains}
           removeLabel={(d) => T('options_remove', d)}
           onRemove={removeDomain}
-          input={{ id: 'domain', type: 'text', placeholder: 'example.com', label: T('options_domains_label'), value: domainIn, onInput: setDomainIn }}
+          input={{
+            id: 'domain',
+            type: 'text',
+            placeholder: 'example.com',
+            label: T('options_domains_label'),
+            value: domainIn,
+            onInput: setDomainIn,
+          }}
           onAdd={addDomain}
           addLabel={T('options_add')}
           error={domainErr}
@@ -192,12 +208,23 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
           mono
           removeLabel={(u) => T('options_remove', u)}
           onRemove={(u) => void save({ controlSites: s.controlSites.filter((x) => x !== u) })}
-          input={{ id: 'control', type: 'url', placeholder: 'https://www.example.com/favicon.ico', label: T('options_controls_label'), value: controlIn, onInput: setControlIn }}
+          input={{
+            id: 'control',
+            type: 'url',
+            placeholder: 'https://www.example.com/favicon.ico',
+            label: T('options_controls_label'),
+            value: controlIn,
+            onInput: setControlIn,
+          }}
           onAdd={addControl}
           addLabel={T('options_add')}
           error={controlErr}
         />
-        <button type="button" class="btn btn-secondary" onClick={() => void save({ controlSites: [...DEFAULT_CONTROL_SITES] })}>
+        <button
+          type="button"
+          class="btn btn-secondary"
+          onClick={() => void save({ controlSites: [...DEFAULT_CONTROL_SITES] })}
+        >
           {T('options_controls_reset')}
         </button>
       </section>
@@ -232,11 +259,19 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
       <section class="card" aria-labelledby="o-checks">
         <h2 id="o-checks">{T('options_checks_title')}</h2>
         <label class="check">
-          <input type="checkbox" checked={s.notifications} onChange={(e) => void save({ notifications: (e.target as HTMLInputElement).checked })} />
+          <input
+            type="checkbox"
+            checked={s.notifications}
+            onChange={(e) => void save({ notifications: (e.target as HTMLInputElement).checked })}
+          />
           <span>{T('options_notifications')}</span>
         </label>
         <label class="check">
-          <input type="checkbox" checked={s.statusChecks} onChange={(e) => void save({ statusChecks: (e.target as HTMLInputElement).checked })} />
+          <input
+            type="checkbox"
+            checked={s.statusChecks}
+            onChange={(e) => void save({ statusChecks: (e.target as HTMLInputElement).checked })}
+          />
           <span>{T('options_status_checks')}</span>
         </label>
       </section>
@@ -250,7 +285,14 @@ function EditableList(p: {
   mono?: boolean;
   removeLabel: (item: string) => string;
   onRemove: (item: string) => void;
-  input: { id: string; type: 'text' | 'url'; placeholder: string; label: string; value: string; onInput: (v: string) => void };
+  input: {
+    id: string;
+    type: 'text' | 'url';
+    placeholder: string;
+    label: string;
+    value: string;
+    onInput: (v: string) => void;
+  };
   onAdd: () => void;
   addLabel: string;
   error: string;
@@ -261,7 +303,12 @@ function EditableList(p: {
         {p.items.map((item) => (
           <li key={item}>
             <span class={p.mono ? 'mono' : undefined}>{item}</span>
-            <button type="button" class="btn btn-link" onClick={() => p.onRemove(item)} aria-label={p.removeLabel(item)}>
+            <button
+              type="button"
+              class="btn btn-link"
+              onClick={() => p.onRemove(item)}
+              aria-label={p.removeLabel(item)}
+            >
               ×
             </button>
           </li>
@@ -277,7 +324,13 @@ function EditableList(p: {
         <label class="sr-only" for={p.input.id}>
           {p.input.label}
         </label>
-        <input id={p.input.id} type={p.input.type as 'text'} placeholder={p.input.placeholder} value={p.input.value} onInput={(e) => p.input.onInput((e.target as HTMLInputElement).value)} />
+        <input
+          id={p.input.id}
+          type={p.input.type as 'text'}
+          placeholder={p.input.placeholder}
+          value={p.input.value}
+          onInput={(e) => p.input.onInput((e.target as HTMLInputElement).value)}
+        />
         <button type="submit" class="btn btn-primary">
           {p.addLabel}
         </button>

@@ -13,3 +13,17 @@ export const TARGET: 'chrome' | 'firefox' = typeof __FAULTLINE_TARGET__ === 'str
 
 /** Test builds only (vite.config.ts); false in every shipped build, so test branches are compiled away. */
 export const TEST_BUILD: boolean = typeof __FAULTLINE_TEST__ === 'boolean' ? __FAULTLINE_TEST__ : false;
+
+/** Chromium's contentSettings API (read only here), absent from webextension-polyfill and from Firefox. */
+export interface ContentSettingsApi {
+  cookies: { get(d: { primaryUrl: string; secondaryUrl?: string }): Promise<{ setting: string }> };
+}
+
+/**
+ * `chrome.contentSettings` where the browser has it (Chromium, with the optional permission granted), else
+ * undefined. The one documented gap in the polyfill: this is the only place that reads the global `chrome`.
+ */
+export function contentSettings(): ContentSettingsApi | undefined {
+  const g = globalThis as unknown as { chrome?: { contentSettings?: ContentSettingsApi } };
+  return g.chrome?.contentSettings;
+}

@@ -11,7 +11,8 @@ export async function loadSettings(): Promise<Settings> {
   const stored = (got as Record<string, unknown>)[SETTINGS_KEY];
   const s = migrate(stored);
   // Write back a migrated (older or invalid) value once, so the background reads the current shape too.
-  if (stored !== undefined && JSON.stringify(stored) !== JSON.stringify(s)) await browser.storage.local.set({ [SETTINGS_KEY]: s });
+  if (stored !== undefined && JSON.stringify(stored) !== JSON.stringify(s))
+    await browser.storage.local.set({ [SETTINGS_KEY]: s });
   return s;
 }
 

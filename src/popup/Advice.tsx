@@ -56,10 +56,21 @@ export function Advice(props: {
               >
                 <p id="confirm-q">{props.confirm.question}</p>
                 <div class="row">
-                  <button type="button" class="btn btn-danger" data-action="confirm-clear" onClick={() => props.onConfirm(true)}>
+                  <button
+                    type="button"
+                    class="btn btn-danger"
+                    data-action="confirm-clear"
+                    onClick={() => props.onConfirm(true)}
+                  >
                     {props.confirm.yes}
                   </button>
-                  <button type="button" class="btn btn-secondary" data-action="cancel-clear" ref={confirmRef} onClick={() => props.onConfirm(false)}>
+                  <button
+                    type="button"
+                    class="btn btn-secondary"
+                    data-action="cancel-clear"
+                    ref={confirmRef}
+                    onClick={() => props.onConfirm(false)}
+                  >
                     {props.confirm.no}
                   </button>
                 </div>

@@ -159,7 +159,11 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
   }
 
   const confirmView: ConfirmView | null = confirm
-    ? { question: tx({ key: 'popup_confirm_clear', args: [confirm.origin.replace(/^https?:\/\//, '')] }), yes: tx({ key: 'popup_confirm_yes' }), no: tx({ key: 'popup_confirm_no' }) }
+    ? {
+        question: tx({ key: 'popup_confirm_clear', args: [confirm.origin.replace(/^https?:\/\//, '')] }),
+        yes: tx({ key: 'popup_confirm_yes' }),
+        no: tx({ key: 'popup_confirm_no' }),
+      }
     : null;
 
   return (
@@ -173,11 +177,37 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
           {notice}
         </p>
       )}
-      <Advice title={tx({ key: 'popup_advice_title' })} steps={steps} label={label} onAction={(a) => void onAction(a)} confirm={confirmView} onConfirm={(y) => void onConfirm(y)} busy={busy} />
-      {exporting && <ExportPanel state={state} lang={lang} tx={tx} now={now} onClose={() => setExporting(false)} onNotice={setNotice} />}
+      <Advice
+        title={tx({ key: 'popup_advice_title' })}
+        steps={steps}
+        label={label}
+        onAction={(a) => void onAction(a)}
+        confirm={confirmView}
+        onConfirm={(y) => void onConfirm(y)}
+        busy={busy}
+      />
+      {exporting && (
+        <ExportPanel
+          state={state}
+          lang={lang}
+          tx={tx}
+          now={now}
+          onClose={() => setExporting(false)}
+          onNotice={setNotice}
+        />
+      )}
       <Services title={tx({ key: 'popup_services_title' })} cells={servicesView(d, lang, tx)} />
-      <CrowdPanel title={tx({ key: 'crowd_title' })} lines={crowdSummary(state.crowd, crowdFocus(d.services, state.crowd), lang)} />
-      <Official v={state.official} tx={tx} time={(ms) => new Date(ms).toLocaleTimeString(lang === 'zh_CN' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' })} />
+      <CrowdPanel
+        title={tx({ key: 'crowd_title' })}
+        lines={crowdSummary(state.crowd, crowdFocus(d.services, state.crowd), lang)}
+      />
+      <Official
+        v={state.official}
+        tx={tx}
+        time={(ms) =>
+          new Date(ms).toLocaleTimeString(lang === 'zh_CN' ? 'zh-CN' : 'en', { hour: '2-digit', minute: '2-digit' })
+        }
+      />
       <Timeline
         title={tx({ key: 'popup_timeline_title' })}
         label={tx({ key: 'popup_timeline_label', args: [tl.totalFailures, tl.totalRequests, tl.peak] })}
@@ -190,7 +220,14 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
       <footer class="footer">
         <div class="row">
           {footer.map((a) => (
-            <button key={a} type="button" class="btn btn-link" data-action={a} disabled={busy === a} onClick={() => void onAction(a)}>
+            <button
+              key={a}
+              type="button"
+              class="btn btn-link"
+              data-action={a}
+              disabled={busy === a}
+              onClick={() => void onAction(a)}
+            >
               {label(a)}
             </button>
           ))}

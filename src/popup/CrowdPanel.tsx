@@ -20,7 +20,13 @@ export function CrowdPanel({ title, lines }: { title: string; lines: CrowdLine[]
       <h2 id="crowd-h">{title}</h2>
       <ul class="crowd-lines" style={UL}>
         {lines.map((l) => (
-          <li key={l.service} class={`crowd-line state-${ICON[l.state]}`} data-service={l.service} data-crowd-state={l.state} style={LI}>
+          <li
+            key={l.service}
+            class={`crowd-line state-${ICON[l.state]}`}
+            data-service={l.service}
+            data-crowd-state={l.state}
+            style={LI}
+          >
             <span class="svc-state">
               <StateIcon state={ICON[l.state]} />
               {l.stateLabel}

@@ -3,7 +3,14 @@ import type { PopupState } from '../core/messages';
 import type { Lang } from '../core/i18n/messages';
 import { buildReport, sanitizedHar } from '../core/report';
 import type { Resolve } from '../ui/texts';
-import { EXPORT_FORMATS, EXPORT_LABEL, EXPORT_MIME, browserName, exportFileName, type ExportFormat } from './view-model';
+import {
+  EXPORT_FORMATS,
+  EXPORT_LABEL,
+  EXPORT_MIME,
+  browserName,
+  exportFileName,
+  type ExportFormat,
+} from './view-model';
 
 export function download(text: string, mime: string, name: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
@@ -17,7 +24,14 @@ export function download(text: string, mime: string, name: string): void {
 }
 
 /** The report for a support ticket: Markdown / JSON / HAR, copied or downloaded. Only what is copied leaves. */
-export function ExportPanel(props: { state: PopupState; lang: Lang; tx: Resolve; now: () => number; onClose: () => void; onNotice: (s: string) => void }) {
+export function ExportPanel(props: {
+  state: PopupState;
+  lang: Lang;
+  tx: Resolve;
+  now: () => number;
+  onClose: () => void;
+  onNotice: (s: string) => void;
+}) {
   const { tx } = props;
   const [fmt, setFmt] = useState<ExportFormat>('markdown');
   const [note, setNote] = useState('');
@@ -27,8 +41,15 @@ export function ExportPanel(props: { state: PopupState; lang: Lang; tx: Resolve;
   }, []);
 
   const text = useMemo(() => {
-    if (fmt === 'har') return JSON.stringify(sanitizedHar(props.state.recentFailures, props.state.extensionVersion), null, 2) + '\n';
-    const r = buildReport(props.state, { lang: props.lang, userNote: note, browser: browserName(navigator.userAgent), now: props.now(), text: tx });
+    if (fmt === 'har')
+      return JSON.stringify(sanitizedHar(props.state.recentFailures, props.state.extensionVersion), null, 2) + '\n';
+    const r = buildReport(props.state, {
+      lang: props.lang,
+      userNote: note,
+      browser: browserName(navigator.userAgent),
+      now: props.now(),
+      text: tx,
+    });
     return fmt === 'json' ? r.json : r.markdown;
   }, [fmt, note, props.state, props.lang]);
 
@@ -49,7 +70,14 @@ export function ExportPanel(props: { state: PopupState; lang: Lang; tx: Resolve;
       <h2 id="exp-h">{tx({ key: 'popup_export_title' })}</h2>
       <div class="row formats" role="group" aria-label={tx({ key: 'popup_export_format' })}>
         {EXPORT_FORMATS.map((f) => (
-          <button key={f} type="button" class="btn btn-toggle" aria-pressed={f === fmt ? 'true' : 'false'} data-format={f} onClick={() => setFmt(f)}>
+          <button
+            key={f}
+            type="button"
+            class="btn btn-toggle"
+            aria-pressed={f === fmt ? 'true' : 'false'}
+            data-format={f}
+            onClick={() => setFmt(f)}
+          >
             {EXPORT_LABEL[f]}
           </button>
         ))}
@@ -61,14 +89,19 @@ export function ExportPanel(props: { state: PopupState; lang: Lang; tx: Resolve;
         </label>
       )}
       <pre class="preview" tabIndex={0} aria-label={EXPORT_LABEL[fmt]}>
-        {text.length > 20000 ? text.slice(0, 20000) + "\n…" : text}
+        {text.length > 20000 ? text.slice(0, 20000) + '\n…' : text}
       </pre>
       <p class="small muted">{tx({ key: 'popup_export_redacted' })}</p>
       <div class="row">
         <button type="button" class="btn btn-primary" data-action="export-copy" onClick={copy}>
           {tx({ key: 'popup_export_copy' })}
         </button>
-        <button type="button" class="btn btn-secondary" data-action="export-download" onClick={() => download(text, EXPORT_MIME[fmt], name)}>
+        <button
+          type="button"
+          class="btn btn-secondary"
+          data-action="export-download"
+          onClick={() => download(text, EXPORT_MIME[fmt], name)}
+        >
           {tx({ key: 'popup_export_download' })}
         </button>
         <button type="button" class="btn btn-link" data-action="export-close" onClick={props.onClose}>

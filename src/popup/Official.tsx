@@ -8,7 +8,15 @@ import { StateIcon } from './icons';
 
 const ICON = { alarm: 'failing', notice: 'degraded', normal: 'ok', unknown: 'idle' } as const;
 
-export function Official({ v, tx, time }: { v: PopupState['official']; tx: (t: Text) => string; time: (ms: number) => string }) {
+export function Official({
+  v,
+  tx,
+  time,
+}: {
+  v: PopupState['official'];
+  tx: (t: Text) => string;
+  time: (ms: number) => string;
+}) {
   if (!v) return null;
   const lag =
     v.lagMs === null

@@ -1,7 +1,21 @@
 import type { TimelineView } from './view-model';
 
 /** The last hour of failures as inline SVG bars (grey: requests, red: failures). */
-export function Timeline({ title, label, ago, now, empty, v }: { title: string; label: string; ago: string; now: string; empty: string; v: TimelineView }) {
+export function Timeline({
+  title,
+  label,
+  ago,
+  now,
+  empty,
+  v,
+}: {
+  title: string;
+  label: string;
+  ago: string;
+  now: string;
+  empty: string;
+  v: TimelineView;
+}) {
   if (v.totalRequests === 0 && v.totalFailures === 0) {
     return (
       <section class="section" aria-labelledby="tl-h">
@@ -15,7 +29,15 @@ export function Timeline({ title, label, ago, now, empty, v }: { title: string; 
   return (
     <section class="section" aria-labelledby="tl-h">
       <h2 id="tl-h">{title}</h2>
-      <svg class="timeline" viewBox={`0 0 ${v.width} ${v.height}`} width="100%" height={v.height} preserveAspectRatio="none" role="img" aria-label={label}>
+      <svg
+        class="timeline"
+        viewBox={`0 0 ${v.width} ${v.height}`}
+        width="100%"
+        height={v.height}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={label}
+      >
         <title>{label}</title>
         <line x1="0" y1={v.height - 0.5} x2={v.width} y2={v.height - 0.5} class="tl-base" />
         {v.bars.map((b, i) =>

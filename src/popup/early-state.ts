@@ -4,22 +4,15 @@
  * read from storage.session (kept there by the worker, memory only): when the worker was stopped and is still
  * waking, the popup paints the snapshot at once and the fresh state replaces it as soon as it arrives.
  */
-import { browser } from '../platform/browser';
-import { SNAPSHOT_KEY, type PopupState } from '../core/messages';
+import type { PopupState } from '../core/messages';
 import { createConnector } from '../ui/connector';
 
 export const realConnector = createConnector();
 const fresh = realConnector.getState();
 fresh.catch(() => undefined); // the App reports a failure; never an unhandled rejection here
-const snapshot: Promise<PopupState | undefined> = browser.storage.session
-  .get(SNAPSHOT_KEY)
-  .then((got) => (got as Record<string, PopupState | undefined>)[SNAPSHOT_KEY])
-  .catch(() => undefined);
+const snapshot: Promise<PopupState | undefined> = realConnector.lastSnapshot!();
 
-let first: Promise<PopupState> | null = Promise.race([
-  fresh,
-  snapshot.then((s) => (s && isState(s) ? s : fresh)),
-]);
+let first: Promise<PopupState> | null = Promise.race([fresh, snapshot.then((s) => (s && isState(s) ? s : fresh))]);
 let later: Promise<PopupState> | null = null;
 
 function isState(s: unknown): s is PopupState {

@@ -1,7 +1,18 @@
 /** Inline SVG icons (no icon font, no image requests). Decorative: the text next to them says the same. */
 import type { ServiceState, Verdict } from '../core/types';
 
-const P = { width: 28, height: 28, viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' } as const;
+const P = {
+  width: 28,
+  height: 28,
+  viewBox: '0 0 24 24',
+  fill: 'none',
+  stroke: 'currentColor',
+  'stroke-width': 2,
+  'stroke-linecap': 'round',
+  'stroke-linejoin': 'round',
+  'aria-hidden': 'true',
+  focusable: 'false',
+} as const;
 
 export function VerdictIcon({ verdict }: { verdict: Verdict }) {
   switch (verdict) {
@@ -40,7 +51,18 @@ export function VerdictIcon({ verdict }: { verdict: Verdict }) {
   }
 }
 
-const S = { width: 14, height: 14, viewBox: '0 0 16 16', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' } as const;
+const S = {
+  width: 14,
+  height: 14,
+  viewBox: '0 0 16 16',
+  fill: 'none',
+  stroke: 'currentColor',
+  'stroke-width': 2,
+  'stroke-linecap': 'round',
+  'stroke-linejoin': 'round',
+  'aria-hidden': 'true',
+  focusable: 'false',
+} as const;
 
 export function StateIcon({ state }: { state: ServiceState }) {
   switch (state) {

@@ -41,7 +41,8 @@ export function headlineView(d: Diagnosis, tx: Resolve, now: number): HeadlineVi
     headline: tx({ key: `verdict_${d.verdict}` }),
     title: tx({ key: `cause_${ck}_title` }),
     explain: tx({ key: `cause_${ck}_explain` }),
-    since: d.since !== null && d.verdict !== 'healthy' ? tx({ key: 'popup_since', args: [shortTime(d.since, now)] }) : null,
+    since:
+      d.since !== null && d.verdict !== 'healthy' ? tx({ key: 'popup_since', args: [shortTime(d.since, now)] }) : null,
     checked: tx({ key: 'popup_checked', args: [shortTime(d.at, now)] }),
   };
 }
@@ -198,7 +199,11 @@ export function browserName(ua: string): string {
 
 export type ExportFormat = 'markdown' | 'json' | 'har';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['markdown', 'json', 'har'];
-export const EXPORT_MIME: Record<ExportFormat, string> = { markdown: 'text/markdown', json: 'application/json', har: 'application/json' };
+export const EXPORT_MIME: Record<ExportFormat, string> = {
+  markdown: 'text/markdown',
+  json: 'application/json',
+  har: 'application/json',
+};
 export const EXPORT_EXT: Record<ExportFormat, string> = { markdown: 'md', json: 'json', har: 'har' };
 export const EXPORT_LABEL: Record<ExportFormat, string> = { markdown: 'Markdown', json: 'JSON', har: 'HAR' };
 

@@ -15,6 +15,13 @@ export interface Connector {
    * the fresh state that follows; null otherwise.
    */
   laterState?(): Promise<PopupState> | null;
+  /**
+   * Optional: the background's last snapshot (storage.session), read without waking the worker; undefined when
+   * there is none. The popup paints it while a stopped worker wakes.
+   */
+  lastSnapshot?(): Promise<PopupState | undefined>;
+  /** The extension's version (manifest). */
+  version(): string;
   clearSiteCookies(origin: string): Promise<Replies['ui/clear-site-cookies']>;
   retry(): Promise<Replies['ui/retry']>;
   clearHistory(): Promise<Replies['ui/clear-history']>;

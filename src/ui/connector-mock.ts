@@ -50,6 +50,7 @@ export function createMockConnector(o: MockOptions = {}): MockConnector {
       const st = structuredClone(o.state ?? FIXTURES[o.verdict ?? 'provider']);
       return o.delayMs ? sleep(o.delayMs).then(() => st) : Promise.resolve(st);
     },
+    version: () => '0.1.0',
     clearSiteCookies: (origin) => rec('clearSiteCookies', [origin], { ok: true, removed: 7 }),
     retry: () => rec('retry', [], { ok: true }),
     clearHistory: () => rec('clearHistory', [], { ok: true }),

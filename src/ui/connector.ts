@@ -2,7 +2,7 @@
  * The real connector: talks to the background only through the typed UiToBg messages of src/core/messages.ts.
  */
 import { browser } from '../platform/browser';
-import type { PopupState, Replies, UiToBg } from '../core/messages';
+import { SNAPSHOT_KEY, type PopupState, type Replies, type UiToBg } from '../core/messages';
 import type { Connector } from './connector-api';
 import { loadSettings, saveSettings } from '../platform/settings-store';
 
@@ -15,6 +15,12 @@ async function send<M extends UiToBg>(msg: M): Promise<Replies[M['type']]> {
 export function createConnector(): Connector {
   return {
     getState: () => send({ type: 'ui/get-state' }) as Promise<PopupState>,
+    lastSnapshot: () =>
+      browser.storage.session
+        .get(SNAPSHOT_KEY)
+        .then((got) => (got as Record<string, PopupState | undefined>)[SNAPSHOT_KEY])
+        .catch(() => undefined),
+    version: () => browser.runtime.getManifest().version,
     clearSiteCookies: (origin) => send({ type: 'ui/clear-site-cookies', origin }),
     retry: () => send({ type: 'ui/retry' }),
     clearHistory: () => send({ type: 'ui/clear-history' }),

@@ -17,7 +17,11 @@ export interface CrowdPreview {
   bytes: number;
 }
 
-export function sampleCrowdReport(version = '0.1.0', now = FIXTURE_NOW, outcomes: readonly RequestOutcome[] = FIXTURES.provider.recentFailures): CrowdPreview {
+export function sampleCrowdReport(
+  version = '0.1.0',
+  now = FIXTURE_NOW,
+  outcomes: readonly RequestOutcome[] = FIXTURES.provider.recentFailures,
+): CrowdPreview {
   const reports = outcomes
     .map((o) => makeReport(o, 'provider', version, SAMPLE_TOKEN, now))
     .filter((r): r is NonNullable<typeof r> => r !== null)

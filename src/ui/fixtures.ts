@@ -32,7 +32,14 @@ function timeline(failAt: (i: number) => number, reqAt: (i: number) => number): 
   return { start: HOUR_START, bucketMs: MIN, failures, requests };
 }
 
-const svc = (id: ServiceSummary['id'], state: ServiceSummary['state'], requests: number, failures: number, hosts: string[], lastFailure?: number): ServiceSummary => ({
+const svc = (
+  id: ServiceSummary['id'],
+  state: ServiceSummary['state'],
+  requests: number,
+  failures: number,
+  hosts: string[],
+  lastFailure?: number,
+): ServiceSummary => ({
   id,
   state,
   requests,
@@ -94,10 +101,18 @@ const providerEvidence: Evidence[] = [
     id: 'auth-onset',
     text: { key: 'evidence_auth_onset', args: [214, 'oss, openapi, console, login'] },
     count: 214,
-    hosts: ['my-bucket.oss-cn-hangzhou.aliyuncs.com', 'ecs.cn-hangzhou.aliyuncs.com', 'ecs.console.aliyun.com', 'account.aliyun.com'],
+    hosts: [
+      'my-bucket.oss-cn-hangzhou.aliyuncs.com',
+      'ecs.cn-hangzhou.aliyuncs.com',
+      'ecs.console.aliyun.com',
+      'account.aliyun.com',
+    ],
     first: INCIDENT_START,
     last: FIXTURE_NOW - 2 * MIN,
-    ids: [{ ossRequestId: '6550A8F3E1B2C3D4E5F60718', ossEc: '0002-00000902' }, { acsRequestId: '4C2E1B7A-3D5F-5E8A-9B0C-1D2E3F4A5B6C' }],
+    ids: [
+      { ossRequestId: '6550A8F3E1B2C3D4E5F60718', ossEc: '0002-00000902' },
+      { acsRequestId: '4C2E1B7A-3D5F-5E8A-9B0C-1D2E3F4A5B6C' },
+    ],
   },
   {
     id: 'server-5xx',
@@ -205,7 +220,16 @@ const healthyDiagnosis: Diagnosis = {
     svc('docs', 'idle', 0, 0, []),
     svc('dingtalk', 'idle', 0, 0, []),
   ],
-  evidence: [{ id: 'traffic', text: { key: 'evidence_traffic', args: [341, 0] }, count: 341, hosts: ['img.alicdn.com', 'home.console.aliyun.com'], first: HOUR_START + 2 * MIN, last: FIXTURE_NOW - MIN }],
+  evidence: [
+    {
+      id: 'traffic',
+      text: { key: 'evidence_traffic', args: [341, 0] },
+      count: 341,
+      hosts: ['img.alicdn.com', 'home.console.aliyun.com'],
+      first: HOUR_START + 2 * MIN,
+      last: FIXTURE_NOW - MIN,
+    },
+  ],
   advice: [],
 };
 
@@ -215,10 +239,27 @@ const unclearDiagnosis: Diagnosis = {
   cause: 'insufficient-evidence',
   since: FIXTURE_NOW - 4 * MIN,
   at: FIXTURE_NOW,
-  services: [svc('docs', 'degraded', 9, 2, ['www.yuque.com'], FIXTURE_NOW - 4 * MIN), svc('cdn', 'ok', 20, 0, ['cdn.nlark.com'])],
+  services: [
+    svc('docs', 'degraded', 9, 2, ['www.yuque.com'], FIXTURE_NOW - 4 * MIN),
+    svc('cdn', 'ok', 20, 0, ['cdn.nlark.com']),
+  ],
   evidence: [
-    { id: 'watched-failing', text: { key: 'evidence_watched_failing', args: [2, 'www.yuque.com'] }, count: 2, hosts: ['www.yuque.com'], first: FIXTURE_NOW - 4 * MIN, last: FIXTURE_NOW - 3 * MIN },
-    { id: 'few-requests', text: { key: 'evidence_few_requests', args: [29] }, count: 29, hosts: ['www.yuque.com', 'cdn.nlark.com'], first: FIXTURE_NOW - 9 * MIN, last: FIXTURE_NOW - 3 * MIN },
+    {
+      id: 'watched-failing',
+      text: { key: 'evidence_watched_failing', args: [2, 'www.yuque.com'] },
+      count: 2,
+      hosts: ['www.yuque.com'],
+      first: FIXTURE_NOW - 4 * MIN,
+      last: FIXTURE_NOW - 3 * MIN,
+    },
+    {
+      id: 'few-requests',
+      text: { key: 'evidence_few_requests', args: [29] },
+      count: 29,
+      hosts: ['www.yuque.com', 'cdn.nlark.com'],
+      first: FIXTURE_NOW - 9 * MIN,
+      last: FIXTURE_NOW - 3 * MIN,
+    },
   ],
   advice: [{ id: 'unclear', text: { key: 'advice_unclear' }, action: 'retry' }],
 };
@@ -256,7 +297,10 @@ export const FIXTURES: Record<Verdict, PopupState> = {
   },
   user: {
     diagnosis: userDiagnosis,
-    timeline: timeline((i) => (i >= 48 ? 4 + (i % 3) : 0), () => 9),
+    timeline: timeline(
+      (i) => (i >= 48 ? 4 + (i % 3) : 0),
+      () => 9,
+    ),
     recentFailures: userOutcomes,
     stored: 680,
     extensionVersion: '0.1.0',
@@ -264,7 +308,10 @@ export const FIXTURES: Record<Verdict, PopupState> = {
   },
   healthy: {
     diagnosis: healthyDiagnosis,
-    timeline: timeline(() => 0, (i) => 4 + (i % 4)),
+    timeline: timeline(
+      () => 0,
+      (i) => 4 + (i % 4),
+    ),
     recentFailures: [],
     stored: 341,
     extensionVersion: '0.1.0',
@@ -272,7 +319,10 @@ export const FIXTURES: Record<Verdict, PopupState> = {
   },
   unclear: {
     diagnosis: unclearDiagnosis,
-    timeline: timeline((i) => (i === 56 || i === 57 ? 1 : 0), (i) => (i > 50 ? 3 : 0)),
+    timeline: timeline(
+      (i) => (i === 56 || i === 57 ? 1 : 0),
+      (i) => (i > 50 ? 3 : 0),
+    ),
     recentFailures: [],
     stored: 29,
     extensionVersion: '0.1.0',
@@ -289,10 +339,27 @@ export const EXTRA_FIXTURES: Record<string, PopupState> = {
       cause: 'cookies-blocked',
       since: FIXTURE_NOW - 6 * MIN,
       at: FIXTURE_NOW,
-      services: [svc('login', 'failing', 24, 20, ['login.taobao.com'], FIXTURE_NOW - MIN), svc('shopping', 'ok', 30, 0, ['www.taobao.com'])],
+      services: [
+        svc('login', 'failing', 24, 20, ['login.taobao.com'], FIXTURE_NOW - MIN),
+        svc('shopping', 'ok', 30, 0, ['www.taobao.com']),
+      ],
       evidence: [
-        { id: 'redirect-loop', text: { key: 'evidence_redirect_loop', args: ['login.taobao.com → www.taobao.com', 20] }, count: 1, hosts: ['login.taobao.com', 'www.taobao.com'], first: FIXTURE_NOW - 6 * MIN, last: FIXTURE_NOW - MIN },
-        { id: 'cookies-not-returned', text: { key: 'evidence_cookies_not_returned' }, count: 1, hosts: ['login.taobao.com'], first: FIXTURE_NOW - MIN, last: FIXTURE_NOW - MIN },
+        {
+          id: 'redirect-loop',
+          text: { key: 'evidence_redirect_loop', args: ['login.taobao.com → www.taobao.com', 20] },
+          count: 1,
+          hosts: ['login.taobao.com', 'www.taobao.com'],
+          first: FIXTURE_NOW - 6 * MIN,
+          last: FIXTURE_NOW - MIN,
+        },
+        {
+          id: 'cookies-not-returned',
+          text: { key: 'evidence_cookies_not_returned' },
+          count: 1,
+          hosts: ['login.taobao.com'],
+          first: FIXTURE_NOW - MIN,
+          last: FIXTURE_NOW - MIN,
+        },
       ],
       advice: [{ id: 'cookies-blocked', text: { key: 'advice_cookies_blocked' }, action: 'clear-cookies' }],
     },

@@ -14,7 +14,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { closedPort, resolverRules, until, type Launched } from './harness';
-import { handlers, launch, popupVerdict, readObservations, readSession, setSettings, startLoggingServer, waitForDiagnosis, type Handler, type LoggedRequest, type LoggingServer } from './fixtures-issue45/env';
+import {
+  handlers,
+  launch,
+  popupVerdict,
+  readObservations,
+  readSession,
+  setSettings,
+  startLoggingServer,
+  waitForDiagnosis,
+  type Handler,
+  type LoggedRequest,
+  type LoggingServer,
+} from './fixtures-issue45/env';
 import type { Observation } from '../../src/core/types';
 import { MAX_PER_MINUTE } from '../../src/core/probes/budget';
 import { STATUS_FEED_PATH } from '../../src/core/probes/status-page';
@@ -34,7 +46,19 @@ ${['a', 'b', 'c', 'd', 'e'].map((c) => `<img src="http://img.alicdn.com/ok/p${n}
 </body></html>`);
 
 /** The official feed: one open alarm (shape 1 of docs/active-checks.md). */
-const FEED = () => ({ success: true, code: 200, data: [{ productId: 'cdn', title: 'CDN access errors in cn-hangzhou', currentStateSeverity: 'ALARM', startTime: Math.floor(Date.now() / 1000) - 60, endTime: null }] });
+const FEED = () => ({
+  success: true,
+  code: 200,
+  data: [
+    {
+      productId: 'cdn',
+      title: 'CDN access errors in cn-hangzhou',
+      currentStateSeverity: 'ALARM',
+      startTime: Math.floor(Date.now() / 1000) - 60,
+      endTime: null,
+    },
+  ],
+});
 
 /** Is this logged request a probe (and which)? Page traffic always carries a Referer; probes never do. */
 function probeKind(x: LoggedRequest): string | null {
@@ -54,7 +78,20 @@ async function storedProbes(r: Launched): Promise<ProbeObs[]> {
 async function configure(r: Launched, controls: string[]): Promise<void> {
   await setSettings(r.sw, { controlSites: controls, statusChecks: true });
   await until(
-    async () => JSON.stringify((await r.sw.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, { controlSites?: string[] }>> } } } }).chrome.storage.local.get('settings'))).settings?.controlSites) === JSON.stringify(controls),
+    async () =>
+      JSON.stringify(
+        (
+          await r.sw.evaluate(() =>
+            (
+              globalThis as unknown as {
+                chrome: {
+                  storage: { local: { get(k: string): Promise<Record<string, { controlSites?: string[] }>> } };
+                };
+              }
+            ).chrome.storage.local.get('settings'),
+          )
+        ).settings?.controlSites,
+      ) === JSON.stringify(controls),
     5_000,
     'settings stored',
   );
@@ -76,12 +113,20 @@ describe('probes: none while healthy, then within budget while failing', () => {
     const ok = handlers.png();
     const img: Handler = (req, res) => (failing ? handlers.reset()(req, res) : ok(req, res));
     const api: Handler = (req, res) =>
-      failing ? handlers.json({ ret: ['FAIL_SYS_SERVICE_INNER_FAULT::服务异常'] }, 503)(req, res) : handlers.json({ ret: ['SUCCESS::调用成功'], data: {} })(req, res);
+      failing
+        ? handlers.json({ ret: ['FAIL_SYS_SERVICE_INNER_FAULT::服务异常'] }, 503)(req, res)
+        : handlers.json({ ret: ['SUCCESS::调用成功'], data: {} })(req, res);
     const routes: Record<string, Handler> = {
       '/favicon.ico': handlers.png(),
       'h5api.m.taobao.com /h5/mtop.item.detail/1.0/': api,
       [`status.aliyun.com ${STATUS_FEED_PATH}`]: (req, res) => handlers.json(FEED())(req, res),
-      'doh.pub /resolve': handlers.json({ Status: 3, TC: false, RD: true, RA: true, Question: [{ name: 'nx.aliyun.com.', type: 1 }] }),
+      'doh.pub /resolve': handlers.json({
+        Status: 3,
+        TC: false,
+        RD: true,
+        RA: true,
+        Question: [{ name: 'nx.aliyun.com.', type: 1 }],
+      }),
     };
     for (let n = 1; n <= 8; n++) {
       routes[`www.taobao.com /p${n}`] = page(n, n === 6 ? '<img src="http://nx.aliyun.com/x.png">' : '');
@@ -92,7 +137,11 @@ describe('probes: none while healthy, then within budget while failing', () => {
       args: [
         '--ignore-certificate-errors',
         `--host-resolver-rules=${resolverRules(server.port, {
-          extra: [`MAP status.aliyun.com 127.0.0.1:${server.httpsPort}`, `MAP doh.pub 127.0.0.1:${server.httpsPort}`, ...CONTROL_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${server.port}`)],
+          extra: [
+            `MAP status.aliyun.com 127.0.0.1:${server.httpsPort}`,
+            `MAP doh.pub 127.0.0.1:${server.httpsPort}`,
+            ...CONTROL_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${server.port}`),
+          ],
         })}`,
       ],
     });
@@ -117,7 +166,9 @@ describe('probes: none while healthy, then within budget while failing', () => {
     expect(server.log.filter((x) => x.host === 'www.taobao.com').length).toBe(4);
     expect(server.log.filter((x) => x.host === 'img.alicdn.com').length).toBe(20);
     expect(probesSeen(server.log), 'probe requests while healthy').toEqual([]);
-    expect(server.log.filter((x) => !['www.taobao.com', 'img.alicdn.com', 'h5api.m.taobao.com'].includes(x.host))).toEqual([]);
+    expect(
+      server.log.filter((x) => !['www.taobao.com', 'img.alicdn.com', 'h5api.m.taobao.com'].includes(x.host)),
+    ).toEqual([]);
     expect(await storedProbes(r)).toEqual([]);
     const st = (await readSession(r.sw, 'faultline.probes')) as { sent: number[]; incident: unknown } | undefined;
     expect(st?.incident ?? null, 'the budget never opened an incident').toBeNull();
@@ -137,17 +188,31 @@ describe('probes: none while healthy, then within budget while failing', () => {
       for (const x of probesSeen(server.log.slice(before))) (m[probeKind(x)!] ??= []).push(x);
       return m;
     };
-    await until(() => {
-      const m = byKind();
-      return m.control?.length === 2 && m['status-page']?.length === 1 && m.dns?.length === 1 && (m['cookieless-retry']?.length ?? 0) >= 1;
-    }, 15_000, 'control, status, DoH and retry probes at the server').catch((e) => {
+    await until(
+      () => {
+        const m = byKind();
+        return (
+          m.control?.length === 2 &&
+          m['status-page']?.length === 1 &&
+          m.dns?.length === 1 &&
+          (m['cookieless-retry']?.length ?? 0) >= 1
+        );
+      },
+      15_000,
+      'control, status, DoH and retry probes at the server',
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\nseen: ${JSON.stringify(byKind())}`);
     });
     const firstRound = Date.now() - t0;
 
     // The popup: provider — the CDN's pictures reset (10 of 10) while the control sites answer, and the
     // official feed lists an open alarm: an outage, with the status page and the working controls as evidence.
-    const s = await waitForDiagnosis(r, (x) => x.diagnosis.verdict === 'provider' && x.diagnosis.evidence.some((e) => CONTROL_OK.test(e.id)), 10_000, 'provider with control-ok');
+    const s = await waitForDiagnosis(
+      r,
+      (x) => x.diagnosis.verdict === 'provider' && x.diagnosis.evidence.some((e) => CONTROL_OK.test(e.id)),
+      10_000,
+      'provider with control-ok',
+    );
     expect(s.diagnosis.cause).toBe('outage');
     expect(s.diagnosis.evidence.map((e) => e.id)).toContain('status-page');
     expect(await popupVerdict(r)).toEqual({ verdict: 'provider', cause: 'outage' });
@@ -159,8 +224,13 @@ describe('probes: none while healthy, then within budget while failing', () => {
     await new Promise((res) => setTimeout(res, 1500));
     const m = byKind();
     const all = probesSeen(server.log.slice(before));
-    expect(m.control!.map((x) => `${x.method} ${x.host}${x.path}`).sort()).toEqual(['HEAD www.baidu.com/favicon.ico', 'HEAD www.qq.com/favicon.ico']);
-    expect(m['status-page']!.map((x) => `${x.scheme} ${x.method} ${x.url}`)).toEqual([`https GET ${STATUS_FEED_PATH}?regionId=cn-hangzhou`]);
+    expect(m.control!.map((x) => `${x.method} ${x.host}${x.path}`).sort()).toEqual([
+      'HEAD www.baidu.com/favicon.ico',
+      'HEAD www.qq.com/favicon.ico',
+    ]);
+    expect(m['status-page']!.map((x) => `${x.scheme} ${x.method} ${x.url}`)).toEqual([
+      `https GET ${STATUS_FEED_PATH}?regionId=cn-hangzhou`,
+    ]);
     expect(m.dns!.map((x) => x.url)).toEqual(['/resolve?name=nx.aliyun.com&type=A']);
     expect(m['cookieless-retry']!).toHaveLength(1); // one host failing (img.alicdn.com); mtop is never replayed
     expect(m['cookieless-retry']![0]!.url, 'retried without its query string').not.toContain('?');
@@ -172,7 +242,9 @@ describe('probes: none while healthy, then within budget while failing', () => {
     }
     expect(all.length).toBe(5);
     expect(all.length).toBeLessThanOrEqual(MAX_PER_MINUTE);
-    expect(Math.max(...all.map((x) => x.t)) - Math.min(...all.map((x) => x.t)), 'all in the first minute').toBeLessThan(60_000);
+    expect(Math.max(...all.map((x) => x.t)) - Math.min(...all.map((x) => x.t)), 'all in the first minute').toBeLessThan(
+      60_000,
+    );
 
     // The driver's own books agree with what the server saw.
     const st = (await readSession(r.sw, 'faultline.probes')) as { sent: number[]; incident: { probes: number } | null };
@@ -189,7 +261,9 @@ describe('probes: none while healthy, then within budget while failing', () => {
     expect(retry.ok, 'the picture fails without cookies too').toBe(false);
     expect(retry.target).toMatch(/^img\.alicdn\.com\/ok\//);
     expect(JSON.stringify(obs)).not.toContain('SECRET');
-    console.log(`[active checks] first round complete after ${firstRound} ms; probes: ${all.map(probeKind).join(', ')}`);
+    console.log(
+      `[active checks] first round complete after ${firstRound} ms; probes: ${all.map(probeKind).join(', ')}`,
+    );
     await p.close();
   });
 });
@@ -206,15 +280,27 @@ describe('everything failing, the control sites included', () => {
     try {
       await configure(r, CONTROLS);
       const p = await r.ctx.newPage();
-      for (const u of ['http://www.taobao.com/', 'http://www.tmall.com/', 'http://img.alicdn.com/x.png', 'http://h5api.m.taobao.com/h5/x/1.0/']) {
+      for (const u of [
+        'http://www.taobao.com/',
+        'http://www.tmall.com/',
+        'http://img.alicdn.com/x.png',
+        'http://h5api.m.taobao.com/h5/x/1.0/',
+      ]) {
         await p.goto(u).catch(() => undefined); // ERR_CONNECTION_REFUSED
       }
       const s = await waitForDiagnosis(r, (x) => x.diagnosis.verdict === 'user', 15_000, 'user verdict');
       expect(s.diagnosis.cause).toBe('offline');
-      expect(s.diagnosis.evidence.some((e) => CONTROL_FAILING.test(e.id)), JSON.stringify(s.diagnosis.evidence.map((e) => e.id))).toBe(true);
+      expect(
+        s.diagnosis.evidence.some((e) => CONTROL_FAILING.test(e.id)),
+        JSON.stringify(s.diagnosis.evidence.map((e) => e.id)),
+      ).toBe(true);
       // Stored (history writes in batches): both control sites tried, both failed.
       let obs: ProbeObs[] = [];
-      await until(async () => (obs = (await storedProbes(r)).filter((o) => o.probe === 'control')).length >= 2, 5_000, 'control probes stored');
+      await until(
+        async () => (obs = (await storedProbes(r)).filter((o) => o.probe === 'control')).length >= 2,
+        5_000,
+        'control probes stored',
+      );
       expect(obs.map((o) => [o.target, o.ok]).sort()).toEqual([
         ['www.baidu.com', false],
         ['www.qq.com', false],
@@ -230,18 +316,35 @@ describe('everything failing, the control sites included', () => {
 describe('a clock 3 hours behind the provider', () => {
   it('Date headers 3 h ahead plus OSS 403s → user / clock-skew', async () => {
     const AHEAD_MS = 3 * 3600_000;
-    const skewed = (h: Handler): Handler => (req, res) => {
-      res.setHeader('date', new Date(Date.now() + AHEAD_MS).toUTCString());
-      h(req, res);
-    };
+    const skewed =
+      (h: Handler): Handler =>
+      (req, res) => {
+        res.setHeader('date', new Date(Date.now() + AHEAD_MS).toUTCString());
+        h(req, res);
+      };
     const tooSkewed: Handler = skewed((_req, res) => {
-      res.writeHead(403, { 'content-type': 'application/xml', 'cache-control': 'no-store', 'x-oss-request-id': '6745A1B2C3D4E5F60718293B', 'x-oss-ec': '0002-00000040', server: 'AliyunOSS' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>');
+      res.writeHead(403, {
+        'content-type': 'application/xml',
+        'cache-control': 'no-store',
+        'x-oss-request-id': '6745A1B2C3D4E5F60718293B',
+        'x-oss-ec': '0002-00000040',
+        server: 'AliyunOSS',
+      });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>',
+      );
     });
     const routes: Record<string, Handler> = {
       '/favicon.ico': handlers.png(),
       'www.taobao.com /skew': skewed(
-        handlers.html(`<!doctype html><link rel="icon" href="data:,"><body>${'abcde'.split('').map((c) => `<img src="http://img.alicdn.com/ok/s${c}.png">`).join('')}${[1, 2, 3].map((i) => `<img src="http://bucket.oss-cn-hangzhou.aliyuncs.com/private/${i}.jpg?OSSAccessKeyId=LTAI5tTESTKEY0000000&Expires=4102444800&Signature=SECRETSIG">`).join('')}</body>`),
+        handlers.html(
+          `<!doctype html><link rel="icon" href="data:,"><body>${'abcde'
+            .split('')
+            .map((c) => `<img src="http://img.alicdn.com/ok/s${c}.png">`)
+            .join(
+              '',
+            )}${[1, 2, 3].map((i) => `<img src="http://bucket.oss-cn-hangzhou.aliyuncs.com/private/${i}.jpg?OSSAccessKeyId=LTAI5tTESTKEY0000000&Expires=4102444800&Signature=SECRETSIG">`).join('')}</body>`,
+        ),
       ),
       'bucket.oss-cn-hangzhou.aliyuncs.com /private/1.jpg': tooSkewed,
       'bucket.oss-cn-hangzhou.aliyuncs.com /private/2.jpg': tooSkewed,
@@ -249,7 +352,11 @@ describe('a clock 3 hours behind the provider', () => {
     };
     for (const c of 'abcde') routes[`img.alicdn.com /ok/s${c}.png`] = skewed(handlers.png());
     const server = await startLoggingServer(routes, { https: false });
-    const r = await launch({ args: [`--host-resolver-rules=${resolverRules(server.port, { extra: CONTROL_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${server.port}`) })}`] });
+    const r = await launch({
+      args: [
+        `--host-resolver-rules=${resolverRules(server.port, { extra: CONTROL_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${server.port}`) })}`,
+      ],
+    });
     try {
       await configure(r, CONTROLS);
       const p = await r.ctx.newPage();

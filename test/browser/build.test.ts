@@ -18,13 +18,20 @@ describe('build artifacts', () => {
       const zip = join(ROOT, 'dist', `faultline-${target}-${version}.zip`);
       expect(existsSync(zip), `${zip} missing: run npm run build`).toBe(true);
       const files = unzipSync(readFileSync(zip));
-      const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, any>;
+      const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a manifest of any shape
       expect(manifest.manifest_version).toBe(3);
       expect(manifest.version).toBe(version);
       expect(manifest.name).toBe('__MSG_extName__');
       expect(manifest.default_locale).toBe('en');
       expect(manifest.host_permissions).toEqual(hostPermissions());
-      expect(manifest.permissions.sort()).toEqual(['alarms', 'cookies', 'notifications', 'storage', 'webNavigation', 'webRequest']);
+      expect(manifest.permissions.sort()).toEqual([
+        'alarms',
+        'cookies',
+        'notifications',
+        'storage',
+        'webNavigation',
+        'webRequest',
+      ]);
       expect(manifest.optional_permissions).toContain('privacy');
       expect(manifest.content_scripts[0].matches).toEqual(hostPermissions());
       if (target === 'chrome') {
@@ -34,7 +41,14 @@ describe('build artifacts', () => {
         expect(manifest.background.scripts).toEqual(['service-worker-loader.js']);
         expect(manifest.browser_specific_settings.gecko.id).toBe('faultline@faultline.dev');
       }
-      for (const f of ['_locales/en/messages.json', '_locales/zh_CN/messages.json', 'icons/icon-16.png', 'icons/icon-128.png', manifest.action.default_popup, manifest.options_ui.page]) {
+      for (const f of [
+        '_locales/en/messages.json',
+        '_locales/zh_CN/messages.json',
+        'icons/icon-16.png',
+        'icons/icon-128.png',
+        manifest.action.default_popup,
+        manifest.options_ui.page,
+      ]) {
         expect(files[f], `${f} in the ${target} zip`).toBeDefined();
       }
       for (const [name, bytes] of Object.entries(files)) {

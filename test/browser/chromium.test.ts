@@ -31,7 +31,10 @@ const OSS_EC = '0003-00000001';
 const RESOURCES: [string, string][] = [
   ['img', 'http://img.alicdn.com/ok/a.png'],
   ['img', 'http://img.alicdn.com/missing/404.png'],
-  ['img', 'http://bucket.oss-cn-hangzhou.aliyuncs.com/private/a.jpg?OSSAccessKeyId=LTAI5tTESTKEY0000000&Signature=SECRETSIG'],
+  [
+    'img',
+    'http://bucket.oss-cn-hangzhou.aliyuncs.com/private/a.jpg?OSSAccessKeyId=LTAI5tTESTKEY0000000&Signature=SECRETSIG',
+  ],
   ['script', 'http://g.alicdn.com/reset.js'],
   ['script', 'http://at.alicdn.com/empty.js'],
   ['img', 'http://refused.taobao.com/x.png'],
@@ -67,20 +70,104 @@ interface Expected {
 }
 
 const EXPECTED: Expected[] = [
-  { host: 'www.taobao.com', path: '/page', type: 'main_frame', service: 'shopping', status: 200, kind: 'ok', phase: 'ok' },
-  { host: 'img.alicdn.com', path: '/ok/a.png', type: 'image', service: 'cdn', status: 200, kind: 'ok', phase: 'ok' },
-  { host: 'img.alicdn.com', path: '/missing/404.png', type: 'image', service: 'cdn', status: 404, kind: 'http.4xx', phase: 'application' },
   {
-    host: 'bucket.oss-cn-hangzhou.aliyuncs.com', path: '/private/a.jpg', type: 'image', service: 'oss', status: 403, kind: 'http.4xx', phase: 'application',
-    error: 'net::ERR_BLOCKED_BY_ORB', ids: { ossRequestId: OSS_ID, ossEc: OSS_EC },
+    host: 'www.taobao.com',
+    path: '/page',
+    type: 'main_frame',
+    service: 'shopping',
+    status: 200,
+    kind: 'ok',
+    phase: 'ok',
   },
-  { host: 'g.alicdn.com', path: '/reset.js', type: 'script', service: 'cdn', status: 0, kind: 'tcp.reset', phase: 'connection', error: 'net::ERR_CONNECTION_RESET' },
-  { host: 'at.alicdn.com', path: '/empty.js', type: 'script', service: 'cdn', status: 0, kind: 'tcp.closed', phase: 'connection', error: 'net::ERR_EMPTY_RESPONSE' },
-  { host: 'refused.taobao.com', path: '/x.png', type: 'image', service: 'shopping', status: 0, kind: 'tcp.refused', phase: 'connection', error: 'net::ERR_CONNECTION_REFUSED' },
-  { host: 'nx.aliyun.com', path: '/x.png', type: 'image', service: 'console', status: 0, kind: 'dns.name_not_resolved', phase: 'dns', error: 'net::ERR_NAME_NOT_RESOLVED' },
-  { host: 'img.alicdn.com', path: '/blocked/b.png', type: 'image', service: 'cdn', status: 0, kind: 'blocked.extension', phase: 'client', error: 'net::ERR_BLOCKED_BY_CLIENT' },
-  { host: 'h5api.m.taobao.com', path: '/h5/mtop.test/1.0/', type: 'xhr', service: 'mtop', status: 200, kind: 'ok', phase: 'ok' },
-  { host: 'acs.m.taobao.com', path: '/h5/mtop.fail/1.0/', type: 'xhr', service: 'mtop', status: 500, kind: 'http.5xx', phase: 'application' },
+  { host: 'img.alicdn.com', path: '/ok/a.png', type: 'image', service: 'cdn', status: 200, kind: 'ok', phase: 'ok' },
+  {
+    host: 'img.alicdn.com',
+    path: '/missing/404.png',
+    type: 'image',
+    service: 'cdn',
+    status: 404,
+    kind: 'http.4xx',
+    phase: 'application',
+  },
+  {
+    host: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+    path: '/private/a.jpg',
+    type: 'image',
+    service: 'oss',
+    status: 403,
+    kind: 'http.4xx',
+    phase: 'application',
+    error: 'net::ERR_BLOCKED_BY_ORB',
+    ids: { ossRequestId: OSS_ID, ossEc: OSS_EC },
+  },
+  {
+    host: 'g.alicdn.com',
+    path: '/reset.js',
+    type: 'script',
+    service: 'cdn',
+    status: 0,
+    kind: 'tcp.reset',
+    phase: 'connection',
+    error: 'net::ERR_CONNECTION_RESET',
+  },
+  {
+    host: 'at.alicdn.com',
+    path: '/empty.js',
+    type: 'script',
+    service: 'cdn',
+    status: 0,
+    kind: 'tcp.closed',
+    phase: 'connection',
+    error: 'net::ERR_EMPTY_RESPONSE',
+  },
+  {
+    host: 'refused.taobao.com',
+    path: '/x.png',
+    type: 'image',
+    service: 'shopping',
+    status: 0,
+    kind: 'tcp.refused',
+    phase: 'connection',
+    error: 'net::ERR_CONNECTION_REFUSED',
+  },
+  {
+    host: 'nx.aliyun.com',
+    path: '/x.png',
+    type: 'image',
+    service: 'console',
+    status: 0,
+    kind: 'dns.name_not_resolved',
+    phase: 'dns',
+    error: 'net::ERR_NAME_NOT_RESOLVED',
+  },
+  {
+    host: 'img.alicdn.com',
+    path: '/blocked/b.png',
+    type: 'image',
+    service: 'cdn',
+    status: 0,
+    kind: 'blocked.extension',
+    phase: 'client',
+    error: 'net::ERR_BLOCKED_BY_CLIENT',
+  },
+  {
+    host: 'h5api.m.taobao.com',
+    path: '/h5/mtop.test/1.0/',
+    type: 'xhr',
+    service: 'mtop',
+    status: 200,
+    kind: 'ok',
+    phase: 'ok',
+  },
+  {
+    host: 'acs.m.taobao.com',
+    path: '/h5/mtop.fail/1.0/',
+    type: 'xhr',
+    service: 'mtop',
+    status: 500,
+    kind: 'http.5xx',
+    phase: 'application',
+  },
 ];
 /** cdn, oss, shopping (refused), console (nx), mtop (500). */
 /** The badge's English texts per verdict (src/core/badge.ts); the browser runs with an English UI. */
@@ -92,7 +179,9 @@ async function popupDiagnosis(r: Launched): Promise<import('../../src/core/types
   const ext = await r.ctx.newPage();
   await ext.goto(`chrome-extension://${r.extensionId}/src/options/index.html`);
   const state = (await ext.evaluate(() =>
-    (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
+    (
+      globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }
+    ).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
   )) as import('../../src/core/messages').PopupState;
   await ext.close();
   return state.diagnosis;
@@ -107,7 +196,9 @@ const timings: Record<string, number> = {};
 
 async function loadPage(n: number): Promise<void> {
   await page.goto(`http://www.taobao.com/page?run=${n}&session=SECRETPAGE`);
-  await page.waitForFunction((k) => (window as unknown as { __settled: number }).__settled === k, RESOURCES.length, { timeout: 30_000 });
+  await page.waitForFunction((k) => (window as unknown as { __settled: number }).__settled === k, RESOURCES.length, {
+    timeout: 30_000,
+  });
 }
 
 /** Wait until every expected outcome is stored `times` times; returns all stored outcomes. */
@@ -134,9 +225,14 @@ function assertOutcomes(stored: RequestOutcome[], times: number): void {
       // A request in flight while a stopped worker wakes can reach it without its headers event: Chromium then
       // runs ORB before any listener with extraHeaders sees the 403 and reports only ERR_BLOCKED_BY_ORB. What
       // the browser said is recorded (the count stays exact: nothing is lost); only this one case may differ.
-      if (times > 1 && e.error === 'net::ERR_BLOCKED_BY_ORB' && o.kind === 'blocked.browser' && o.status === 0) continue;
+      if (times > 1 && e.error === 'net::ERR_BLOCKED_BY_ORB' && o.kind === 'blocked.browser' && o.status === 0)
+        continue;
       expect({ type: o.type, service: o.service, status: o.status, kind: o.kind, phase: o.phase }, key(e)).toEqual({
-        type: e.type, service: e.service, status: e.status, kind: e.kind, phase: e.phase,
+        type: e.type,
+        service: e.service,
+        status: e.status,
+        kind: e.kind,
+        phase: e.phase,
       });
       if (e.error) expect(o.error, key(e)).toBe(e.error);
       else expect(o.error, key(e)).toBeUndefined();
@@ -149,7 +245,8 @@ function assertOutcomes(stored: RequestOutcome[], times: number): void {
   const oss = stored.find((o) => o.service === 'oss')!;
   expect(oss.keyTag, 'AccessKeyId kept only as a tag').toMatch(/^[0-9a-f]{8}$/);
   const json = JSON.stringify(stored);
-  for (const secret of ['SECRETSIG', 'SECRETDATA', 'SECRETPAGE', 'LTAI5t', '?']) expect(json, `stored history leaks ${secret}`).not.toContain(secret);
+  for (const secret of ['SECRETSIG', 'SECRETDATA', 'SECRETPAGE', 'LTAI5t', '?'])
+    expect(json, `stored history leaks ${secret}`).not.toContain(secret);
   // Exact: nothing extra (no favicon, no duplicates).
   expect(stored.length).toBe(EXPECTED.length * times);
 }
@@ -192,15 +289,25 @@ describe('Chromium: the built extension records every failure mode, and survives
     timings.firstLoad = Date.now() - t0;
   });
 
-  it('the badge shows the verdict of the popup\'s diagnosis, in words and colour, with a tooltip sentence', async () => {
+  it("the badge shows the verdict of the popup's diagnosis, in words and colour, with a tooltip sentence", async () => {
     // The verdict may still move while the active checks answer: wait until popup and badge agree.
-    const readColor = () => run.sw.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeBackgroundColor(d: object): Promise<number[]> } } }).chrome.action.getBadgeBackgroundColor({}));
-    const { d, b, color } = (await until(async () => {
-      const d = await popupDiagnosis(run);
-      const [b, color] = await Promise.all([readBadge(run.sw), readColor()]);
-      const agree = b.text === BADGE_TEXT_EN[d.verdict] && color.slice(0, 3).join() === hexRgb(BADGE_COLORS[d.verdict]).join();
-      return agree ? { d, b, color } : null;
-    }, 15_000, 'badge (text and colour) and popup agree'))!;
+    const readColor = () =>
+      run.sw.evaluate(() =>
+        (
+          globalThis as unknown as { chrome: { action: { getBadgeBackgroundColor(d: object): Promise<number[]> } } }
+        ).chrome.action.getBadgeBackgroundColor({}),
+      );
+    const { d, b, color } = (await until(
+      async () => {
+        const d = await popupDiagnosis(run);
+        const [b, color] = await Promise.all([readBadge(run.sw), readColor()]);
+        const agree =
+          b.text === BADGE_TEXT_EN[d.verdict] && color.slice(0, 3).join() === hexRgb(BADGE_COLORS[d.verdict]).join();
+        return agree ? { d, b, color } : null;
+      },
+      15_000,
+      'badge (text and colour) and popup agree',
+    ))!;
     expect(d.verdict).not.toBe('healthy');
     expect(b.title).toMatch(/^Faultline: /);
     expect(color.slice(0, 3)).toEqual(hexRgb(BADGE_COLORS[d.verdict]));
@@ -224,7 +331,10 @@ describe('Chromium: the built extension records every failure mode, and survives
     // Playwright keeps the same Worker object across the restart; the marker proves it is a new instance.
     const sw = await getServiceWorker(run.ctx);
     expect(sw).toBe(old);
-    expect(await sw.evaluate(() => (globalThis as { __marker?: number }).__marker), 'a fresh worker instance').toBeUndefined();
+    expect(
+      await sw.evaluate(() => (globalThis as { __marker?: number }).__marker),
+      'a fresh worker instance',
+    ).toBeUndefined();
     const stored = await waitForOutcomes(sw, 2);
     assertOutcomes(stored, 2);
     // storage.session survived the stop: the restart was recognised as a wake-up, not a cold start.
@@ -239,11 +349,15 @@ describe('Chromium: the built extension records every failure mode, and survives
     await ctl.page.close();
 
     // The restarted worker rebuilt its verdict from stored history: the badge and the popup agree.
-    const agreed = await until(async () => {
-      const d = await popupDiagnosis(run);
-      const b = await readBadge(run.sw);
-      return b.text === BADGE_TEXT_EN[d.verdict] ? d : null;
-    }, 15_000, 'badge and popup agree after restart');
+    const agreed = await until(
+      async () => {
+        const d = await popupDiagnosis(run);
+        const b = await readBadge(run.sw);
+        return b.text === BADGE_TEXT_EN[d.verdict] ? d : null;
+      },
+      15_000,
+      'badge and popup agree after restart',
+    );
     expect(agreed!.verdict).not.toBe('healthy');
     timings.stopAndResume = Date.now() - t0;
   });
@@ -252,9 +366,11 @@ describe('Chromium: the built extension records every failure mode, and survives
     const ext = await run.ctx.newPage();
     await ext.goto(`chrome-extension://${run.extensionId}/src/options/index.html`);
     type State = import('../../src/core/messages').PopupState;
-    const state = await ext.evaluate(
-      () => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
-    ) as State;
+    const state = (await ext.evaluate(() =>
+      (
+        globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }
+      ).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
+    )) as State;
     expect(state.stored).toBe(EXPECTED.length * 3);
     expect(['provider', 'user', 'healthy', 'unclear']).toContain(state.diagnosis.verdict);
     expect(state.timeline.failures).toHaveLength(60);
@@ -265,7 +381,9 @@ describe('Chromium: the built extension records every failure mode, and survives
     // Unknown message types get no answer (the handler returns undefined).
     const unknown = await ext.evaluate(async () => {
       try {
-        return await (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'bg/nope' });
+        return await (
+          globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }
+        ).chrome.runtime.sendMessage({ type: 'bg/nope' });
       } catch (e) {
         return `error: ${String(e)}`;
       }

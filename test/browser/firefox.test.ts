@@ -20,14 +20,29 @@ const TEST_DIST = join(ROOT, 'dist', 'firefox-test');
 describe('Firefox', () => {
   it('web-ext lint on dist/firefox: 0 errors', () => {
     requireBuild(DIST_FIREFOX);
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'web-ext', 'bin', 'web-ext.js'), 'lint', '--source-dir', DIST_FIREFOX, '--output', 'json', '--no-config-discovery'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'web-ext', 'bin', 'web-ext.js'),
+        'lint',
+        '--source-dir',
+        DIST_FIREFOX,
+        '--output',
+        'json',
+        '--no-config-discovery',
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
     const start = r.stdout.indexOf('{');
     expect(start, `web-ext lint printed no JSON: ${r.stdout}\n${r.stderr}`).toBeGreaterThanOrEqual(0);
-    const report = JSON.parse(r.stdout.slice(start)) as { summary: { errors: number; warnings: number }; errors: { code: string; message: string; file?: string }[] };
+    const report = JSON.parse(r.stdout.slice(start)) as {
+      summary: { errors: number; warnings: number };
+      errors: { code: string; message: string; file?: string }[];
+    };
     expect(report.errors.map((e) => `${e.code}: ${e.message} (${e.file ?? ''})`)).toEqual([]);
     expect(report.summary.errors).toBe(0);
   });
@@ -40,11 +55,20 @@ describe('Firefox', () => {
 
     beforeAll(async () => {
       if (!existsSync(FIREFOX)) throw new Error(`Firefox not found at ${FIREFOX}`);
-      const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, FAULTLINE_TARGET: 'firefox', FAULTLINE_TEST: '1', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
-      });
+      const b = spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            FAULTLINE_TARGET: 'firefox',
+            FAULTLINE_TEST: '1',
+            VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
+          },
+        },
+      );
       if (b.status !== 0) throw new Error(`test build failed: ${b.stderr}`);
       refused = await closedPort();
       server = await startServer({
@@ -79,13 +103,17 @@ describe('Firefox', () => {
 
     /** The extension page the test build opens at start (shown by puppeteer as about:blank). */
     async function extensionPage(): Promise<Page> {
-      return (await until(async () => {
-        for (const p of await browser.pages()) {
-          const href = await p.evaluate(() => location.href).catch(() => '');
-          if (href.startsWith(`moz-extension://${UUID}/`)) return p;
-        }
-        return null;
-      }, 30_000, 'the test build opened its extension page'))!;
+      return (await until(
+        async () => {
+          for (const p of await browser.pages()) {
+            const href = await p.evaluate(() => location.href).catch(() => '');
+            if (href.startsWith(`moz-extension://${UUID}/`)) return p;
+          }
+          return null;
+        },
+        30_000,
+        'the test build opened its extension page',
+      ))!;
     }
 
     async function readOutcomes(p: Page): Promise<RequestOutcome[]> {
@@ -136,7 +164,9 @@ describe('Firefox', () => {
       await until(
         async () => {
           stored = await readOutcomes(ext);
-          return ['img.alicdn.com', 'refused.taobao.com', 'bucket.oss-cn-hangzhou.aliyuncs.com', 'g.alicdn.com'].every((h) => stored.some((o) => o.host === h));
+          return ['img.alicdn.com', 'refused.taobao.com', 'bucket.oss-cn-hangzhou.aliyuncs.com', 'g.alicdn.com'].every(
+            (h) => stored.some((o) => o.host === h),
+          );
         },
         20_000,
         'both outcomes stored',
@@ -144,11 +174,30 @@ describe('Firefox', () => {
         throw new Error(`${(e as Error).message}: ${JSON.stringify(stored)}`);
       });
       const img = stored.find((o) => o.host === 'img.alicdn.com')!;
-      expect(img).toMatchObject({ path: '/missing/404.png', service: 'cdn', type: 'image', status: 404, kind: 'http.4xx', phase: 'application' });
+      expect(img).toMatchObject({
+        path: '/missing/404.png',
+        service: 'cdn',
+        type: 'image',
+        status: 404,
+        kind: 'http.4xx',
+        phase: 'application',
+      });
       const ref = stored.find((o) => o.host === 'refused.taobao.com')!;
-      expect(ref).toMatchObject({ path: '/x.png', service: 'shopping', status: 0, kind: 'tcp.refused', phase: 'connection', error: 'NS_ERROR_CONNECTION_REFUSED' });
+      expect(ref).toMatchObject({
+        path: '/x.png',
+        service: 'shopping',
+        status: 0,
+        kind: 'tcp.refused',
+        phase: 'connection',
+        error: 'NS_ERROR_CONNECTION_REFUSED',
+      });
       const oss = stored.find((o) => o.service === 'oss')!;
-      expect(oss).toMatchObject({ path: '/private/a.jpg', status: 403, kind: 'http.4xx', ids: { ossRequestId: 'FFOSSREQUESTID0001', ossEc: '0003-00000001' } });
+      expect(oss).toMatchObject({
+        path: '/private/a.jpg',
+        status: 403,
+        kind: 'http.4xx',
+        ids: { ossRequestId: 'FFOSSREQUESTID0001', ossEc: '0003-00000001' },
+      });
       expect(oss.keyTag).toMatch(/^[0-9a-f]{8}$/);
       const reset = stored.find((o) => o.host === 'g.alicdn.com')!;
       expect(reset).toMatchObject({ status: 0, kind: 'tcp.reset', phase: 'connection', error: 'NS_ERROR_NET_RESET' });

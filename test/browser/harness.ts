@@ -26,13 +26,25 @@ export function requireBuild(dir: string = DIST_CHROME): void {
 }
 
 /** Provider host names the fake server answers for (mapped to 127.0.0.1:PORT). */
-export const PROVIDER_HOST_PATTERNS = ['*.taobao.com', '*.alicdn.com', '*.aliyuncs.com', '*.aliyun.com', '*.tmall.com', '*.alibaba.com', '*.alipay.com', '*.mmstat.com'];
+export const PROVIDER_HOST_PATTERNS = [
+  '*.taobao.com',
+  '*.alicdn.com',
+  '*.aliyuncs.com',
+  '*.aliyun.com',
+  '*.tmall.com',
+  '*.alibaba.com',
+  '*.alipay.com',
+  '*.mmstat.com',
+];
 
 /**
  * --host-resolver-rules: specific rules first (refused, NOTFOUND), then providers → the server, then
  * everything else fails to resolve (no real network in tests).
  */
-export function resolverRules(port: number, opts: { refusedPort?: number; notFound?: string[]; extra?: string[] } = {}): string {
+export function resolverRules(
+  port: number,
+  opts: { refusedPort?: number; notFound?: string[]; extra?: string[] } = {},
+): string {
   const rules: string[] = [];
   for (const h of opts.notFound ?? ['nx.aliyun.com']) rules.push(`MAP ${h} ~NOTFOUND`);
   if (opts.refusedPort) rules.push(`MAP refused.taobao.com 127.0.0.1:${opts.refusedPort}`);
@@ -92,7 +104,11 @@ export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Lau
     executablePath: CHROMIUM,
     headless: opts.headless ?? true,
     ...(opts.viewport ? { viewport: opts.viewport } : {}),
-    args: [...BASE_ARGS, ...(withExt ? [`--disable-extensions-except=${exts}`, `--load-extension=${exts}`] : []), ...(opts.args ?? [])],
+    args: [
+      ...BASE_ARGS,
+      ...(withExt ? [`--disable-extensions-except=${exts}`, `--load-extension=${exts}`] : []),
+      ...(opts.args ?? []),
+    ],
   });
   const close = async () => {
     await ctx.close().catch(() => undefined);
@@ -108,7 +124,8 @@ export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Lau
   }
 }
 
-const isOurs = (w: Worker) => w.url().startsWith('chrome-extension://') && w.url().endsWith('/service-worker-loader.js');
+const isOurs = (w: Worker) =>
+  w.url().startsWith('chrome-extension://') && w.url().endsWith('/service-worker-loader.js');
 
 /**
  * The extension's service worker, after the barrier: something is evaluated in it, so its script has run and
@@ -158,9 +175,13 @@ export async function serviceWorkerControl(ctx: BrowserContext, extensionId: str
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
   const versions = new Map<string, SwVersion>();
-  cdp.on('ServiceWorker.workerVersionUpdated' as never, ((e: { versions: SwVersion[] }) => {
-    for (const v of e.versions) if (v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) versions.set(v.versionId, v);
-  }) as never);
+  cdp.on(
+    'ServiceWorker.workerVersionUpdated' as never,
+    ((e: { versions: SwVersion[] }) => {
+      for (const v of e.versions)
+        if (v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) versions.set(v.versionId, v);
+    }) as never,
+  );
   await cdp.send('ServiceWorker.enable' as never);
   const current = () => [...versions.values()].filter((v) => v.status === 'activated').pop();
   await until(() => current() !== undefined, 10_000, 'CDP reported no version of the extension worker');
@@ -234,7 +255,11 @@ export async function readMeta(sw: Worker, key: string): Promise<unknown> {
 /** The toolbar badge text and title, read in the worker. */
 export async function readBadge(sw: Worker): Promise<{ text: string; title: string }> {
   return sw.evaluate(async () => {
-    const c = (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string>; getTitle(d: object): Promise<string> } } }).chrome;
+    const c = (
+      globalThis as unknown as {
+        chrome: { action: { getBadgeText(d: object): Promise<string>; getTitle(d: object): Promise<string> } };
+      }
+    ).chrome;
     return { text: await c.action.getBadgeText({}), title: await c.action.getTitle({}) };
   });
 }
@@ -250,7 +275,8 @@ export async function until<T>(fn: () => T | Promise<T>, timeoutMs: number, what
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

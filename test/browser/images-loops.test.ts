@@ -12,7 +12,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readOutcomes, resolverRules, until, type Launched } from './harness';
-import { handlers, launch, popupVerdict, readObservations, setSettings, startLoggingServer, waitForDiagnosis, type Handler, type LoggingServer } from './fixtures-issue45/env';
+import {
+  handlers,
+  launch,
+  popupVerdict,
+  readObservations,
+  setSettings,
+  startLoggingServer,
+  waitForDiagnosis,
+  type Handler,
+  type LoggingServer,
+} from './fixtures-issue45/env';
 import type { Observation } from '../../src/core/types';
 
 type BrokenImage = Extract<Observation, { kind: 'broken-image' }>;
@@ -45,13 +55,17 @@ const corrupt: Handler = (_req, res) => {
   res.end(Buffer.from('this is not a jpeg at all, just text pretending'));
 };
 
-const redirect = (location: string, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(302, { location, 'cache-control': 'no-store', ...headers });
-  res.end();
-};
+const redirect =
+  (location: string, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(302, { location, 'cache-control': 'no-store', ...headers });
+    res.end();
+  };
 
 const OK_PAGE = (title: string, imgs: number) =>
-  handlers.html(`<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title></head><body>${Array.from({ length: imgs }, (_, i) => `<img src="http://img.alicdn.com/ok/p${'abcdefgh'[i]}.png">`).join('')}</body></html>`);
+  handlers.html(
+    `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title></head><body>${Array.from({ length: imgs }, (_, i) => `<img src="http://img.alicdn.com/ok/p${'abcdefgh'[i]}.png">`).join('')}</body></html>`,
+  );
 
 const jsLoop = { on: true };
 const jsPage = (next: string) =>
@@ -80,7 +94,9 @@ const ROUTES: Record<string, Handler> = {
   'www.taobao.com /js/a': (req, res) => handlers.html(jsPage('/js/b'))(req, res),
   'www.taobao.com /js/b': (req, res) => handlers.html(jsPage('/js/a'))(req, res),
   // Login loop: the cart always sends to login, login sets a session cookie and sends back to the cart.
-  'cart.taobao.com /cart.htm': redirect('http://login.taobao.com/member/login.jhtml?redirectURL=http%3A%2F%2Fcart.taobao.com%2Fcart.htm&tk=SECRETLOGIN'),
+  'cart.taobao.com /cart.htm': redirect(
+    'http://login.taobao.com/member/login.jhtml?redirectURL=http%3A%2F%2Fcart.taobao.com%2Fcart.htm&tk=SECRETLOGIN',
+  ),
   'login.taobao.com /member/login.jhtml': redirect('http://cart.taobao.com/cart.htm?spm=SECRETSPM', {
     'set-cookie': 'cookie2=SECRETCOOKIEVALUE; Domain=taobao.com; Path=/; Max-Age=3600',
   }),
@@ -89,7 +105,9 @@ const ROUTES: Record<string, Handler> = {
     if ((req.url ?? '').includes('ticket=')) return OK_PAGE('my taobao', 6)(req, res);
     redirect('http://login.taobao.com/sso/bounce?redirectURL=http%3A%2F%2Fmy.taobao.com%2Fhome.htm')(req, res);
   },
-  'login.taobao.com /sso/bounce': redirect('http://my.taobao.com/home.htm?ticket=SECRETTICKET', { 'set-cookie': '_tb_token_=SECRETTOKEN; Domain=taobao.com; Path=/' }),
+  'login.taobao.com /sso/bounce': redirect('http://my.taobao.com/home.htm?ticket=SECRETTICKET', {
+    'set-cookie': '_tb_token_=SECRETTOKEN; Domain=taobao.com; Path=/',
+  }),
 };
 
 let server: LoggingServer;
@@ -106,12 +124,29 @@ afterAll(async () => {
  * active checks that run while pictures fail find the user's network fine. No status feed (active-checks.test.ts).
  */
 async function start(opts: { preferences?: object } = {}): Promise<Launched> {
-  const r = await launch({ args: [`--host-resolver-rules=${resolverRules(server.port, { extra: ['MAP www.baidu.com 127.0.0.1:' + server.port] })}`], ...opts });
+  const r = await launch({
+    args: [
+      `--host-resolver-rules=${resolverRules(server.port, { extra: ['MAP www.baidu.com 127.0.0.1:' + server.port] })}`,
+    ],
+    ...opts,
+  });
   await setSettings(r.sw, { controlSites: ['http://www.baidu.com/favicon.ico'], statusChecks: false });
-  await until(async () => {
-    const s = (await r.sw.evaluate(() => (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, { controlSites?: string[] }>> } } } }).chrome.storage.local.get('settings'))).settings;
-    return s?.controlSites?.[0] === 'http://www.baidu.com/favicon.ico';
-  }, 5_000, 'settings stored');
+  await until(
+    async () => {
+      const s = (
+        await r.sw.evaluate(() =>
+          (
+            globalThis as unknown as {
+              chrome: { storage: { local: { get(k: string): Promise<Record<string, { controlSites?: string[] }>> } } };
+            }
+          ).chrome.storage.local.get('settings'),
+        )
+      ).settings;
+      return s?.controlSites?.[0] === 'http://www.baidu.com/favicon.ico';
+    },
+    5_000,
+    'settings stored',
+  );
   return r;
 }
 
@@ -136,10 +171,14 @@ describe('broken pictures on a provider page', () => {
       sumBy(xs, (b) => b.reason === 'error' || b.reason === 'zero-size') >= 6;
     let imgs: BrokenImage[] = [];
     // The lazy pictures need LAZY_SETTLE_MS (4 s) in view, then one flush (1 s).
-    await until(async () => {
-      imgs = (await readObservations(r.sw)).filter((o): o is BrokenImage => o.kind === 'broken-image');
-      return wanted(imgs);
-    }, 15_000, 'every broken picture reported').catch((e) => {
+    await until(
+      async () => {
+        imgs = (await readObservations(r.sw)).filter((o): o is BrokenImage => o.kind === 'broken-image');
+        return wanted(imgs);
+      },
+      15_000,
+      'every broken picture reported',
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\nstored: ${JSON.stringify(imgs)}`);
     });
     expect(Date.now() - t0, 'lazy pictures are judged only after ~4 s in view').toBeGreaterThanOrEqual(4000);
@@ -147,8 +186,10 @@ describe('broken pictures on a provider page', () => {
     await new Promise((res) => setTimeout(res, 1500));
     imgs = (await readObservations(r.sw)).filter((o): o is BrokenImage => o.kind === 'broken-image');
 
-    const by = (reason: string, host: string, path: string) => imgs.filter((b) => b.reason === reason && b.host === host && b.path === path);
-    const count = (reason: string, host: string, path: string) => by(reason, host, path).reduce((n, b) => n + b.count, 0);
+    const by = (reason: string, host: string, path: string) =>
+      imgs.filter((b) => b.reason === reason && b.host === host && b.path === path);
+    const count = (reason: string, host: string, path: string) =>
+      by(reason, host, path).reduce((n, b) => n + b.count, 0);
 
     // 404 ×3: one key (same path shape), attributed to webRequest's 404.
     expect(count('error', 'img.alicdn.com', '/bao/missing.jpg'), JSON.stringify(imgs)).toBe(3);
@@ -177,8 +218,18 @@ describe('broken pictures on a provider page', () => {
     // Lazy pictures whose real URL never arrived, named after that URL's shape.
     expect(count('lazy-unresolved', 'img.alicdn.com', '/real/lazy.jpg')).toBe(2);
     // Nothing else: no working picture, no lazy picture that resolved, no placeholder.
-    const known = new Set(['error img.alicdn.com/bao/missing.jpg', 'error gw.alicdn.com/reset/r.jpg', 'error img.alicdn.com/corrupt/c.jpg', 'empty-url www.taobao.com/undefined', 'empty-url www.taobao.com/shop', 'lazy-unresolved img.alicdn.com/real/lazy.jpg']);
-    expect(imgs.filter((b) => !known.has(`${b.reason} ${b.host}${b.path}`)), 'unexpected reports').toEqual([]);
+    const known = new Set([
+      'error img.alicdn.com/bao/missing.jpg',
+      'error gw.alicdn.com/reset/r.jpg',
+      'error img.alicdn.com/corrupt/c.jpg',
+      'empty-url www.taobao.com/undefined',
+      'empty-url www.taobao.com/shop',
+      'lazy-unresolved img.alicdn.com/real/lazy.jpg',
+    ]);
+    expect(
+      imgs.filter((b) => !known.has(`${b.reason} ${b.host}${b.path}`)),
+      'unexpected reports',
+    ).toEqual([]);
     expect(imgs.reduce((n, b) => n + b.count, 0)).toBe(3 + 1 + 2 + 5 + 1 + 2);
 
     // Nothing of a query string, a full URL or a data: URI is stored (observations and outcomes).
@@ -218,7 +269,12 @@ describe('redirect loops', () => {
       expect(loops[0]!.login).toBe(false);
       expect(loops[0]!.cookiesSet).toBe(false);
       expect((loops[0] as LoopObs & { cookiesSent?: boolean }).cookiesSent).toBe(false);
-      const s = await waitForDiagnosis(r, (x) => x.diagnosis.evidence.some((e) => e.id === 'redirect-loop'), 5_000, 'loop evidence');
+      const s = await waitForDiagnosis(
+        r,
+        (x) => x.diagnosis.evidence.some((e) => e.id === 'redirect-loop'),
+        5_000,
+        'loop evidence',
+      );
       // Engine rule (ruleLoops): this browser's cookies cannot be the cause of a loop that involves none.
       expect([s.diagnosis.verdict, s.diagnosis.cause]).toEqual(['provider', 'page-bug']);
       expect(s.diagnosis.evidence.map((e) => e.id)).toContain('cookies-none');
@@ -247,7 +303,12 @@ describe('redirect loops', () => {
       expect(loops[0]!.hosts).toEqual(['www.taobao.com']);
       expect(loops[0]!.login).toBe(false);
       expect(loops[0]!.service).toBe('shopping');
-      const s = await waitForDiagnosis(r, (x) => x.diagnosis.evidence.some((e) => e.id === 'redirect-loop'), 5_000, 'loop evidence');
+      const s = await waitForDiagnosis(
+        r,
+        (x) => x.diagnosis.evidence.some((e) => e.id === 'redirect-loop'),
+        5_000,
+        'loop evidence',
+      );
       // The provider's page bounces itself and no cookie is involved at any step: the page's bug.
       expect([s.diagnosis.verdict, s.diagnosis.cause]).toEqual(['provider', 'page-bug']);
       // While the loop ran it was re-reported at most every 5 s per tab (LOOP_REPORT_EVERY_MS), not once per hop
@@ -255,7 +316,9 @@ describe('redirect loops', () => {
       const hops = server.log.filter((x) => x.host === 'www.taobao.com' && x.path.startsWith('/js/')).length;
       expect(hops).toBeGreaterThan(10);
       const n = (await loopObs(r)).length;
-      expect(n, `${n} reports in ${running} ms (detected after ${detectedMs} ms, ${hops} hops)`).toBeLessThanOrEqual(1 + Math.ceil(running / 5000));
+      expect(n, `${n} reports in ${running} ms (detected after ${detectedMs} ms, ${hops} hops)`).toBeLessThanOrEqual(
+        1 + Math.ceil(running / 5000),
+      );
       expect(JSON.stringify(await loopObs(r))).not.toContain('SECRET');
     } finally {
       await r.close();
@@ -312,7 +375,11 @@ describe('redirect loops', () => {
       const page = await r.ctx.newPage();
       await page.goto('http://my.taobao.com/home.htm');
       expect(page.url()).toContain('ticket=');
-      await until(async () => (await readOutcomes(r.sw)).filter((o) => o.kind === 'ok').length >= 7, 5_000, 'page and pictures stored');
+      await until(
+        async () => (await readOutcomes(r.sw)).filter((o) => o.kind === 'ok').length >= 7,
+        5_000,
+        'page and pictures stored',
+      );
       const s = await waitForDiagnosis(r, (x) => x.diagnosis.verdict === 'healthy', 5_000, 'healthy');
       expect(s.diagnosis.cause).toBe('none');
       // Give a late loop report every chance (the detector works per hop, the engine recomputes every 250 ms).
@@ -324,4 +391,3 @@ describe('redirect loops', () => {
     }
   });
 });
-

@@ -27,7 +27,13 @@ let server: Server;
 let base = '';
 let browser: Browser;
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'fl-gallery-'));
@@ -59,7 +65,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -137,7 +150,9 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
         await page.screenshot({ path: join(SHOTS, `popup-${verdict}-${lang}.png`) });
 
         // every action is a real button and reachable with Tab, with a visible focus outline
-        const buttons = await page.$$eval('main button', (bs) => bs.map((b) => `button:${b.getAttribute('data-action') ?? b.textContent?.trim().slice(0, 20)}`));
+        const buttons = await page.$$eval('main button', (bs) =>
+          bs.map((b) => `button:${b.getAttribute('data-action') ?? b.textContent?.trim().slice(0, 20)}`),
+        );
         expect(buttons.length).toBeGreaterThan(0);
         const focused = await tabThrough(page, buttons.length + 4);
         for (const b of buttons) expect(focused, `Tab reaches ${b}`).toContain(b);
@@ -150,9 +165,14 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
           await cdp.send('DOM.enable');
           await cdp.send('CSS.enable');
           const { root: doc } = await cdp.send('DOM.getDocument');
-          const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: doc.nodeId, selector: '[data-testid="headline"]' });
+          const { nodeId } = await cdp.send('DOM.querySelector', {
+            nodeId: doc.nodeId,
+            selector: '[data-testid="headline"]',
+          });
           const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
-          expect(fonts.map((f) => f.familyName).join(', ')).toMatch(/CJK|Noto Sans SC|WenQuanYi|Source Han|Droid Sans Fallback/i);
+          expect(fonts.map((f) => f.familyName).join(', ')).toMatch(
+            /CJK|Noto Sans SC|WenQuanYi|Source Han|Droid Sans Fallback/i,
+          );
         }
 
         expect((page as unknown as { __errors: string[] }).__errors).toEqual([]);
@@ -189,13 +209,19 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
     await cancel.waitFor();
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('cancel-clear');
     expect(await page.locator('.confirm').textContent()).toContain('www.taobao.com');
-    let calls = await page.evaluate(() => (window as unknown as { __calls: { method: string }[] }).__calls.map((c) => c.method));
+    let calls = await page.evaluate(() =>
+      (window as unknown as { __calls: { method: string }[] }).__calls.map((c) => c.method),
+    );
     expect(calls).not.toContain('clearSiteCookies');
     await page.screenshot({ path: join(SHOTS, 'popup-cookies-zh_CN-confirm.png') });
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await page.locator('.notice').waitFor();
-    calls = await page.evaluate(() => (window as unknown as { __calls: { method: string; args: unknown[] }[] }).__calls.map((c) => c.method + ' ' + JSON.stringify(c.args)));
+    calls = await page.evaluate(() =>
+      (window as unknown as { __calls: { method: string; args: unknown[] }[] }).__calls.map(
+        (c) => c.method + ' ' + JSON.stringify(c.args),
+      ),
+    );
     expect(calls).toContain('clearSiteCookies ["https://www.taobao.com"]');
     expect(await page.locator('.notice').textContent()).toContain('7');
     await close(page);

@@ -11,7 +11,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKER_EXT, closedPort, readBadge, serviceWorkerControl, until } from './harness';
-import { launchSimBrowser, PAGES, pollPopup, setModeHttp, type LaunchOpts, type PopupReading, type SimBrowser } from '../../sim/browser';
+import {
+  launchSimBrowser,
+  PAGES,
+  pollPopup,
+  setModeHttp,
+  type LaunchOpts,
+  type PopupReading,
+  type SimBrowser,
+} from '../../sim/browser';
 import { startSim, type Sim, type SimMode } from '../../sim/server';
 import { badgeVerdict, Person, WARMUP } from './sim-scenarios';
 import { RECOVERY_QUIET_MS } from '../../src/core/engine/thresholds';
@@ -30,7 +38,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim?.close();
-  console.log('\n[scenarios]\n| scenario | want | popup (observed) | badge | ms |\n|---|---|---|---|---|\n' + summary.map((s) => `| ${s.scenario} | ${s.want} | ${s.observed} | ${s.badge} | ${s.ms} |`).join('\n'));
+  console.log(
+    '\n[scenarios]\n| scenario | want | popup (observed) | badge | ms |\n|---|---|---|---|---|\n' +
+      summary.map((s) => `| ${s.scenario} | ${s.want} | ${s.observed} | ${s.badge} | ${s.ms} |`).join('\n'),
+  );
 });
 
 /** Fresh browser + a page; the simulator starts in `mode`. */
@@ -41,15 +52,31 @@ async function open(mode: SimMode, opts: LaunchOpts = {}): Promise<{ b: SimBrows
 }
 
 /** Poll the popup for `expect`, read the badge, record the row, assert both. */
-async function check(name: string, b: SimBrowser, want: Want, expectAs: Want = want, t0 = Date.now()): Promise<PopupReading> {
+async function check(
+  name: string,
+  b: SimBrowser,
+  want: Want,
+  expectAs: Want = want,
+  t0 = Date.now(),
+): Promise<PopupReading> {
   const r = await pollPopup(b.ctx, b.extensionId, expectAs, 20_000);
   // The badge follows the same live diagnosis; give it the same deadline.
   let badge = await readBadge(b.sw);
-  await until(async () => {
-    badge = await readBadge(b.sw);
-    return badgeVerdict(badge.text) === expectAs.verdict;
-  }, 10_000, 'badge verdict').catch(() => undefined);
-  summary.push({ scenario: name, want: `${want.verdict}/${want.cause}`, observed: `${r.verdict}/${r.cause}`, badge: `${JSON.stringify(badge.text)} — ${badge.title}`, ms: Date.now() - t0 });
+  await until(
+    async () => {
+      badge = await readBadge(b.sw);
+      return badgeVerdict(badge.text) === expectAs.verdict;
+    },
+    10_000,
+    'badge verdict',
+  ).catch(() => undefined);
+  summary.push({
+    scenario: name,
+    want: `${want.verdict}/${want.cause}`,
+    observed: `${r.verdict}/${r.cause}`,
+    badge: `${JSON.stringify(badge.text)} — ${badge.title}`,
+    ms: Date.now() - t0,
+  });
   expect({ verdict: r.verdict, cause: r.cause }, `${name}: popup (headline: ${r.headline})`).toEqual(expectAs);
   expect(badgeVerdict(badge.text), `${name}: badge ${JSON.stringify(badge)}`).toBe(expectAs.verdict);
   if (expectAs.verdict !== 'healthy') expect(badge.title.length).toBeGreaterThan(10);
@@ -62,7 +89,10 @@ describe('simulator scenarios in real Chromium', () => {
     const { b, person } = await open('healthy');
     try {
       const nav = await person.browse([...WARMUP, PAGES.myTaobao, PAGES.shop]);
-      expect(nav.every((n) => n.ok), JSON.stringify(nav)).toBe(true);
+      expect(
+        nav.every((n) => n.ok),
+        JSON.stringify(nav),
+      ).toBe(true);
       await check('healthy', b, { verdict: 'healthy', cause: 'none' }, undefined, t0);
     } finally {
       await b.close();
@@ -95,11 +125,21 @@ describe('simulator scenarios in real Chromium', () => {
       const after = await pollPopup(b.ctx, b.extensionId, { verdict: before.verdict, cause: before.cause }, 20_000);
       await until(() => ctl.status() === 'running', 10_000, 'worker woken by the popup');
       expect({ verdict: after.verdict, cause: after.cause }).toEqual({ verdict: before.verdict, cause: before.cause });
-      const badge = await until(async () => {
-        const x = await readBadge(b.sw);
-        return badgeVerdict(x.text) === before.verdict ? x : null;
-      }, 10_000, 'badge re-applied after wake-up');
-      summary.push({ scenario: 'ak-outage, after worker stop', want: `${before.verdict}/${before.cause}`, observed: `${after.verdict}/${after.cause}`, badge: `${JSON.stringify(badge!.text)} — ${badge!.title}`, ms: Date.now() - t1 });
+      const badge = await until(
+        async () => {
+          const x = await readBadge(b.sw);
+          return badgeVerdict(x.text) === before.verdict ? x : null;
+        },
+        10_000,
+        'badge re-applied after wake-up',
+      );
+      summary.push({
+        scenario: 'ak-outage, after worker stop',
+        want: `${before.verdict}/${before.cause}`,
+        observed: `${after.verdict}/${after.cause}`,
+        badge: `${JSON.stringify(badge!.text)} — ${badge!.title}`,
+        ms: Date.now() - t1,
+      });
       await ctl.cdp.detach().catch(() => undefined);
       await ctl.page.close().catch(() => undefined);
 
@@ -114,7 +154,13 @@ describe('simulator scenarios in real Chromium', () => {
       await person.browse([PAGES.console, PAGES.console, PAGES.shop, PAGES.consoleSession, PAGES.console, PAGES.yuque]);
       const rec = await pollPopup(b.ctx, b.extensionId, { verdict: 'healthy', cause: 'none' }, 20_000);
       const rb = await readBadge(b.sw);
-      summary.push({ scenario: 'ak-outage → recovery (fresh successes)', want: 'healthy/none', observed: `${rec.verdict}/${rec.cause}`, badge: `${JSON.stringify(rb.text)} — ${rb.title}`, ms: Date.now() - t2 });
+      summary.push({
+        scenario: 'ak-outage → recovery (fresh successes)',
+        want: 'healthy/none',
+        observed: `${rec.verdict}/${rec.cause}`,
+        badge: `${JSON.stringify(rb.text)} — ${rb.title}`,
+        ms: Date.now() - t2,
+      });
       expect(rb.text, 'the badge is quiet again').toBe('');
       expect({ verdict: rec.verdict, cause: rec.cause }).toEqual({ verdict: 'healthy', cause: 'none' });
     } finally {

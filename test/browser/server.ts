@@ -17,7 +17,8 @@ export interface TestServer {
 
 /** A 1×1 transparent PNG. */
 export const PNG_1x1 = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
   'hex',
 );
 
@@ -26,21 +27,27 @@ export const handlers = {
     res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
     res.end(PNG_1x1);
   },
-  status: (code: number, body = '', headers: Record<string, string> = {}): Handler => (_req, res) => {
-    res.writeHead(code, { 'content-type': 'text/plain', 'cache-control': 'no-store', ...headers });
-    res.end(body);
-  },
+  status:
+    (code: number, body = '', headers: Record<string, string> = {}): Handler =>
+    (_req, res) => {
+      res.writeHead(code, { 'content-type': 'text/plain', 'cache-control': 'no-store', ...headers });
+      res.end(body);
+    },
   /** OSS-style 403 XML error with request-id headers. */
-  oss403: (requestId: string, ec: string): Handler => (_req, res) => {
-    res.writeHead(403, {
-      'content-type': 'application/xml',
-      'cache-control': 'no-store',
-      'x-oss-request-id': requestId,
-      'x-oss-ec': ec,
-      server: 'AliyunOSS',
-    });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>You have no right to access this object.</Message><RequestId>${requestId}</RequestId><EC>${ec}</EC></Error>`);
-  },
+  oss403:
+    (requestId: string, ec: string): Handler =>
+    (_req, res) => {
+      res.writeHead(403, {
+        'content-type': 'application/xml',
+        'cache-control': 'no-store',
+        'x-oss-request-id': requestId,
+        'x-oss-ec': ec,
+        server: 'AliyunOSS',
+      });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>You have no right to access this object.</Message><RequestId>${requestId}</RequestId><EC>${ec}</EC></Error>`,
+      );
+    },
   /** TCP reset: RST instead of a response. */
   reset: (): Handler => (req) => {
     const s = req.socket as Socket & { resetAndDestroy?: () => void };
@@ -51,14 +58,22 @@ export const handlers = {
   empty: (): Handler => (req) => {
     req.socket.end();
   },
-  html: (body: string): Handler => (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(body);
-  },
-  json: (obj: unknown, status = 200): Handler => (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
-    res.end(JSON.stringify(obj));
-  },
+  html:
+    (body: string): Handler =>
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(body);
+    },
+  json:
+    (obj: unknown, status = 200): Handler =>
+    (_req, res) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'access-control-allow-origin': '*',
+      });
+      res.end(JSON.stringify(obj));
+    },
 };
 
 /** Handlers keyed by "host path" (exact) or "path" (any host). Unmatched → 404. */

@@ -6,7 +6,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { PAGES, visit } from '../../sim/browser';
 
 /** Badge texts of the verdict badge (src/core/badge.ts), en and zh_CN; '' = healthy / nothing known. */
-const BADGE_VERDICT: Record<string, string> = { THEM: 'provider', 阿里: 'provider', ME: 'user', 我: 'user', '?': 'unclear', '': 'healthy' };
+const BADGE_VERDICT: Record<string, string> = {
+  THEM: 'provider',
+  阿里: 'provider',
+  ME: 'user',
+  我: 'user',
+  '?': 'unclear',
+  '': 'healthy',
+};
 
 export function badgeVerdict(text: string): string {
   return BADGE_VERDICT[text] ?? `unknown:${text}`;

@@ -82,7 +82,11 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await app.request(
       '/v1/reports',
-      { method: 'POST', body: text, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers } },
+      {
+        method: 'POST',
+        body: text,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers },
+      },
       env(ip),
     );
     return { status: res.status, json: (await res.json()) as Record<string, unknown>, res };
@@ -108,7 +112,10 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
 
   it('accepts a valid batch (202) and counts it', async () => {
     const app = makeApp();
-    const r = await post(app, { v: 1, reports: [report(), report({ token: token(2), phase: 'dns', type: 'dns.failed' })] });
+    const r = await post(app, {
+      v: 1,
+      reports: [report(), report({ token: token(2), phase: 'dns', type: 'dns.failed' })],
+    });
     expect(r.status).toBe(202);
     expect(r.json).toEqual({ accepted: 2, counted: 2 });
     const s = await svc(app);
@@ -136,13 +143,34 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
       [[], 'body: expected a JSON object, got an array'],
       [{ v: 2, reports: [report()] }, 'v: expected protocol version 1, got number 2'],
       [{ v: 1, reports: 'x' }, 'reports: expected an array, got "x"'],
-      [{ v: 1, reports: [report({ minute: '12:00' as unknown as number })] }, 'reports[0].minute: expected an integer (ms since epoch), got "12:00"'],
-      [{ v: 1, reports: [report(), report(), report(), report({ service: 'foo' as never })] }, 'reports[3].service: unknown service "foo"'],
-      [{ v: 1, reports: [{ ...report(), path: '/bucket/secret.jpg' }] }, 'reports[0].path: unknown field (reports are origin-level: no host, path, query, cookies or user agent)'],
-      [{ v: 1, reports: [{ ...report(), host: 'oss-cn-hangzhou.aliyuncs.com' }] }, 'reports[0].host: unknown field (reports are origin-level: no host, path, query, cookies or user agent)'],
-      [{ v: 1, reports: [report({ region: 'cn-hangzhou/bucket?x=1' })] }, 'reports[0].region: expected a region like cn-hangzhou, or null, got "cn-hangzhou/bucket?x=1"'],
-      [{ v: 1, reports: [report({ version: '0.1.0?uid=42' })] }, 'reports[0].version: expected a version like 1.2.3, got "0.1.0?uid=42"'],
-      [{ v: 1, reports: [report({ token: 'user@example.com' })] }, 'reports[0].token: expected 32 lower-case hex digits, got "user@example.com"'],
+      [
+        { v: 1, reports: [report({ minute: '12:00' as unknown as number })] },
+        'reports[0].minute: expected an integer (ms since epoch), got "12:00"',
+      ],
+      [
+        { v: 1, reports: [report(), report(), report(), report({ service: 'foo' as never })] },
+        'reports[3].service: unknown service "foo"',
+      ],
+      [
+        { v: 1, reports: [{ ...report(), path: '/bucket/secret.jpg' }] },
+        'reports[0].path: unknown field (reports are origin-level: no host, path, query, cookies or user agent)',
+      ],
+      [
+        { v: 1, reports: [{ ...report(), host: 'oss-cn-hangzhou.aliyuncs.com' }] },
+        'reports[0].host: unknown field (reports are origin-level: no host, path, query, cookies or user agent)',
+      ],
+      [
+        { v: 1, reports: [report({ region: 'cn-hangzhou/bucket?x=1' })] },
+        'reports[0].region: expected a region like cn-hangzhou, or null, got "cn-hangzhou/bucket?x=1"',
+      ],
+      [
+        { v: 1, reports: [report({ version: '0.1.0?uid=42' })] },
+        'reports[0].version: expected a version like 1.2.3, got "0.1.0?uid=42"',
+      ],
+      [
+        { v: 1, reports: [report({ token: 'user@example.com' })] },
+        'reports[0].token: expected 32 lower-case hex digits, got "user@example.com"',
+      ],
       [{ v: 1, reports: [report(), 7] }, 'reports[1]: expected an object, got number 7'],
     ];
     for (const [body, error] of cases) {
@@ -281,7 +309,11 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
   it('CORS: extension origins and configured origins only', async () => {
     const app = makeApp({ corsOrigins: ['https://dash.example'] });
     const pre = (origin: string) =>
-      app.request('/v1/reports', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }, env('192.0.2.9'));
+      app.request(
+        '/v1/reports',
+        { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } },
+        env('192.0.2.9'),
+      );
     let res = await pre(EXT);
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(EXT);
@@ -334,7 +366,10 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
 
   it('over a real socket: address from the socket, X-Forwarded-For only when trusted', async () => {
     for (const trustProxy of [false, true]) {
-      const s2: Store = kind === 'sqlite' ? new SqliteStore(':memory:') : await RedisStore.connect({ url: redis.url, prefix: `sock${++prefixSeq}:` });
+      const s2: Store =
+        kind === 'sqlite'
+          ? new SqliteStore(':memory:')
+          : await RedisStore.connect({ url: redis.url, prefix: `sock${++prefixSeq}:` });
       const app = createApp({ store: s2, clock, salt: 'x', statusCacheMs: 0, trustProxy, log: () => {} });
       let server!: ServerType;
       const info = await new Promise<AddressInfo>((resolve) => {

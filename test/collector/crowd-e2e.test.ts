@@ -80,7 +80,12 @@ it('reports from three installs reach the collector and show in /v1/status', asy
   for (const c of installs) {
     expect(c.offer(outcome({}), 'provider')).not.toBeNull();
     expect(c.offer(outcome({ kind: 'dns.name_not_resolved', phase: 'dns' }), 'provider')).not.toBeNull();
-    expect(c.offer(outcome({ service: 'login', host: 'account.aliyun.com', kind: 'http.5xx', phase: 'application', status: 502 }), 'unclear')).not.toBeNull();
+    expect(
+      c.offer(
+        outcome({ service: 'login', host: 'account.aliyun.com', kind: 'http.5xx', phase: 'application', status: 502 }),
+        'unclear',
+      ),
+    ).not.toBeNull();
   }
   const results = await Promise.all(installs.map((c) => c.flush()));
   for (const r of results) {

@@ -9,7 +9,13 @@ const dir = mkdtempSync(join(tmpdir(), 'faultline-collector-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const MINUTE = Date.UTC(2025, 5, 10, 12, 3);
-const r = (token: string) => ({ service: 'oss' as const, phase: 'dns' as const, verdict: 'unclear' as const, token, minute: MINUTE });
+const r = (token: string) => ({
+  service: 'oss' as const,
+  phase: 'dns' as const,
+  verdict: 'unclear' as const,
+  token,
+  minute: MINUTE,
+});
 
 it('flushes on close and reloads the dedupe window from disk', async () => {
   const path = join(dir, 'c.sqlite');

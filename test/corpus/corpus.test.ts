@@ -12,18 +12,33 @@ import { main, type Io } from '../../src/cli/diagnose';
 import { ALL_CAUSES, type Diagnosis } from '../../src/core/types';
 import { CORPUS, REPO, realHarDir } from './paths';
 
-const expected = JSON.parse(readFileSync(resolve(REPO, 'test/corpus/expected.json'), 'utf8')) as Record<string, { verdict: string; cause: string; watchAll?: boolean }>;
+const expected = JSON.parse(readFileSync(resolve(REPO, 'test/corpus/expected.json'), 'utf8')) as Record<
+  string,
+  { verdict: string; cause: string; watchAll?: boolean }
+>;
 
 function run(args: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
-  const io: Io = { stdout: (s) => (out += s), stderr: (s) => (err += s), env, readFile: (p) => readFileSync(p, 'utf8'), readStdin: () => '' };
+  const io: Io = {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env,
+    readFile: (p) => readFileSync(p, 'utf8'),
+    readStdin: () => '',
+  };
   const code = main(args, io);
   return { code, out, err };
 }
 
 function spawnCli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO, 'src/cli/diagnose.ts'), ...args], { cwd: REPO, encoding: 'utf8', input, env: { ...process.env, LANG: 'C' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(REPO, 'src/cli/diagnose.ts'), ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, LANG: 'C' },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -98,7 +113,10 @@ describe('the real process', () => {
   it('reads UTF-8 bodies with Chinese text through the fast Latin-1 path (mtop risk control)', () => {
     const r = spawnCli(['--json', join(CORPUS, 'risk-control.har')]);
     expect(r.code).toBe(0);
-    expect([(JSON.parse(r.out) as Diagnosis).verdict, (JSON.parse(r.out) as Diagnosis).cause]).toEqual(['user', 'risk-control']);
+    expect([(JSON.parse(r.out) as Diagnosis).verdict, (JSON.parse(r.out) as Diagnosis).cause]).toEqual([
+      'user',
+      'risk-control',
+    ]);
   });
 
   it('writes a readable Chinese report', () => {
@@ -143,10 +161,24 @@ describe('the real process', () => {
   });
   it('catch-all: an unexpected exception is one line, exit 2', () => {
     let err = '';
-    const io: Io = { stdout: () => {}, stderr: (s) => (err += s), env: {}, readFile: () => { throw new TypeError('boom'); }, readStdin: () => '' };
+    const io: Io = {
+      stdout: () => {},
+      stderr: (s) => (err += s),
+      env: {},
+      readFile: () => {
+        throw new TypeError('boom');
+      },
+      readStdin: () => '',
+    };
     // readFile errors are reported as unreadable; a throwing stdout is the catch-all.
     expect(main(['x.har'], io)).toBe(2);
-    const io2: Io = { ...io, readFile: () => readFileSync(join(CORPUS, 'outage.har'), 'utf8'), stdout: () => { throw new Error('stdout closed\nsecond line'); } };
+    const io2: Io = {
+      ...io,
+      readFile: () => readFileSync(join(CORPUS, 'outage.har'), 'utf8'),
+      stdout: () => {
+        throw new Error('stdout closed\nsecond line');
+      },
+    };
     err = '';
     expect(main(['x.har'], io2)).toBe(2);
     expect(err.trim().split('\n')).toHaveLength(1);

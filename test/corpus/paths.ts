@@ -19,7 +19,11 @@ export interface External {
   fallback: string;
 }
 
-export const REAL_HARS: External = { what: 'real HAR captures', env: 'FAULTLINE_REAL_HAR_DIR', fallback: '../shared/corpus/real-har' };
+export const REAL_HARS: External = {
+  what: 'real HAR captures',
+  env: 'FAULTLINE_REAL_HAR_DIR',
+  fallback: '../shared/corpus/real-har',
+};
 export const REFERENCE: External = {
   what: 'the Alibaba services reference',
   env: 'FAULTLINE_REFERENCE_JSON',

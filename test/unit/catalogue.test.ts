@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DOMAINS, SERVICES } from '../../src/core/catalogue/services';
-import { catalogueDomain, hostPermissions, isLoginHost, patternToRegExp, regionOf, serviceOf } from '../../src/core/catalogue/match';
+import {
+  catalogueDomain,
+  hostPermissions,
+  isLoginHost,
+  patternToRegExp,
+  regionOf,
+  serviceOf,
+} from '../../src/core/catalogue/match';
 import type { ServiceId } from '../../src/core/types';
 import { REFERENCE, external } from '../corpus/paths';
 
@@ -31,7 +38,9 @@ describe('service catalogue data', () => {
       expect(known.has(d.fallback), `${d.domain} fallback`).toBe(true);
       for (const r of d.rules) {
         expect(r.pattern, 'pattern syntax').toMatch(/^(\*\.)?[a-z0-9*-]+(\.[a-z0-9*-]+)*$/);
-        expect(r.pattern.endsWith('.' + d.domain) || r.pattern === d.domain, `${r.pattern} under ${d.domain}`).toBe(true);
+        expect(r.pattern.endsWith('.' + d.domain) || r.pattern === d.domain, `${r.pattern} under ${d.domain}`).toBe(
+          true,
+        );
         expect(known.has(r.service), r.pattern).toBe(true);
         expect(() => patternToRegExp(r.pattern)).not.toThrow();
         expect(r.src.length, `${r.pattern} has a source`).toBeGreaterThan(0);
@@ -41,7 +50,9 @@ describe('service catalogue data', () => {
 
   it.skipIf(reference === null)('cites only sources that exist in the shared reference', () => {
     const ref = JSON.parse(readFileSync(reference!, 'utf8')) as { sources: Record<string, unknown> };
-    for (const d of DOMAINS) for (const key of [...d.src, ...d.rules.flatMap((r) => r.src)]) expect(Object.keys(ref.sources), key).toContain(key);
+    for (const d of DOMAINS)
+      for (const key of [...d.src, ...d.rules.flatMap((r) => r.src)])
+        expect(Object.keys(ref.sources), key).toContain(key);
   });
 
   it.skipIf(reference === null)('covers every registrable domain of the shared reference', () => {

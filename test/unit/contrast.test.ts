@@ -25,7 +25,8 @@ describe('tokens', () => {
   it('light and dark define the same tokens and every one is emitted as a CSS variable', () => {
     expect(Object.keys(DARK).sort()).toEqual(Object.keys(LIGHT).sort());
     const css = themeCss();
-    for (const k of Object.keys(LIGHT)) expect(css).toContain(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}:`);
+    for (const k of Object.keys(LIGHT))
+      expect(css).toContain(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}:`);
     expect(css).toContain('prefers-color-scheme: dark');
   });
 });

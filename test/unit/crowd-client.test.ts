@@ -43,7 +43,9 @@ interface Call {
   init: RequestInit;
 }
 
-function fakeFetch(handler: (call: Call, n: number) => Reply = () => ({ status: 202, body: '{"accepted":1,"counted":1}' })) {
+function fakeFetch(
+  handler: (call: Call, n: number) => Reply = () => ({ status: 202, body: '{"accepted":1,"counted":1}' }),
+) {
   const calls: Call[] = [];
   const fn: FetchLike = async (url, init) => {
     const call = { url, init };
@@ -56,7 +58,11 @@ function fakeFetch(handler: (call: Call, n: number) => Reply = () => ({ status: 
     }
     if (r instanceof Error) throw r;
     const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    return { status: r.status, headers: { get: (k: string) => headers.get(k.toLowerCase()) ?? null }, text: async () => r.body ?? '' };
+    return {
+      status: r.status,
+      headers: { get: (k: string) => headers.get(k.toLowerCase()) ?? null },
+      text: async () => r.body ?? '',
+    };
   };
   return { fn, calls };
 }
@@ -228,7 +234,14 @@ describe('offer', () => {
     expect(client.offer(outcome({ t: now - 20 * MIN }), 'provider')).toBeNull(); // too old to count
     expect(client.queued).toBe(0);
     const r = client.offer(outcome(), 'unclear');
-    expect(r).toMatchObject({ service: 'oss', phase: 'application', type: 'http.5xx', region: 'cn-hangzhou', status: '5xx', verdict: 'unclear' });
+    expect(r).toMatchObject({
+      service: 'oss',
+      phase: 'application',
+      type: 'http.5xx',
+      region: 'cn-hangzhou',
+      status: '5xx',
+      verdict: 'unclear',
+    });
     expect(r && 'token' in r).toBe(false);
   });
 
@@ -268,7 +281,10 @@ describe('offer', () => {
       settings: () => {
         throw new Error('boom');
       },
-      kv: { get: async () => Promise.reject(new Error('no storage')), set: async () => Promise.reject(new Error('no storage')) } as never,
+      kv: {
+        get: async () => Promise.reject(new Error('no storage')),
+        set: async () => Promise.reject(new Error('no storage')),
+      } as never,
     });
     expect(() => client.offer(outcome(), 'provider')).not.toThrow();
     await expect(client.flush()).resolves.toMatchObject({ outcome: 'off' });
@@ -362,7 +378,11 @@ describe('flush', () => {
   });
 
   it('400 drops the batch (one log line) and goes on with the next', async () => {
-    const f = fakeFetch((_c, n) => (n === 1 ? { status: 400, body: '{"error":"reports[3].service: unknown service \\"foo\\""}' } : { status: 202, body: '{"accepted":50,"counted":7}' }));
+    const f = fakeFetch((_c, n) =>
+      n === 1
+        ? { status: 400, body: '{"error":"reports[3].service: unknown service \\"foo\\""}' }
+        : { status: 202, body: '{"accepted":50,"counted":7}' },
+    );
     const { client, logs } = makeClient({ fetch: f.fn });
     for (let i = 0; i < 150; i++) client.offer(distinct(i), 'provider');
     const r = await client.flush();
@@ -443,7 +463,9 @@ describe('persistence', () => {
     b.client.offer(distinct(1), 'provider'); // duplicate of a stored one
     b.client.offer(distinct(2), 'provider');
     await b.client.settled();
-    expect(b.client.queue().map((r) => r.service)).toEqual([distinct(0), distinct(1), distinct(2)].map((o) => o.service));
+    expect(b.client.queue().map((r) => r.service)).toEqual(
+      [distinct(0), distinct(1), distinct(2)].map((o) => o.service),
+    );
   });
 
   it('a broken or hand-edited stored value is ignored, never trusted', async () => {
@@ -451,8 +473,33 @@ describe('persistence', () => {
     await kv.set(CROWD_STATE_KEY, {
       v: 1,
       queue: [
-        { r: { service: 'oss', phase: 'dns', type: 'dns.failed', region: null, status: 'none', minute: T0 - (T0 % MIN), verdict: 'provider', version: '0.1.0' }, at: T0 },
-        { r: { service: 'oss', phase: 'dns', type: 'dns.failed', region: null, status: 'none', minute: T0 - (T0 % MIN), verdict: 'provider', version: '0.1.0', path: '/smuggled' }, at: T0 },
+        {
+          r: {
+            service: 'oss',
+            phase: 'dns',
+            type: 'dns.failed',
+            region: null,
+            status: 'none',
+            minute: T0 - (T0 % MIN),
+            verdict: 'provider',
+            version: '0.1.0',
+          },
+          at: T0,
+        },
+        {
+          r: {
+            service: 'oss',
+            phase: 'dns',
+            type: 'dns.failed',
+            region: null,
+            status: 'none',
+            minute: T0 - (T0 % MIN),
+            verdict: 'provider',
+            version: '0.1.0',
+            path: '/smuggled',
+          },
+          at: T0,
+        },
         { r: { service: 'evil', phase: 'dns' }, at: T0 },
         'garbage',
       ],
@@ -541,11 +588,23 @@ describe('privacy of what is sent', () => {
     }
     await client.flush();
     const raw = fetch.calls.map((c) => String(c.init.body)).join('\n');
-    expect(raw).not.toMatch(/aliyuncs|aliyun\.com|secret|bucket|Signature|LTAI|AccessKey|cookie|SESSIONID|login_aliyunid|Mozilla|Chrome|ERR_|6550A8F3|k-abc123|InternalError|example\.com|\/private|\?|htm/i);
+    expect(raw).not.toMatch(
+      /aliyuncs|aliyun\.com|secret|bucket|Signature|LTAI|AccessKey|cookie|SESSIONID|login_aliyunid|Mozilla|Chrome|ERR_|6550A8F3|k-abc123|InternalError|example\.com|\/private|\?|htm/i,
+    );
     for (const b of bodies(fetch.calls)) {
       expect(Object.keys(b).sort()).toEqual(['reports', 'v']);
       for (const r of b.reports) {
-        expect(Object.keys(r).sort()).toEqual(['minute', 'phase', 'region', 'service', 'status', 'token', 'type', 'verdict', 'version']);
+        expect(Object.keys(r).sort()).toEqual([
+          'minute',
+          'phase',
+          'region',
+          'service',
+          'status',
+          'token',
+          'type',
+          'verdict',
+          'version',
+        ]);
         expect(r.region).toBe('cn-hangzhou');
       }
     }
@@ -565,8 +624,26 @@ describe('fetchStatus', () => {
       at: T0,
       rules: {},
       services: [
-        { service: 'oss', reports: { m5: 40, m15: 127, m60: 130 }, reporters15: 120, addresses15: 100, baseline15: 1.5, state: 'outage', byPhase15: {}, byVerdict15: {} },
-        { service: 'cdn', reports: { m5: 0, m15: 1, m60: 2 }, reporters15: 1, addresses15: 1, baseline15: 0, state: 'normal', byPhase15: {}, byVerdict15: {} },
+        {
+          service: 'oss',
+          reports: { m5: 40, m15: 127, m60: 130 },
+          reporters15: 120,
+          addresses15: 100,
+          baseline15: 1.5,
+          state: 'outage',
+          byPhase15: {},
+          byVerdict15: {},
+        },
+        {
+          service: 'cdn',
+          reports: { m5: 0, m15: 1, m60: 2 },
+          reporters15: 1,
+          addresses15: 1,
+          baseline15: 0,
+          state: 'normal',
+          byPhase15: {},
+          byVerdict15: {},
+        },
         { service: 'login', reports: { m5: 1, m15: 2, m60: 3 }, baseline15: 0.5, state: 'elevated' },
       ],
       ...over,
@@ -592,7 +669,9 @@ describe('fetchStatus', () => {
     await Promise.all([client.fetchStatus(['oss']), client.fetchStatus(['cdn'])]);
     expect(f.calls).toHaveLength(1);
     now += STATUS_CACHE_MS - 1;
-    expect(await client.fetchStatus(['login'])).toEqual([{ id: 'login', last5: 1, last15: 2, last60: 3, baseline: 0.5, state: 'elevated' }]);
+    expect(await client.fetchStatus(['login'])).toEqual([
+      { id: 'login', last5: 1, last15: 2, last60: 3, baseline: 0.5, state: 'elevated' },
+    ]);
     expect(f.calls).toHaveLength(1);
     now += 2;
     await client.fetchStatus(['oss']);
@@ -631,7 +710,9 @@ describe('fetchStatus', () => {
     expect(parseStatus(bad)).toEqual([{ id: 'mtop', last5: 1, last15: 2, last60: 3, baseline: 0.25, state: 'normal' }]);
     // Failures are not cached: the next call asks again.
     let n = 0;
-    const { client } = makeClient({ fetch: fakeFetch(() => (++n === 1 ? { status: 503 } : { status: 200, body: status() })).fn });
+    const { client } = makeClient({
+      fetch: fakeFetch(() => (++n === 1 ? { status: 503 } : { status: 200, body: status() })).fn,
+    });
     expect(await client.fetchStatus(['oss'])).toBeNull();
     expect((await client.fetchStatus(['oss']))?.[0]?.last15).toBe(127);
   });
@@ -659,9 +740,13 @@ describe('crowdSummary (popup sentences)', () => {
   it('says how many people reported failures in the last 15 minutes, and the usual number', () => {
     const en = crowdSummary(view, ['cdn', 'oss', 'mtop', 'login'], 'en');
     expect(en.map((l) => l.service)).toEqual(['oss', 'login', 'mtop', 'cdn']);
-    expect(en[0]!.text).toBe('127 people reported Object Storage (OSS) failures in the last 15 minutes — usually about 2');
+    expect(en[0]!.text).toBe(
+      '127 people reported Object Storage (OSS) failures in the last 15 minutes — usually about 2',
+    );
     expect(en[0]!.stateLabel).toBe('Likely outage');
-    expect(en[2]!.text).toBe('1 person reported mtop API gateway failures in the last 15 minutes — usually almost none');
+    expect(en[2]!.text).toBe(
+      '1 person reported mtop API gateway failures in the last 15 minutes — usually almost none',
+    );
     expect(en[3]!.text).toBe('Nobody reported CDN and images (alicdn) failures in the last 15 minutes');
     const zh = crowdSummary(view, ['cdn', 'oss', 'mtop', 'login'], 'zh_CN');
     expect(zh[0]!.text).toBe('过去 15 分钟有 127 人报告对象存储 OSS 故障——平时约 2 人');
@@ -675,7 +760,13 @@ describe('crowdSummary (popup sentences)', () => {
     expect(crowdSummary(undefined, ['oss'], 'en')).toEqual([]);
     expect(crowdSummary({ ...view, enabled: false }, ['oss'], 'en')).toEqual([]);
     expect(crowdSummary(toPopupCrowd(true, null), ['oss'], 'en')).toEqual([]);
-    expect(crowdSummary(toPopupCrowd(false, [{ id: 'oss', last5: 1, last15: 1, last60: 1, baseline: 0, state: 'normal' }]), ['oss'], 'en')).toEqual([]);
+    expect(
+      crowdSummary(
+        toPopupCrowd(false, [{ id: 'oss', last5: 1, last15: 1, last60: 1, baseline: 0, state: 'normal' }]),
+        ['oss'],
+        'en',
+      ),
+    ).toEqual([]);
     expect(crowdSummary(view, ['drive', 'site'], 'en')).toEqual([]);
     expect(crowdSummary(view, [], 'en')).toEqual([]);
   });
@@ -695,7 +786,9 @@ describe('crowdSummary (popup sentences)', () => {
     expect(FIXTURES.provider.crowd?.services.some((s) => s.state === 'outage')).toBe(true);
     for (const v of ['user', 'healthy', 'unclear'] as const) {
       expect(FIXTURES[v].crowd?.enabled).toBe(false);
-      expect(crowdSummary(FIXTURES[v].crowd, crowdFocus(FIXTURES[v].diagnosis.services, FIXTURES[v].crowd), 'zh_CN')).toEqual([]);
+      expect(
+        crowdSummary(FIXTURES[v].crowd, crowdFocus(FIXTURES[v].diagnosis.services, FIXTURES[v].crowd), 'zh_CN'),
+      ).toEqual([]);
     }
   });
 });

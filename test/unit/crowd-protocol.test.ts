@@ -70,14 +70,37 @@ describe('makeReport', () => {
       token: TOKEN,
     });
     const json = JSON.stringify(r);
-    for (const secret of ['my-bucket', 'aliyuncs', 'photos', '5F1D2C', 'ServiceUnavailable', 'shop.example', 'ab12', 'cna', '1234']) {
+    for (const secret of [
+      'my-bucket',
+      'aliyuncs',
+      'photos',
+      '5F1D2C',
+      'ServiceUnavailable',
+      'shop.example',
+      'ab12',
+      'cna',
+      '1234',
+    ]) {
       expect(json).not.toContain(secret);
     }
     expect(validateBatch({ v: 1, reports: [r] })).toEqual({ ok: true, batch: { v: 1, reports: [r] } });
   });
 
   it('buckets by minute, never in the future of now; region null when the host has none', () => {
-    const r = makeReport(outcome({ host: 'g.alicdn.com', service: 'cdn', t: T + 120_000, status: 0, kind: 'tcp.reset', phase: 'connection' }), 'unclear', '0.1.0', TOKEN, T);
+    const r = makeReport(
+      outcome({
+        host: 'g.alicdn.com',
+        service: 'cdn',
+        t: T + 120_000,
+        status: 0,
+        kind: 'tcp.reset',
+        phase: 'connection',
+      }),
+      'unclear',
+      '0.1.0',
+      TOKEN,
+      T,
+    );
     expect(r?.minute).toBe(minuteOf(T));
     expect(r?.minute).toBe(Date.UTC(2025, 5, 10, 12, 34));
     expect(r?.region).toBeNull();
@@ -97,7 +120,16 @@ describe('makeReport', () => {
 describe('statusClassOf', () => {
   it('folds HTTP statuses', () => {
     expect([0, 101, 200, 204, 301, 404, 429, 500, 599, 600].map(statusClassOf)).toEqual([
-      'none', 'none', '2xx', '2xx', '3xx', '4xx', '4xx', '5xx', '5xx', 'none',
+      'none',
+      'none',
+      '2xx',
+      '2xx',
+      '3xx',
+      '4xx',
+      '4xx',
+      '5xx',
+      '5xx',
+      'none',
     ]);
   });
 });
@@ -151,15 +183,23 @@ describe('validateBatch', () => {
     expect(bad({ v: 1, reports: [report(), report(), report(), report({ service: 'foo' as never })] })).toBe(
       'reports[3].service: unknown service "foo"',
     );
-    expect(bad({ v: 1, reports: [report({ service: 'site' as never })] })).toBe('reports[0].service: unknown service "site"');
+    expect(bad({ v: 1, reports: [report({ service: 'site' as never })] })).toBe(
+      'reports[0].service: unknown service "site"',
+    );
     expect(bad({ v: 1, reports: [report({ phase: 'ok' as never })] })).toBe('reports[0].phase: unknown phase "ok"');
     expect(bad({ v: 1, reports: [report({ type: 'ok' })] })).toBe('reports[0].type: unknown failure type "ok"');
-    expect(bad({ v: 1, reports: [report({ status: 503 as never })] })).toBe('reports[0].status: expected a string, got number 503');
-    expect(bad({ v: 1, reports: [report({ verdict: 'healthy' as never })] })).toBe('reports[0].verdict: unknown verdict "healthy"');
+    expect(bad({ v: 1, reports: [report({ status: 503 as never })] })).toBe(
+      'reports[0].status: expected a string, got number 503',
+    );
+    expect(bad({ v: 1, reports: [report({ verdict: 'healthy' as never })] })).toBe(
+      'reports[0].verdict: unknown verdict "healthy"',
+    );
     expect(bad({ v: 1, reports: [report({ minute: 1749558840001 })] })).toBe(
       'reports[0].minute: expected a minute bucket (a positive multiple of 60000), got 1749558840001',
     );
-    expect(bad({ v: 1, reports: [report({ minute: 1.5 })] })).toBe('reports[0].minute: expected an integer (ms since epoch), got number 1.5');
+    expect(bad({ v: 1, reports: [report({ minute: 1.5 })] })).toBe(
+      'reports[0].minute: expected an integer (ms since epoch), got number 1.5',
+    );
     const { token: _t, ...noToken } = report();
     expect(bad({ v: 1, reports: [noToken] })).toBe('reports[0].token: missing');
     expect(bad({ v: 1, reports: [report({ token: TOKEN.toUpperCase() })] })).toBe(
@@ -173,10 +213,20 @@ describe('validateBatch', () => {
         `reports[0].${field}: unknown field (reports are origin-level: no host, path, query, cookies or user agent)`,
       );
     }
-    for (const region of ['cn-hangzhou/a', 'cn-hangzhou?x=1', 'oss-cn-hangzhou.aliyuncs.com', 'CN-HANGZHOU', 'x'.repeat(40)]) {
-      expect(bad({ v: 1, reports: [report({ region })] })).toMatch(/^reports\[0\]\.region: expected a region like cn-hangzhou, or null, got "/);
+    for (const region of [
+      'cn-hangzhou/a',
+      'cn-hangzhou?x=1',
+      'oss-cn-hangzhou.aliyuncs.com',
+      'CN-HANGZHOU',
+      'x'.repeat(40),
+    ]) {
+      expect(bad({ v: 1, reports: [report({ region })] })).toMatch(
+        /^reports\[0\]\.region: expected a region like cn-hangzhou, or null, got "/,
+      );
     }
-    expect(bad({ v: 1, reports: [report({ version: 'Mozilla/5.0 (X11; Linux x86_64)' })] })).toMatch(/^reports\[0\]\.version: expected a version/);
+    expect(bad({ v: 1, reports: [report({ version: 'Mozilla/5.0 (X11; Linux x86_64)' })] })).toMatch(
+      /^reports\[0\]\.version: expected a version/,
+    );
     expect(validateBatch({ v: 1, reports: [report({ version: '1.2.3-beta.1' })] }).ok).toBe(true);
   });
 });

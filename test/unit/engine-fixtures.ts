@@ -9,11 +9,24 @@ export const CONTROL: Record<string, true> = { 'www.baidu.com': true, 'www.qq.co
 export function o(host: string, p: Partial<RequestOutcome> & { at?: number } = {}): RequestOutcome {
   const status = p.status ?? (p.error ? 0 : 200);
   const k = classify(status, p.error);
-  const out: RequestOutcome = { t: T0 + (p.at ?? 0) * 1000, host, service: host in CONTROL ? null : serviceOf(host) ?? 'site', path: pathShape(p.path ?? '/x'), type: 'image', method: 'GET', status, kind: k.kind, phase: k.phase, source: 'browser', ...p };
+  const out: RequestOutcome = {
+    t: T0 + (p.at ?? 0) * 1000,
+    host,
+    service: host in CONTROL ? null : (serviceOf(host) ?? 'site'),
+    path: pathShape(p.path ?? '/x'),
+    type: 'image',
+    method: 'GET',
+    status,
+    kind: k.kind,
+    phase: k.phase,
+    source: 'browser',
+    ...p,
+  };
   delete (out as { at?: number }).at;
   return out;
 }
 export const n = <T>(k: number, f: (i: number) => T): T[] => Array.from({ length: k }, (_, i) => f(i));
 export const okImgs = (k: number, at = 0) => n(k, (i) => o('img.alicdn.com', { at: at + i, path: `/i/${i}.jpg` }));
-export const ctl = (k: number, at = 0, p: Partial<RequestOutcome> = {}) => n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: at + i, ...p }));
+export const ctl = (k: number, at = 0, p: Partial<RequestOutcome> = {}) =>
+  n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: at + i, ...p }));
 export const sec = (s: number) => T0 + s * 1000;

@@ -18,11 +18,10 @@ import {
   RECOVERY_QUIET_MS,
   Tally,
 } from '../../src/core/engine';
-import { classify } from '../../src/core/taxonomy/browser-errors';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
 import { REFERENCE, external } from '../corpus/paths';
 
-import { T0, CONTROL, o, n, okImgs, ctl, sec } from './engine-fixtures';
+import { T0, o, n, okImgs, ctl, sec } from './engine-fixtures';
 
 function both(outs: RequestOutcome[], obs: Observation[] = [], now?: number) {
   const sorted = [...outs].sort((a, b) => a.t - b.t);
@@ -43,24 +42,84 @@ const ev = (d: Diagnosis, id: string) => d.evidence.find((e) => e.id === id);
 // ---- live shapes of 2023-11-12 (no bodies) -------------------------------------------------------------------
 
 const KEY = 'k1';
-const ossOk = (at: number, i = 0) => o('photos.oss-cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: `/p/${i}.jpg`, keyTag: KEY, ids: { ossRequestId: `R${at}` } });
-const ossRefused = (at: number, ec = '0002-00000902') => o('photos.oss-cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/p/1.jpg', status: 403, keyTag: KEY, ids: { ossRequestId: `R${at}`, ossEc: ec } });
-const apiOk = (at: number) => o('ecs.cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/', keyTag: KEY, ids: { acsRequestId: `A-${at}` } });
-const apiRefused = (at: number, status = 404) => o('ecs.cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/', status, keyTag: KEY, ids: { acsRequestId: `A-${at}` } });
-const consoleApi = (at: number, status = 200) => o('ecs.console.aliyun.com', { at, type: 'xhr', path: '/api/ecs/DescribeInstances.json', status });
+const ossOk = (at: number, i = 0) =>
+  o('photos.oss-cn-hangzhou.aliyuncs.com', {
+    at,
+    type: 'xhr',
+    path: `/p/${i}.jpg`,
+    keyTag: KEY,
+    ids: { ossRequestId: `R${at}` },
+  });
+const ossRefused = (at: number, ec = '0002-00000902') =>
+  o('photos.oss-cn-hangzhou.aliyuncs.com', {
+    at,
+    type: 'xhr',
+    path: '/p/1.jpg',
+    status: 403,
+    keyTag: KEY,
+    ids: { ossRequestId: `R${at}`, ossEc: ec },
+  });
+const apiOk = (at: number) =>
+  o('ecs.cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/', keyTag: KEY, ids: { acsRequestId: `A-${at}` } });
+const apiRefused = (at: number, status = 404) =>
+  o('ecs.cn-hangzhou.aliyuncs.com', {
+    at,
+    type: 'xhr',
+    path: '/',
+    status,
+    keyTag: KEY,
+    ids: { acsRequestId: `A-${at}` },
+  });
+const consoleApi = (at: number, status = 200) =>
+  o('ecs.console.aliyun.com', { at, type: 'xhr', path: '/api/ecs/DescribeInstances.json', status });
 const consolePage = (at: number, path = '/') => o('ecs.console.aliyun.com', { at, type: 'main_frame', path });
 
 /** The sign-in loop of the outage as webRequest sees it: /session ↔ signin.aliyun.com, ticket sent back, then ERR_TOO_MANY_REDIRECTS. */
 function signinLoop(at: number): RequestOutcome[] {
   const out: RequestOutcome[] = [];
   for (let k = 0; k < 3; k++) {
-    out.push(o('ecs.console.aliyun.com', { at: at + k, type: 'main_frame', path: '/session', status: 302, redirectTo: 'signin.aliyun.com/login.htm', sentCookies: k ? ['login_aliyunid_ticket'] : [] }));
-    out.push(o('signin.aliyun.com', { at: at + k + 0.3, type: 'main_frame', path: '/login.htm', status: 302, redirectTo: 'ecs.console.aliyun.com/session', setCookies: ['login_aliyunid_ticket'], sentCookies: k ? ['login_aliyunid_ticket'] : [] }));
+    out.push(
+      o('ecs.console.aliyun.com', {
+        at: at + k,
+        type: 'main_frame',
+        path: '/session',
+        status: 302,
+        redirectTo: 'signin.aliyun.com/login.htm',
+        sentCookies: k ? ['login_aliyunid_ticket'] : [],
+      }),
+    );
+    out.push(
+      o('signin.aliyun.com', {
+        at: at + k + 0.3,
+        type: 'main_frame',
+        path: '/login.htm',
+        status: 302,
+        redirectTo: 'ecs.console.aliyun.com/session',
+        setCookies: ['login_aliyunid_ticket'],
+        sentCookies: k ? ['login_aliyunid_ticket'] : [],
+      }),
+    );
   }
-  out.push(o('ecs.console.aliyun.com', { at: at + 3, type: 'main_frame', path: '/session', error: 'net::ERR_TOO_MANY_REDIRECTS' }));
+  out.push(
+    o('ecs.console.aliyun.com', {
+      at: at + 3,
+      type: 'main_frame',
+      path: '/session',
+      error: 'net::ERR_TOO_MANY_REDIRECTS',
+    }),
+  );
   return out;
 }
-const loopObs = (at: number): Observation => ({ kind: 'redirect-loop', t: sec(at), hosts: ['ecs.console.aliyun.com', 'signin.aliyun.com'], hops: 6, login: true, cookiesSet: true, cookiesReturned: true, service: 'console' });
+const loopObs = (at: number): Observation => ({
+  kind: 'redirect-loop',
+  t: sec(at),
+  hosts: ['ecs.console.aliyun.com', 'signin.aliyun.com'],
+  hops: 6,
+  login: true,
+  cookiesSet: true,
+  cookiesReturned: true,
+  service: 'console',
+});
 
 /** 17:30–17:38 everything works; 17:39 keys refused (OSS EC, OpenAPI 404 + request id), console 503, sign-in loops. */
 function outage(): { outs: RequestOutcome[]; obs: Observation[] } {
@@ -81,14 +140,21 @@ function outage(): { outs: RequestOutcome[]; obs: Observation[] } {
 }
 /** Recovery: the user keeps working, every request succeeds (8 page loads with their calls, like the simulator). */
 function recovery(from: number): RequestOutcome[] {
-  return n(8, (k) => from + k * 15).flatMap((t) => [consolePage(t), consolePage(t + 1, '/session'), consoleApi(t + 2), ossOk(t + 3, k0(t)), apiOk(t + 4)]);
+  return n(8, (k) => from + k * 15).flatMap((t) => [
+    consolePage(t),
+    consolePage(t + 1, '/session'),
+    consoleApi(t + 2),
+    ossOk(t + 3, k0(t)),
+    apiOk(t + 4),
+  ]);
 }
 const k0 = (t: number) => t % 7;
 
 describe('auth failures as a live browser sees them (no bodies)', () => {
   it('OSS ECs: documented ones give the provider code (with their status), only when no body code was read', () => {
     expect(providerCode(ossRefused(0))).toBe('InvalidAccessKeyId');
-    for (const ec of ['0002-00000901', '0002-00000902', '0002-00000903', '0002-00000904']) expect(failClass(ossRefused(0, ec)), ec).toBe('auth');
+    for (const ec of ['0002-00000901', '0002-00000902', '0002-00000903', '0002-00000904'])
+      expect(failClass(ossRefused(0, ec)), ec).toBe('auth');
     expect(failClass(ossRefused(0, '0002-00000501'))).toBe('skew');
     expect(providerCode(ossRefused(0, '0002-00000504'))).toBeUndefined(); // not documented: a plain 403
     expect(failClass({ ...ossRefused(0), status: 200, kind: 'ok', phase: 'ok' })).toBeNull();
@@ -106,7 +172,11 @@ describe('auth failures as a live browser sees them (no bodies)', () => {
     const ref = external(REFERENCE);
     if (!ref) return;
     const sources = (JSON.parse(readFileSync(ref, 'utf8')) as { sources: Record<string, string[]> }).sources;
-    for (const [ec, m] of OSS_EC_CODES) expect(sources[m.src]!.some((u) => u.endsWith(ec)), ec).toBe(true);
+    for (const [ec, m] of OSS_EC_CODES)
+      expect(
+        sources[m.src]!.some((u) => u.endsWith(ec)),
+        ec,
+      ).toBe(true);
   });
 
   it('OpenAPI 401/403/404 with x-acs-request-id on a signed request and no body code: a weak auth candidate', () => {
@@ -133,14 +203,30 @@ describe('auth failures as a live browser sees them (no bodies)', () => {
   it('weak candidates never decide alone: OpenAPI refusals only → not auth-service; never credentials', () => {
     const before = [...n(3, (i) => apiOk(i)), ...okImgs(8, 0), ...n(3, (i) => consoleApi(i))];
     // two services, but only OpenAPI's weak candidates: no onset
-    const weakOnly = [...before, ...n(4, (i) => apiRefused(20 + i)), ...n(3, (i) => o('www.yuque.com', { at: 20 + i, type: 'xhr', status: 404 }))];
+    const weakOnly = [
+      ...before,
+      ...n(4, (i) => apiRefused(20 + i)),
+      ...n(3, (i) => o('www.yuque.com', { at: 20 + i, type: 'xhr', status: 404 })),
+    ];
     expect(both(weakOnly).cause).not.toBe('auth-service');
     // one key refused from its first request (403 + request id, no body) while the rest works: not credentials
-    const fresh = [...okImgs(8), ...n(6, (i) => ossOk(i, i)), ...n(3, (i) => ({ ...apiRefused(10 + i, 403), keyTag: 'k2' }))];
+    const fresh = [
+      ...okImgs(8),
+      ...n(6, (i) => ossOk(i, i)),
+      ...n(3, (i) => ({ ...apiRefused(10 + i, 403), keyTag: 'k2' })),
+    ];
     expect(vc(both(fresh))).toEqual(['unclear', 'insufficient-evidence']);
     expect(ev(both(fresh).d, 'watched-failing')!.hosts).toEqual(['ecs.cn-hangzhou.aliyuncs.com']);
     // 404s alone stay what they were for the healthy rule (not-found is routine)
-    expect(vc(both([...okImgs(8), ...n(6, (i) => ossOk(i, i)), ...n(3, (i) => ({ ...apiRefused(10 + i, 404), keyTag: 'k2' }))]))).toEqual(['healthy', 'none']);
+    expect(
+      vc(
+        both([
+          ...okImgs(8),
+          ...n(6, (i) => ossOk(i, i)),
+          ...n(3, (i) => ({ ...apiRefused(10 + i, 404), keyTag: 'k2' })),
+        ]),
+      ),
+    ).toEqual(['healthy', 'none']);
   });
 });
 
@@ -177,14 +263,20 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
     const later = [...recovery(200), ...signinLoop(330)];
     expect(vc(both([...outs, ...later], [...obs, loopObs(332)], sec(340)))).toEqual(['provider', 'login-loop']);
     // …and it recovers again in turn
-    expect(vc(both([...outs, ...later, ...recovery(400)], [...obs, loopObs(332)], sec(520)))).toEqual(['healthy', 'none']);
+    expect(vc(both([...outs, ...later, ...recovery(400)], [...obs, loopObs(332)], sec(520)))).toEqual([
+      'healthy',
+      'none',
+    ]);
   });
 
   it('a loop found only in the outcomes (HAR) recovers with page loads on its hosts or its service', () => {
     const outs = [...signinLoop(0), ...okImgs(6, 0), ...ctl(4)];
     expect(vc(both(outs))).toEqual(['provider', 'login-loop']);
     expect(vc(both([...outs, ...n(RECOVERY_MIN_OK, (i) => consoleApi(70 + i))]))).toEqual(['healthy', 'none']);
-    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK - 1, (i) => consoleApi(70 + i))]))).toEqual(['provider', 'login-loop']);
+    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK - 1, (i) => consoleApi(70 + i))]))).toEqual([
+      'provider',
+      'login-loop',
+    ]);
     // pictures are not page loads
     expect(vc(both([...outs, ...okImgs(12, 70)]))).toEqual(['provider', 'login-loop']);
   });
@@ -192,7 +284,14 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
   it('ERR_TOO_MANY_REDIRECTS on the login host ends the chain: the loop protected the console and recovers with it', () => {
     const steps = [
       ...signinLoop(0).slice(0, 6),
-      o('ecs.console.aliyun.com', { at: 3, type: 'main_frame', path: '/session', status: 302, redirectTo: 'signin.aliyun.com/login.htm', sentCookies: ['login_aliyunid_ticket'] }),
+      o('ecs.console.aliyun.com', {
+        at: 3,
+        type: 'main_frame',
+        path: '/session',
+        status: 302,
+        redirectTo: 'signin.aliyun.com/login.htm',
+        sentCookies: ['login_aliyunid_ticket'],
+      }),
       o('signin.aliyun.com', { at: 3.3, type: 'main_frame', path: '/login.htm', error: 'net::ERR_TOO_MANY_REDIRECTS' }),
     ];
     const loops = loopsFromOutcomes(steps);
@@ -223,7 +322,11 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
 
   it('LiveEngine along the whole replay: identical to diagnose() at every step, auth-service during, healthy after', () => {
     const { outs, obs } = outage();
-    const stream: ({ o: RequestOutcome } | { x: Observation })[] = [...outs.map((x) => ({ o: x })), ...obs.map((x) => ({ x })), ...recovery(200).map((x) => ({ o: x }))];
+    const stream: ({ o: RequestOutcome } | { x: Observation })[] = [
+      ...outs.map((x) => ({ o: x })),
+      ...obs.map((x) => ({ x })),
+      ...recovery(200).map((x) => ({ o: x })),
+    ];
     const t = (e: { o: RequestOutcome } | { x: Observation }) => ('o' in e ? e.o.t : e.x.t);
     stream.sort((a, b) => t(a) - t(b));
     for (const window of [60_000, 15 * 60_000]) {
@@ -278,10 +381,20 @@ describe('the healthy rule’s blockers honour recovery', () => {
 
 describe('control evidence from the extension’s probes', () => {
   const resets = n(4, (i) => o('www.yuque.com', { at: i, error: 'net::ERR_CONNECTION_RESET' }));
-  const probe = (target: string, ok: boolean, at = 3): Observation => ({ kind: 'probe', t: sec(at), probe: 'control', target, ok, detail: ok ? 'opaque' : 'network error' });
+  const probe = (target: string, ok: boolean, at = 3): Observation => ({
+    kind: 'probe',
+    t: sec(at),
+    probe: 'control',
+    target,
+    ok,
+    detail: ok ? 'opaque' : 'network error',
+  });
 
   it('other sites known to work only from probes: "$1 of $2 neutral sites answered", the sites as hosts', () => {
-    const r = both([...resets, ...okImgs(2)], [probe('www.baidu.com', true), probe('www.qq.com', true), probe('www.163.com', false, 2)]);
+    const r = both(
+      [...resets, ...okImgs(2)],
+      [probe('www.baidu.com', true), probe('www.qq.com', true), probe('www.163.com', false, 2)],
+    );
     expect(vc(r)).toEqual(['provider', 'server-error']);
     const e = ev(r.d, 'control-probe-ok')!;
     expect(e.text).toEqual({ key: 'evidence_control_probe_ok', args: [2, 3, 'www.baidu.com, www.qq.com'] });
@@ -293,12 +406,18 @@ describe('control evidence from the extension’s probes', () => {
   it('other sites known to fail only from probes: "$1 of $2 neutral sites did not answer"', () => {
     const r = both([...resets, ...okImgs(2)], [probe('www.baidu.com', false), probe('www.qq.com', false)]);
     expect(vc(r)).toEqual(['user', 'offline']);
-    expect(ev(r.d, 'control-probe-failing')!.text).toEqual({ key: 'evidence_control_probe_failing', args: [2, 2, 'www.baidu.com, www.qq.com'] });
+    expect(ev(r.d, 'control-probe-failing')!.text).toEqual({
+      key: 'evidence_control_probe_failing',
+      args: [2, 2, 'www.baidu.com, www.qq.com'],
+    });
     expect(ev(r.d, 'control-failing')).toBeUndefined();
   });
 
   it('the newest result per site counts; control traffic, when it decides, keeps its own evidence', () => {
-    const r = both([...resets, ...okImgs(2)], [probe('www.baidu.com', false, 1), probe('www.baidu.com', true, 2), probe('www.qq.com', true, 3)]);
+    const r = both(
+      [...resets, ...okImgs(2)],
+      [probe('www.baidu.com', false, 1), probe('www.baidu.com', true, 2), probe('www.qq.com', true, 3)],
+    );
     expect(ev(r.d, 'control-probe-ok')!.text.args).toEqual([2, 2, 'www.baidu.com, www.qq.com']);
     const t = both([...resets, ...okImgs(2), ...ctl(4, 5)], [probe('www.baidu.com', true)]);
     expect(vc(t)).toEqual(['provider', 'server-error']);
@@ -308,14 +427,22 @@ describe('control evidence from the extension’s probes', () => {
 });
 
 describe('status-page probes', () => {
-  const p = (ok: boolean, detail?: string) => ({ kind: 'probe' as const, t: T0, probe: 'status-page' as const, target: 'status.aliyun.com', ok, ...(detail !== undefined ? { detail } : {}) });
+  const p = (ok: boolean, detail?: string) => ({
+    kind: 'probe' as const,
+    t: T0,
+    probe: 'status-page' as const,
+    target: 'status.aliyun.com',
+    ok,
+    ...(detail !== undefined ? { detail } : {}),
+  });
   it('only a readable feed that lists alarms is official evidence', () => {
     expect(isOfficialIncident(p(true, '3 events, 1 alarm'))).toBe(true);
     expect(isOfficialIncident(p(true, '3 events, 2 alarm'))).toBe(true);
     expect(isOfficialIncident(p(true, '3 events, 0 alarm'))).toBe(false);
     expect(isOfficialIncident(p(true, '0 events, 0 alarm'))).toBe(false);
     expect(isOfficialIncident(p(true))).toBe(false);
-    for (const d of ['HTTP 503', 'unreadable feed', 'timeout', 'network error', '1 events, 1 alarm']) expect(isOfficialIncident(p(false, d)), d).toBe(false);
+    for (const d of ['HTTP 503', 'unreadable feed', 'timeout', 'network error', '1 events, 1 alarm'])
+      expect(isOfficialIncident(p(false, d)), d).toBe(false);
     expect(isOfficialIncident({ ...p(true, '1 events, 1 alarm'), probe: 'control' })).toBe(false);
     // an explicit count of open events, when the detail carries one, wins over the 24-hour alarm count
     expect(isOfficialIncident(p(true, '4 events, 2 alarm, 0 active'))).toBe(false);

@@ -8,7 +8,10 @@ import { readHar } from '../../src/core/har/read';
 import type { Diagnosis, RequestOutcome } from '../../src/core/types';
 import { CORPUS, realHarDir } from '../corpus/paths';
 
-const expected = JSON.parse(readFileSync(join(CORPUS, '../expected.json'), 'utf8')) as Record<string, { watchAll?: boolean }>;
+const expected = JSON.parse(readFileSync(join(CORPUS, '../expected.json'), 'utf8')) as Record<
+  string,
+  { watchAll?: boolean }
+>;
 const strip = (d: Diagnosis) => ({ ...d, since: null, at: 0 });
 
 function load(path: string, watchAll: boolean): RequestOutcome[] {
@@ -43,8 +46,24 @@ describe('LiveEngine ≡ diagnose() on the same window', () => {
 
 describe('LiveEngine window and since', () => {
   const T = Date.parse('2023-11-12T09:39:00Z');
-  const ok = (t: number, host = 'img.alicdn.com'): RequestOutcome => ({ t, host, service: serviceOf(host), path: '/a.jpg', type: 'image', method: 'GET', status: 200, kind: 'ok', phase: 'ok', source: 'browser' });
-  const bad = (t: number): RequestOutcome => ({ ...ok(t, 'www.yuque.com'), status: 503, kind: 'http.5xx', phase: 'application' });
+  const ok = (t: number, host = 'img.alicdn.com'): RequestOutcome => ({
+    t,
+    host,
+    service: serviceOf(host),
+    path: '/a.jpg',
+    type: 'image',
+    method: 'GET',
+    status: 200,
+    kind: 'ok',
+    phase: 'ok',
+    source: 'browser',
+  });
+  const bad = (t: number): RequestOutcome => ({
+    ...ok(t, 'www.yuque.com'),
+    status: 503,
+    kind: 'http.5xx',
+    phase: 'application',
+  });
 
   it('evicts old events and recovers; since tracks when the verdict began', () => {
     const live = new LiveEngine(60_000);
@@ -66,7 +85,8 @@ describe('LiveEngine window and since', () => {
   it('is cheap per event and per diagnosis', () => {
     const live = new LiveEngine();
     const start = performance.now();
-    for (let i = 0; i < 200_000; i++) live.add(i % 97 === 0 ? bad(T + i * 10) : ok(T + i * 10, i % 2 ? 'img.alicdn.com' : 'g.alicdn.com'));
+    for (let i = 0; i < 200_000; i++)
+      live.add(i % 97 === 0 ? bad(T + i * 10) : ok(T + i * 10, i % 2 ? 'img.alicdn.com' : 'g.alicdn.com'));
     const addMs = performance.now() - start;
     const s2 = performance.now();
     for (let k = 0; k < 20; k++) live.diagnose(T + 200_000 * 10 + k);

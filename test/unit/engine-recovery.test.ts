@@ -4,10 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decidingRule, diagnose, LiveEngine, RECOVERY_MIN_OK, RECOVERY_QUIET_MS, Tally } from '../../src/core/engine';
-import { classify } from '../../src/core/taxonomy/browser-errors';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
 
-import { T0, CONTROL, o, n, okImgs, ctl, sec } from './engine-fixtures';
+import { T0, o, n, okImgs, ctl, sec } from './engine-fixtures';
 
 /** diagnose() and LiveEngine on the same stream, at `now` (default: one second after the last outcome). */
 function both(outs: RequestOutcome[], obs: Observation[] = [], now?: number) {
@@ -27,8 +26,13 @@ const vc = (r: { verdict: string; cause: string }) => [r.verdict, r.cause];
 const ev = (d: Diagnosis, id: string) => d.evidence.find((e) => e.id === id);
 
 // Two independent groups fail together for 4 s: an outage.
-const outage = () => [...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })), ...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })), ...ctl(4)];
-const consoleOk = (k: number, at: number) => n(k, (i) => o('ecs.console.aliyun.com', { at: at + i, path: `/api/${i}` }));
+const outage = () => [
+  ...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })),
+  ...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })),
+  ...ctl(4),
+];
+const consoleOk = (k: number, at: number) =>
+  n(k, (i) => o('ecs.console.aliyun.com', { at: at + i, path: `/api/${i}` }));
 
 describe('recovery', () => {
   it('uses the named constants', () => {
@@ -69,18 +73,32 @@ describe('recovery', () => {
   });
 
   it('fewer than RECOVERY_MIN_OK successes → still the provider', () => {
-    expect(vc(both([...outage(), ...consoleOk(2, 70), ...okImgs(RECOVERY_MIN_OK - 3, 73)]))).toEqual(['provider', 'outage']);
+    expect(vc(both([...outage(), ...consoleOk(2, 70), ...okImgs(RECOVERY_MIN_OK - 3, 73)]))).toEqual([
+      'provider',
+      'outage',
+    ]);
   });
 
   it('a new failure restarts the count', () => {
-    const outs = [...outage(), ...consoleOk(3, 70), ...okImgs(3, 73), o('img.alicdn.com', { at: 80, error: 'net::ERR_CONNECTION_RESET' }), ...okImgs(5, 90)];
+    const outs = [
+      ...outage(),
+      ...consoleOk(3, 70),
+      ...okImgs(3, 73),
+      o('img.alicdn.com', { at: 80, error: 'net::ERR_CONNECTION_RESET' }),
+      ...okImgs(5, 90),
+    ];
     // last failure at 80 s: quiet only from 140 s on
     expect(vc(both(outs, [], sec(100)))).toEqual(['provider', 'outage']);
     expect(vc(both(outs, [], sec(141)))).toEqual(['healthy', 'none']);
   });
 
   it('one service recovered, another still failing (within the outage overlap) → the other one is the diagnosis', () => {
-    const outs = [...okImgs(6), ...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })), ...n(6, (i) => o('www.yuque.com', { at: 70 + i })), ...n(4, (i) => o('mybucket.oss-cn-hangzhou.aliyuncs.com', { at: 80 + i, status: 503 }))];
+    const outs = [
+      ...okImgs(6),
+      ...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })),
+      ...n(6, (i) => o('www.yuque.com', { at: 70 + i })),
+      ...n(4, (i) => o('mybucket.oss-cn-hangzhou.aliyuncs.com', { at: 80 + i, status: 503 })),
+    ];
     const r = both(outs);
     expect(vc(r)).toEqual(['provider', 'server-error']);
     expect(ev(r.d, 'server-5xx')!.hosts).toEqual(['mybucket.oss-cn-hangzhou.aliyuncs.com']);
@@ -102,11 +120,20 @@ describe('recovery', () => {
   });
 
   it('user side: everything failing (control too), then the network works again', () => {
-    const outs = [...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_TIMED_OUT' })), ...ctl(4, 0, { error: 'net::ERR_CONNECTION_TIMED_OUT' })];
+    const outs = [
+      ...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_TIMED_OUT' })),
+      ...ctl(4, 0, { error: 'net::ERR_CONNECTION_TIMED_OUT' }),
+    ];
     expect(vc(both([...outs, ...okImgs(6, 30)]))).toEqual(['user', 'offline']);
     expect(vc(both([...outs, ...okImgs(6, 70), ...ctl(2, 70)]))).toEqual(['healthy', 'none']);
     // a control probe that failed recently keeps it
-    const probe: Observation = { kind: 'probe', t: sec(50), probe: 'control', target: 'https://www.baidu.com/', ok: false };
+    const probe: Observation = {
+      kind: 'probe',
+      t: sec(50),
+      probe: 'control',
+      target: 'https://www.baidu.com/',
+      ok: false,
+    };
     expect(vc(both([...outs, ...okImgs(6, 70)], [probe]))).toEqual(['user', 'offline']);
   });
 
@@ -131,7 +158,14 @@ describe('recovery', () => {
 
   it('LiveEngine: marks stay exact while old events are evicted (1-minute window)', () => {
     const live = new LiveEngine(60_000);
-    const outs = [...outage(), ...consoleOk(3, 20), ...okImgs(3, 40), ...n(4, (i) => o('www.yuque.com', { at: 50 + i, status: 503 })), ...n(6, (i) => o('www.yuque.com', { at: 100 + i })), ...okImgs(3, 130)];
+    const outs = [
+      ...outage(),
+      ...consoleOk(3, 20),
+      ...okImgs(3, 40),
+      ...n(4, (i) => o('www.yuque.com', { at: 50 + i, status: 503 })),
+      ...n(6, (i) => o('www.yuque.com', { at: 100 + i })),
+      ...okImgs(3, 130),
+    ];
     outs.sort((a, b) => a.t - b.t);
     outs.forEach((x, i) => {
       live.add(x);
@@ -156,19 +190,42 @@ describe('recovery', () => {
 describe('probe results', () => {
   const resets = n(4, (i) => o('www.yuque.com', { at: i, error: 'net::ERR_CONNECTION_RESET' }));
   it('inconclusive probes are no evidence (stored as detail "inconclusive…", or run.ts’s redirect/opaque)', () => {
-    const failing: Observation = { kind: 'probe', t: T0, probe: 'control', target: 'https://www.baidu.com/', ok: false };
+    const failing: Observation = {
+      kind: 'probe',
+      t: T0,
+      probe: 'control',
+      target: 'https://www.baidu.com/',
+      ok: false,
+    };
     expect(vc(both([...resets, ...okImgs(2)], [failing]))).toEqual(['user', 'offline']);
-    expect(vc(both([...resets, ...okImgs(2)], [{ ...failing, detail: 'inconclusive: network error' }]))).toEqual(['unclear', 'insufficient-evidence']);
+    expect(vc(both([...resets, ...okImgs(2)], [{ ...failing, detail: 'inconclusive: network error' }]))).toEqual([
+      'unclear',
+      'insufficient-evidence',
+    ]);
     const auth = n(2, (i) => o('img.alicdn.com', { at: i, status: 403 }));
     for (const detail of ['inconclusive: redirect', 'inconclusive', 'redirect', 'opaque']) {
-      const retry: Observation = { kind: 'probe', t: sec(3), probe: 'cookieless-retry', target: 'img.alicdn.com/i/{n}.jpg', ok: detail.startsWith('inconclusive') && detail !== 'inconclusive', detail };
+      const retry: Observation = {
+        kind: 'probe',
+        t: sec(3),
+        probe: 'cookieless-retry',
+        target: 'img.alicdn.com/i/{n}.jpg',
+        ok: detail.startsWith('inconclusive') && detail !== 'inconclusive',
+        detail,
+      };
       expect(vc(both([...auth, ...okImgs(8, 2)], [retry])), detail).toEqual(['unclear', 'insufficient-evidence']);
     }
   });
 
   it('cookie-less retry works while the user’s requests with cookies are refused → the session (credentials)', () => {
     const auth = n(2, (i) => o('img.alicdn.com', { at: i, status: 403, path: '/private/a.jpg' }));
-    const retry: Observation = { kind: 'probe', t: sec(3), probe: 'cookieless-retry', target: 'img.alicdn.com/private/a.jpg', ok: true, detail: 'HTTP 200' };
+    const retry: Observation = {
+      kind: 'probe',
+      t: sec(3),
+      probe: 'cookieless-retry',
+      target: 'img.alicdn.com/private/a.jpg',
+      ok: true,
+      detail: 'HTTP 200',
+    };
     expect(vc(both([...auth, ...okImgs(8, 2)]))).toEqual(['unclear', 'insufficient-evidence']);
     const r = both([...auth, ...okImgs(8, 2)], [retry]);
     expect(vc(r)).toEqual(['user', 'credentials']);
@@ -182,29 +239,64 @@ describe('probe results', () => {
 
   it('cookie-less retry failing too supports the provider side for that host’s service', () => {
     expect(vc(both([...resets, ...okImgs(2)]))).toEqual(['unclear', 'insufficient-evidence']);
-    const retry: Observation = { kind: 'probe', t: sec(5), probe: 'cookieless-retry', target: 'www.yuque.com/api/x', ok: false, detail: 'HTTP 502' };
+    const retry: Observation = {
+      kind: 'probe',
+      t: sec(5),
+      probe: 'cookieless-retry',
+      target: 'www.yuque.com/api/x',
+      ok: false,
+      detail: 'HTTP 502',
+    };
     const r = both([...resets, ...okImgs(2)], [retry]);
     expect(vc(r)).toEqual(['provider', 'server-error']);
     expect(ev(r.d, 'retry-fails')!.hosts).toEqual(['www.yuque.com']);
     // a retry of another service's host says nothing about this one
-    expect(vc(both([...resets, ...okImgs(2)], [{ ...retry, target: 'img.alicdn.com/x.jpg' }]))).toEqual(['unclear', 'insufficient-evidence']);
+    expect(vc(both([...resets, ...okImgs(2)], [{ ...retry, target: 'img.alicdn.com/x.jpg' }]))).toEqual([
+      'unclear',
+      'insufficient-evidence',
+    ]);
   });
 
   it('DNS: NXDOMAIN (exists false), exists, and SERVFAIL/unknown (exists undefined) stay apart', () => {
     const bad = n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' }));
-    const dns = (x: Partial<Extract<Observation, { kind: 'probe' }>>): Observation => ({ kind: 'probe', t: sec(4), probe: 'dns', target: 'www.taobao.com', ok: true, ...x });
-    expect(vc(both([...bad, ...okImgs(6)], [dns({ exists: false, detail: 'NXDOMAIN' })]))).toEqual(['provider', 'dns-provider']);
-    expect(vc(both([...bad, ...okImgs(6)], [dns({ exists: true, detail: 'NOERROR 2 answers' })]))).toEqual(['user', 'dns-local']);
+    const dns = (x: Partial<Extract<Observation, { kind: 'probe' }>>): Observation => ({
+      kind: 'probe',
+      t: sec(4),
+      probe: 'dns',
+      target: 'www.taobao.com',
+      ok: true,
+      ...x,
+    });
+    expect(vc(both([...bad, ...okImgs(6)], [dns({ exists: false, detail: 'NXDOMAIN' })]))).toEqual([
+      'provider',
+      'dns-provider',
+    ]);
+    expect(vc(both([...bad, ...okImgs(6)], [dns({ exists: true, detail: 'NOERROR 2 answers' })]))).toEqual([
+      'user',
+      'dns-local',
+    ]);
     const r = both([...bad, ...okImgs(6)], [dns({ detail: 'SERVFAIL' })]);
     expect(vc(r)).toEqual(['unclear', 'insufficient-evidence']);
     expect(ev(r.d, 'dns-probe-unknown')!.text.args).toEqual(['www.taobao.com', 'SERVFAIL']);
     // the resolver itself unreachable (ok false): nothing
-    expect(ev(both([...bad, ...okImgs(6)], [dns({ ok: false, detail: 'resolver HTTP 503' })]).d, 'dns-probe-unknown')).toBeUndefined();
+    expect(
+      ev(both([...bad, ...okImgs(6)], [dns({ ok: false, detail: 'resolver HTTP 503' })]).d, 'dns-probe-unknown'),
+    ).toBeUndefined();
   });
 });
 
 describe('broken-image observations', () => {
-  const img = (x: Partial<Extract<Observation, { kind: 'broken-image' }>>): Observation => ({ kind: 'broken-image', t: sec(6), host: 'img.alicdn.com', service: 'cdn', path: '/i/{n}.jpg', reason: 'error', count: 1, pageHost: 'www.taobao.com', ...x });
+  const img = (x: Partial<Extract<Observation, { kind: 'broken-image' }>>): Observation => ({
+    kind: 'broken-image',
+    t: sec(6),
+    host: 'img.alicdn.com',
+    service: 'cdn',
+    path: '/i/{n}.jpg',
+    reason: 'error',
+    count: 1,
+    pageHost: 'www.taobao.com',
+    ...x,
+  });
   it('many error / zero-size pictures on a CDN host with outcomes → cdn', () => {
     const r = both(okImgs(6), [img({ count: 2 }), img({ reason: 'zero-size', count: 2 })]);
     expect(vc(r)).toEqual(['provider', 'cdn']);
@@ -216,7 +308,14 @@ describe('broken-image observations', () => {
     expect(vc(both(okImgs(40), [img({ count: 4 })]))).toEqual(['healthy', 'none']);
     expect(vc(both(okImgs(6), [img({ host: 'gw.alicdn.com', count: 6 })]))).toEqual(['healthy', 'none']);
     // not a CDN host
-    expect(vc(both([...okImgs(6), ...n(4, (i) => o('www.yuque.com', { at: i }))], [img({ host: 'www.yuque.com', service: 'docs', count: 6 })]))).toEqual(['healthy', 'none']);
+    expect(
+      vc(
+        both(
+          [...okImgs(6), ...n(4, (i) => o('www.yuque.com', { at: i }))],
+          [img({ host: 'www.yuque.com', service: 'docs', count: 6 })],
+        ),
+      ),
+    ).toEqual(['healthy', 'none']);
   });
   it('pictures and failed requests of the same host are not counted twice', () => {
     // 2 failed requests that are the 2 broken pictures, among 20: 2 failures, not 4
@@ -231,7 +330,21 @@ describe('broken-image observations', () => {
   it('empty-url and lazy-unresolved pictures on provider pages → page-bug; elsewhere not', () => {
     expect(vc(both(okImgs(6), [img({ reason: 'lazy-unresolved', count: 3 })]))).toEqual(['provider', 'page-bug']);
     // src="undefined": the picture's own host is no provider host, the page is
-    expect(vc(both(okImgs(6), [img({ reason: 'empty-url', host: 'undefined', service: null, path: '/', count: 2 })]))).toEqual(['provider', 'page-bug']);
-    expect(vc(both(okImgs(6), [img({ reason: 'lazy-unresolved', host: 'cdn.example.org', service: null, pageHost: 'blog.example.org', count: 5 })]))).toEqual(['healthy', 'none']);
+    expect(
+      vc(both(okImgs(6), [img({ reason: 'empty-url', host: 'undefined', service: null, path: '/', count: 2 })])),
+    ).toEqual(['provider', 'page-bug']);
+    expect(
+      vc(
+        both(okImgs(6), [
+          img({
+            reason: 'lazy-unresolved',
+            host: 'cdn.example.org',
+            service: null,
+            pageHost: 'blog.example.org',
+            count: 5,
+          }),
+        ]),
+      ),
+    ).toEqual(['healthy', 'none']);
   });
 });

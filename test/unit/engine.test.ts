@@ -2,7 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { classify } from '../../src/core/taxonomy/browser-errors';
-import { decidingRule, diagnose, failClass, loopsFromOutcomes, MIN_FAILURES, MIN_TRAFFIC, Tally } from '../../src/core/engine';
+import {
+  decidingRule,
+  diagnose,
+  failClass,
+  loopsFromOutcomes,
+  MIN_FAILURES,
+  MIN_TRAFFIC,
+  Tally,
+} from '../../src/core/engine';
 import type { Observation, RequestOutcome } from '../../src/core/types';
 import { pathShape } from '../../src/core/url/url-shape';
 
@@ -11,21 +19,43 @@ const T0 = Date.parse('2023-11-12T09:39:00Z');
 function o(host: string, p: Partial<RequestOutcome> & { at?: number } = {}): RequestOutcome {
   const status = p.status ?? (p.error ? 0 : 200);
   const k = classify(status, p.error);
-  const out: RequestOutcome = { t: T0 + (p.at ?? 0) * 1000, host, service: host in CONTROL ? null : serviceOf(host) ?? 'site', path: pathShape(p.path ?? '/x'), type: 'image', method: 'GET', status, kind: k.kind, phase: k.phase, source: 'browser', ...p };
+  const out: RequestOutcome = {
+    t: T0 + (p.at ?? 0) * 1000,
+    host,
+    service: host in CONTROL ? null : (serviceOf(host) ?? 'site'),
+    path: pathShape(p.path ?? '/x'),
+    type: 'image',
+    method: 'GET',
+    status,
+    kind: k.kind,
+    phase: k.phase,
+    source: 'browser',
+    ...p,
+  };
   delete (out as { at?: number }).at;
   return out;
 }
 const CONTROL: Record<string, true> = { 'www.baidu.com': true, 'www.qq.com': true };
 const n = <T>(k: number, f: (i: number) => T): T[] => Array.from({ length: k }, (_, i) => f(i));
 const okImgs = (k: number, at = 0) => n(k, (i) => o('img.alicdn.com', { at: at + i, path: `/i/${i}.jpg` }));
-const ctl = (k: number, p: Partial<RequestOutcome> = {}) => n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: i, ...p }));
+const ctl = (k: number, p: Partial<RequestOutcome> = {}) =>
+  n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: i, ...p }));
 function run(outs: RequestOutcome[], obs: Observation[] = []) {
   const sorted = [...outs].sort((a, b) => a.t - b.t);
   const now = Math.max(T0, ...sorted.map((x) => x.t)) + 1000;
   const d = diagnose(sorted, obs, { now });
   const tally = new Tally();
   for (const x of sorted) tally.add(Tally.classify(x));
-  return { verdict: d.verdict, cause: d.cause, rule: decidingRule(tally, obs.filter((x) => x.t >= now - 15 * 60_000), now), d };
+  return {
+    verdict: d.verdict,
+    cause: d.cause,
+    rule: decidingRule(
+      tally,
+      obs.filter((x) => x.t >= now - 15 * 60_000),
+      now,
+    ),
+    d,
+  };
 }
 const vc = (r: { verdict: string; cause: string }) => [r.verdict, r.cause];
 
@@ -60,31 +90,53 @@ describe('rules', () => {
     expect(vc(r)).toEqual(['healthy', 'none']);
   });
   it('OONI: provider and control both fail → user', () => {
-    const r = run([...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_TIMED_OUT' })), ...ctl(4, { error: 'net::ERR_CONNECTION_TIMED_OUT' })]);
+    const r = run([
+      ...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_TIMED_OUT' })),
+      ...ctl(4, { error: 'net::ERR_CONNECTION_TIMED_OUT' }),
+    ]);
     expect(vc(r)).toEqual(['user', 'offline']);
     expect(r.rule).toBe('everything-failing');
   });
   it('control probe failing → user', () => {
-    const r = run(n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })), [{ kind: 'probe', t: T0, probe: 'control', target: 'https://www.baidu.com/', ok: false }]);
+    const r = run(
+      n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })),
+      [{ kind: 'probe', t: T0, probe: 'control', target: 'https://www.baidu.com/', ok: false }],
+    );
     expect(vc(r)).toEqual(['user', 'offline']);
   });
   it('control probe ok + provider connections failing → provider', () => {
-    const r = run([...n(4, (i) => o('www.yuque.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })), ...okImgs(2)], [{ kind: 'probe', t: T0, probe: 'control', target: 'https://www.baidu.com/', ok: true }]);
+    const r = run(
+      [...n(4, (i) => o('www.yuque.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })), ...okImgs(2)],
+      [{ kind: 'probe', t: T0, probe: 'control', target: 'https://www.baidu.com/', ok: true }],
+    );
     expect(vc(r)).toEqual(['provider', 'server-error']);
   });
   it('proxy', () => {
-    expect(vc(run(n(2, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_TUNNEL_CONNECTION_FAILED' }))))).toEqual(['user', 'proxy']);
+    expect(vc(run(n(2, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_TUNNEL_CONNECTION_FAILED' }))))).toEqual([
+      'user',
+      'proxy',
+    ]);
   });
   it('dns: control fails too → dns-local', () => {
-    const r = run([...n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' })), o('www.baidu.com', { error: 'net::ERR_NAME_NOT_RESOLVED' }), ...ctl(4)]);
+    const r = run([
+      ...n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' })),
+      o('www.baidu.com', { error: 'net::ERR_NAME_NOT_RESOLVED' }),
+      ...ctl(4),
+    ]);
     expect(vc(r)).toEqual(['user', 'dns-local']);
   });
   it('dns: public resolver says the name exists → dns-local', () => {
-    const r = run(n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' })), [{ kind: 'probe', t: T0, probe: 'dns', target: 'www.taobao.com', ok: true, exists: true }]);
+    const r = run(
+      n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' })),
+      [{ kind: 'probe', t: T0, probe: 'dns', target: 'www.taobao.com', ok: true, exists: true }],
+    );
     expect(vc(r)).toEqual(['user', 'dns-local']);
   });
   it('dns: public resolver cannot resolve it either → dns-provider', () => {
-    const r = run(n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' })), [{ kind: 'probe', t: T0, probe: 'dns', target: 'www.taobao.com', ok: false, exists: false }]);
+    const r = run(
+      n(3, (i) => o('www.taobao.com', { at: i, error: 'net::ERR_NAME_NOT_RESOLVED' })),
+      [{ kind: 'probe', t: T0, probe: 'dns', target: 'www.taobao.com', ok: false, exists: false }],
+    );
     expect(vc(r)).toEqual(['provider', 'dns-provider']);
   });
   it('dns: provider names only, control resolves → dns-provider; without control → unclear', () => {
@@ -93,68 +145,165 @@ describe('rules', () => {
     expect(vc(run([...bad, ...okImgs(6)]))).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('tls-interception needs several hosts', () => {
-    const two = [o('www.taobao.com', { error: 'net::ERR_CERT_AUTHORITY_INVALID' }), o('img.alicdn.com', { error: 'net::ERR_CERT_AUTHORITY_INVALID' })];
+    const two = [
+      o('www.taobao.com', { error: 'net::ERR_CERT_AUTHORITY_INVALID' }),
+      o('img.alicdn.com', { error: 'net::ERR_CERT_AUTHORITY_INVALID' }),
+    ];
     expect(vc(run([...two, ...ctl(4)]))).toEqual(['user', 'tls-interception']);
     expect(vc(run([two[0]!, ...okImgs(6)]))).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('clock: certificate dates on two hosts, skew codes, Date headers with auth failures, clock probe', () => {
-    expect(vc(run([o('www.taobao.com', { error: 'net::ERR_CERT_DATE_INVALID' }), o('img.alicdn.com', { error: 'net::ERR_CERT_DATE_INVALID' })]))).toEqual(['user', 'clock-skew']);
-    expect(vc(run([o('b.oss-cn-hangzhou.aliyuncs.com', { status: 403, code: 'RequestTimeTooSkewed' }), ...okImgs(6)]))).toEqual(['user', 'clock-skew']);
-    const skewed = n(4, (i) => o('b.oss-cn-hangzhou.aliyuncs.com', { at: i, status: 403, serverDate: T0 + i * 1000 + 30 * 60_000 }));
-    expect(vc(run([...skewed, ...okImgs(4).map((x) => ({ ...x, serverDate: x.t + 30 * 60_000 }))]))).toEqual(['user', 'clock-skew']);
-    expect(vc(run(okImgs(6), [{ kind: 'probe', t: T0, probe: 'clock', target: 'x', ok: true, skewMs: 5 * 60_000 }]))).toEqual(['user', 'clock-skew']);
+    expect(
+      vc(
+        run([
+          o('www.taobao.com', { error: 'net::ERR_CERT_DATE_INVALID' }),
+          o('img.alicdn.com', { error: 'net::ERR_CERT_DATE_INVALID' }),
+        ]),
+      ),
+    ).toEqual(['user', 'clock-skew']);
+    expect(
+      vc(run([o('b.oss-cn-hangzhou.aliyuncs.com', { status: 403, code: 'RequestTimeTooSkewed' }), ...okImgs(6)])),
+    ).toEqual(['user', 'clock-skew']);
+    const skewed = n(4, (i) =>
+      o('b.oss-cn-hangzhou.aliyuncs.com', { at: i, status: 403, serverDate: T0 + i * 1000 + 30 * 60_000 }),
+    );
+    expect(vc(run([...skewed, ...okImgs(4).map((x) => ({ ...x, serverDate: x.t + 30 * 60_000 }))]))).toEqual([
+      'user',
+      'clock-skew',
+    ]);
+    expect(
+      vc(run(okImgs(6), [{ kind: 'probe', t: T0, probe: 'clock', target: 'x', ok: true, skewMs: 5 * 60_000 }])),
+    ).toEqual(['user', 'clock-skew']);
   });
   it('clock: skewed Date headers alone (cached responses, HAR time zones) are not a diagnosis', () => {
     expect(vc(run(okImgs(8).map((x) => ({ ...x, serverDate: x.t - 5 * 3600_000 }))))).toEqual(['healthy', 'none']);
   });
   it('blocked-by-extension: only non-telemetry resources count', () => {
-    expect(vc(run([...okImgs(6), ...n(3, (i) => o('g.alicdn.com', { at: i, error: 'net::ERR_BLOCKED_BY_CLIENT' }))]))).toEqual(['user', 'blocked-by-extension']);
-    expect(vc(run([...okImgs(6), ...n(3, (i) => o('log.mmstat.com', { at: i, error: 'net::ERR_BLOCKED_BY_CLIENT' }))]))).toEqual(['healthy', 'none']);
+    expect(
+      vc(run([...okImgs(6), ...n(3, (i) => o('g.alicdn.com', { at: i, error: 'net::ERR_BLOCKED_BY_CLIENT' }))])),
+    ).toEqual(['user', 'blocked-by-extension']);
+    expect(
+      vc(run([...okImgs(6), ...n(3, (i) => o('log.mmstat.com', { at: i, error: 'net::ERR_BLOCKED_BY_CLIENT' }))])),
+    ).toEqual(['healthy', 'none']);
   });
   it('breadth: two independent groups failing together → outage', () => {
-    const r = run([...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })), ...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })), ...ctl(4)]);
+    const r = run([
+      ...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })),
+      ...n(4, (i) => o('img.alicdn.com', { at: i, error: 'net::ERR_CONNECTION_RESET' })),
+      ...ctl(4),
+    ]);
     expect(vc(r)).toEqual(['provider', 'outage']);
   });
   it('breadth: failures far apart in time are not one outage', () => {
-    const r = run([...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })), ...n(4, (i) => o('img.alicdn.com', { at: 600 + i, error: 'net::ERR_CONNECTION_RESET' })), ...ctl(4)]);
+    const r = run([
+      ...n(4, (i) => o('ecs.console.aliyun.com', { at: i, status: 502 })),
+      ...n(4, (i) => o('img.alicdn.com', { at: 600 + i, error: 'net::ERR_CONNECTION_RESET' })),
+      ...ctl(4),
+    ]);
     expect(r.cause).not.toBe('outage');
   });
   it('status page listing an alarm + a failing service → outage; an unreadable feed or one without alarms is no evidence', () => {
     const fails = [...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })), ...okImgs(4)];
-    const feed = (ok: boolean, detail?: string): Observation => ({ kind: 'probe', t: T0, probe: 'status-page', target: 'status.aliyun.com', ok, ...(detail ? { detail } : {}) });
+    const feed = (ok: boolean, detail?: string): Observation => ({
+      kind: 'probe',
+      t: T0,
+      probe: 'status-page',
+      target: 'status.aliyun.com',
+      ok,
+      ...(detail ? { detail } : {}),
+    });
     // run.ts: ok = the feed was readable; detail "<n> events, <m> alarm"
     const r = run(fails, [feed(true, '2 events, 1 alarm')]);
     expect(vc(r)).toEqual(['provider', 'outage']);
     expect(r.d.evidence.find((e) => e.id === 'status-page')!.text.args).toEqual(['status.aliyun.com']);
-    for (const f of [feed(false, 'HTTP 503'), feed(false, 'unreadable feed'), feed(false, 'timeout'), feed(true, '0 events, 0 alarm'), feed(true, '3 events, 0 alarm'), feed(true), feed(false, 'inconclusive: redirect')]) {
+    for (const f of [
+      feed(false, 'HTTP 503'),
+      feed(false, 'unreadable feed'),
+      feed(false, 'timeout'),
+      feed(true, '0 events, 0 alarm'),
+      feed(true, '3 events, 0 alarm'),
+      feed(true),
+      feed(false, 'inconclusive: redirect'),
+    ]) {
       const x = run(fails, [f]);
       expect(vc(x), JSON.stringify(f)).toEqual(['provider', 'server-error']);
       expect(x.d.evidence.some((e) => e.id === 'status-page')).toBe(false);
     }
   });
   it('cdn: resets and 504s on the image edge', () => {
-    const r = run([...okImgs(4), ...n(4, (i) => o('img.alicdn.com', { at: 10 + i, status: 504 })), ...n(2, (i) => o('img.alicdn.com', { at: 20 + i, error: 'net::ERR_CONNECTION_RESET' })), ...ctl(4)]);
+    const r = run([
+      ...okImgs(4),
+      ...n(4, (i) => o('img.alicdn.com', { at: 10 + i, status: 504 })),
+      ...n(2, (i) => o('img.alicdn.com', { at: 20 + i, error: 'net::ERR_CONNECTION_RESET' })),
+      ...ctl(4),
+    ]);
     expect(vc(r)).toEqual(['provider', 'cdn']);
   });
   it('server-error: 5xx on one service; below MIN_FAILURES is healthy', () => {
-    expect(vc(run([...okImgs(6), ...n(MIN_FAILURES, (i) => o('www.yuque.com', { at: i, status: 500 }))]))).toEqual(['provider', 'server-error']);
-    expect(vc(run([...okImgs(6), ...n(MIN_FAILURES - 1, (i) => o('www.yuque.com', { at: i, status: 500 })), ...n(10, (i) => o('www.yuque.com', { at: 20 + i }))]))).toEqual(['healthy', 'none']);
+    expect(vc(run([...okImgs(6), ...n(MIN_FAILURES, (i) => o('www.yuque.com', { at: i, status: 500 }))]))).toEqual([
+      'provider',
+      'server-error',
+    ]);
+    expect(
+      vc(
+        run([
+          ...okImgs(6),
+          ...n(MIN_FAILURES - 1, (i) => o('www.yuque.com', { at: i, status: 500 })),
+          ...n(10, (i) => o('www.yuque.com', { at: 20 + i })),
+        ]),
+      ),
+    ).toEqual(['healthy', 'none']);
   });
   it('page-bug: …/undefined requests or empty-url broken images', () => {
-    expect(vc(run([...okImgs(6), o('www.taobao.com', { path: '/undefined', status: 404 }), o('www.taobao.com', { path: '/a/null', status: 404 })]))).toEqual(['provider', 'page-bug']);
-    const obs: Observation[] = [{ kind: 'broken-image', t: T0, host: 'img.alicdn.com', service: 'cdn', path: '/undefined', reason: 'empty-url', count: 3, pageHost: 'www.taobao.com' }];
+    expect(
+      vc(
+        run([
+          ...okImgs(6),
+          o('www.taobao.com', { path: '/undefined', status: 404 }),
+          o('www.taobao.com', { path: '/a/null', status: 404 }),
+        ]),
+      ),
+    ).toEqual(['provider', 'page-bug']);
+    const obs: Observation[] = [
+      {
+        kind: 'broken-image',
+        t: T0,
+        host: 'img.alicdn.com',
+        service: 'cdn',
+        path: '/undefined',
+        reason: 'empty-url',
+        count: 3,
+        pageHost: 'www.taobao.com',
+      },
+    ];
     expect(vc(run(okImgs(6), obs))).toEqual(['provider', 'page-bug']);
   });
   it('page-bug: one <img src="undefined"> seen both as its request and as the page\'s report is one picture, not two', () => {
-    const picture = (count: number): Observation => ({ kind: 'broken-image', t: T0, host: 'www.taobao.com', service: 'shopping', path: '/undefined', reason: 'empty-url', count, pageHost: 'www.taobao.com' });
+    const picture = (count: number): Observation => ({
+      kind: 'broken-image',
+      t: T0,
+      host: 'www.taobao.com',
+      service: 'shopping',
+      path: '/undefined',
+      reason: 'empty-url',
+      count,
+      pageHost: 'www.taobao.com',
+    });
     const one = [picture(1)];
     const req = o('www.taobao.com', { path: '/undefined', status: 404 });
     expect(vc(run([...okImgs(6), req], one))[1]).not.toBe('page-bug');
     const two = [picture(2)];
-    expect(vc(run([...okImgs(6), req, o('www.taobao.com', { at: 1, path: '/undefined', status: 404 })], two))).toEqual(['provider', 'page-bug']);
+    expect(vc(run([...okImgs(6), req, o('www.taobao.com', { at: 1, path: '/undefined', status: 404 })], two))).toEqual([
+      'provider',
+      'page-bug',
+    ]);
   });
   it('risk-control: anti-bot, never an outage', () => {
-    const r = run([...okImgs(6), ...n(5, (i) => o('h5api.m.taobao.com', { at: i, code: 'RGV587_ERROR' })), ...n(5, (i) => o('h5api.m.1688.com', { at: i, code: 'FAIL_SYS_USER_VALIDATE' }))]);
+    const r = run([
+      ...okImgs(6),
+      ...n(5, (i) => o('h5api.m.taobao.com', { at: i, code: 'RGV587_ERROR' })),
+      ...n(5, (i) => o('h5api.m.1688.com', { at: i, code: 'FAIL_SYS_USER_VALIDATE' })),
+    ]);
     expect(vc(r)).toEqual(['user', 'risk-control']);
   });
   it('auth onset across services → auth-service', () => {
@@ -162,37 +311,87 @@ describe('rules', () => {
     const r = run([
       ...n(3, (i) => o('b.oss-cn-hangzhou.aliyuncs.com', { at: i, keyTag: key })),
       ...n(3, (i) => o('ecs.aliyuncs.com', { at: i, keyTag: key })),
-      ...n(3, (i) => o('b.oss-cn-hangzhou.aliyuncs.com', { at: 60 + i, keyTag: key, status: 403, code: 'InvalidAccessKeyId' })),
-      ...n(3, (i) => o('ecs.aliyuncs.com', { at: 60 + i, keyTag: key, status: 404, code: 'InvalidAccessKeyId.NotFound' })),
+      ...n(3, (i) =>
+        o('b.oss-cn-hangzhou.aliyuncs.com', { at: 60 + i, keyTag: key, status: 403, code: 'InvalidAccessKeyId' }),
+      ),
+      ...n(3, (i) =>
+        o('ecs.aliyuncs.com', { at: 60 + i, keyTag: key, status: 404, code: 'InvalidAccessKeyId.NotFound' }),
+      ),
     ]);
     expect(vc(r)).toEqual(['provider', 'auth-service']);
   });
   it('401/403 across several services suddenly → auth-service', () => {
-    const r = run([...okImgs(3), ...n(3, (i) => o('www.yuque.com', { at: i })), ...n(3, (i) => o('img.alicdn.com', { at: 30 + i, status: 403 })), ...n(3, (i) => o('www.yuque.com', { at: 30 + i, status: 401 }))]);
+    const r = run([
+      ...okImgs(3),
+      ...n(3, (i) => o('www.yuque.com', { at: i })),
+      ...n(3, (i) => o('img.alicdn.com', { at: 30 + i, status: 403 })),
+      ...n(3, (i) => o('www.yuque.com', { at: 30 + i, status: 401 })),
+    ]);
     expect(vc(r)).toEqual(['provider', 'auth-service']);
   });
   it('auth error alone → unclear, never user', () => {
-    expect(vc(run([o('b.oss-cn-hangzhou.aliyuncs.com', { status: 403, code: 'InvalidAccessKeyId', keyTag: 'k' }), ...okImgs(8)]))).toEqual(['unclear', 'insufficient-evidence']);
+    expect(
+      vc(
+        run([
+          o('b.oss-cn-hangzhou.aliyuncs.com', { status: 403, code: 'InvalidAccessKeyId', keyTag: 'k' }),
+          ...okImgs(8),
+        ]),
+      ),
+    ).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('one key refused from its first request while the rest works → credentials', () => {
-    const r = run([...okImgs(6), ...n(3, (i) => o('b.oss-cn-hangzhou.aliyuncs.com', { at: i, keyTag: 'good' })), ...n(3, (i) => o('c.oss-cn-hangzhou.aliyuncs.com', { at: i, status: 403, code: 'InvalidAccessKeyId', keyTag: 'bad' }))]);
+    const r = run([
+      ...okImgs(6),
+      ...n(3, (i) => o('b.oss-cn-hangzhou.aliyuncs.com', { at: i, keyTag: 'good' })),
+      ...n(3, (i) =>
+        o('c.oss-cn-hangzhou.aliyuncs.com', { at: i, status: 403, code: 'InvalidAccessKeyId', keyTag: 'bad' }),
+      ),
+    ]);
     expect(vc(r)).toEqual(['user', 'credentials']);
   });
   it('a key that worked and then fails on one service only is not credentials', () => {
-    const r = run([...okImgs(6), ...n(3, (i) => o('c.oss-cn-hangzhou.aliyuncs.com', { at: i, keyTag: 'k' })), ...n(3, (i) => o('c.oss-cn-hangzhou.aliyuncs.com', { at: 30 + i, status: 403, code: 'InvalidAccessKeyId', keyTag: 'k' }))]);
+    const r = run([
+      ...okImgs(6),
+      ...n(3, (i) => o('c.oss-cn-hangzhou.aliyuncs.com', { at: i, keyTag: 'k' })),
+      ...n(3, (i) =>
+        o('c.oss-cn-hangzhou.aliyuncs.com', { at: 30 + i, status: 403, code: 'InvalidAccessKeyId', keyTag: 'k' }),
+      ),
+    ]);
     expect(vc(r)).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('loop observations: cookies blocked / not returned → cookies-blocked; returned → login-loop', () => {
-    const loop = (x: Partial<Extract<Observation, { kind: 'redirect-loop' }>>): Observation => ({ kind: 'redirect-loop', t: T0, hosts: ['www.taobao.com', 'login.taobao.com'], hops: 8, login: true, cookiesSet: true, cookiesReturned: false, service: 'shopping', ...x });
-    expect(vc(run(okImgs(6), [loop({ cookiesBlocked: true, cookiesReturned: true })]))).toEqual(['user', 'cookies-blocked']);
+    const loop = (x: Partial<Extract<Observation, { kind: 'redirect-loop' }>>): Observation => ({
+      kind: 'redirect-loop',
+      t: T0,
+      hosts: ['www.taobao.com', 'login.taobao.com'],
+      hops: 8,
+      login: true,
+      cookiesSet: true,
+      cookiesReturned: false,
+      service: 'shopping',
+      ...x,
+    });
+    expect(vc(run(okImgs(6), [loop({ cookiesBlocked: true, cookiesReturned: true })]))).toEqual([
+      'user',
+      'cookies-blocked',
+    ]);
     expect(vc(run(okImgs(6), [loop({})]))).toEqual(['user', 'cookies-blocked']);
     expect(vc(run(okImgs(6), [loop({ cookiesReturned: true })]))).toEqual(['provider', 'login-loop']);
     expect(vc(run(okImgs(6), [loop({ cookiesSet: false })]))).toEqual(['unclear', 'insufficient-evidence']);
     // No cookie set or sent at any step: the browser's cookies cannot be the cause.
     expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: false })]))).toEqual(['provider', 'login-loop']);
-    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: false, login: false, hosts: ['www.taobao.com', 'www.tmall.com'] })]))).toEqual(['provider', 'page-bug']);
+    expect(
+      vc(
+        run(okImgs(6), [
+          loop({ cookiesSet: false, cookiesSent: false, login: false, hosts: ['www.taobao.com', 'www.tmall.com'] }),
+        ]),
+      ),
+    ).toEqual(['provider', 'page-bug']);
     // A cookie was sent (stale cookies may be the cause): still undecided.
-    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: true })]))).toEqual(['unclear', 'insufficient-evidence']);
+    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: true })]))).toEqual([
+      'unclear',
+      'insufficient-evidence',
+    ]);
   });
   it('healthy needs MIN_TRAFFIC', () => {
     expect(vc(run(okImgs(MIN_TRAFFIC)))).toEqual(['healthy', 'none']);
@@ -203,7 +402,10 @@ describe('rules', () => {
     expect(vc(run([...okImgs(6), ...probes]))).toEqual(['healthy', 'none']);
   });
   it('evidence carries request ids, hosts and times; advice follows the cause', () => {
-    const r = run([...okImgs(6), ...n(4, (i) => o('www.yuque.com', { at: i, status: 503, ids: { eagleEyeTraceId: `0b0${i}` } }))]);
+    const r = run([
+      ...okImgs(6),
+      ...n(4, (i) => o('www.yuque.com', { at: i, status: 503, ids: { eagleEyeTraceId: `0b0${i}` } })),
+    ]);
     const e = r.d.evidence.find((x) => x.id === 'server-5xx')!;
     expect(e.count).toBe(4);
     expect(e.hosts).toEqual(['www.yuque.com']);
@@ -216,21 +418,36 @@ describe('rules', () => {
 });
 
 describe('redirect loops from outcomes', () => {
-  const hop = (host: string, path: string, to: string, at: number, p: Partial<RequestOutcome> = {}) => o(host, { at, path, status: 302, redirectTo: to, type: 'main_frame', ...p });
+  const hop = (host: string, path: string, to: string, at: number, p: Partial<RequestOutcome> = {}) =>
+    o(host, { at, path, status: 302, redirectTo: to, type: 'main_frame', ...p });
   it('A→login→A→login is a loop; a single bounce is not', () => {
-    const loop = [hop('www.taobao.com', '/my', 'login.taobao.com/member/login.jhtml', 0), hop('login.taobao.com', '/member/login.jhtml', 'www.taobao.com/my', 1), hop('www.taobao.com', '/my', 'login.taobao.com/member/login.jhtml', 2)];
+    const loop = [
+      hop('www.taobao.com', '/my', 'login.taobao.com/member/login.jhtml', 0),
+      hop('login.taobao.com', '/member/login.jhtml', 'www.taobao.com/my', 1),
+      hop('www.taobao.com', '/my', 'login.taobao.com/member/login.jhtml', 2),
+    ];
     expect(loopsFromOutcomes(loop)).toHaveLength(1);
     expect(loopsFromOutcomes(loop.slice(0, 2))).toHaveLength(0);
   });
   it('chains break after CHAIN_GAP_MS', () => {
-    const loop = [hop('www.taobao.com', '/my', 'login.taobao.com/l', 0), hop('login.taobao.com', '/l', 'www.taobao.com/my', 1), hop('www.taobao.com', '/my', 'login.taobao.com/l', 60)];
+    const loop = [
+      hop('www.taobao.com', '/my', 'login.taobao.com/l', 0),
+      hop('login.taobao.com', '/l', 'www.taobao.com/my', 1),
+      hop('www.taobao.com', '/my', 'login.taobao.com/l', 60),
+    ];
     expect(loopsFromOutcomes(loop)).toHaveLength(0);
   });
   it('pixels bouncing between ad servers are not loops', () => {
-    const px = [0, 1, 2, 3, 4, 5].map((i) => hop(i % 2 ? 'b.example' : 'a.example', '/sync', i % 2 ? 'a.example/sync' : 'b.example/sync', i * 0.1, { type: 'image' }));
+    const px = [0, 1, 2, 3, 4, 5].map((i) =>
+      hop(i % 2 ? 'b.example' : 'a.example', '/sync', i % 2 ? 'a.example/sync' : 'b.example/sync', i * 0.1, {
+        type: 'image',
+      }),
+    );
     expect(loopsFromOutcomes(px)).toHaveLength(0);
   });
   it('a main frame ending in ERR_TOO_MANY_REDIRECTS is a loop', () => {
-    expect(loopsFromOutcomes([o('www.taobao.com', { error: 'net::ERR_TOO_MANY_REDIRECTS', type: 'main_frame' })])).toHaveLength(1);
+    expect(
+      loopsFromOutcomes([o('www.taobao.com', { error: 'net::ERR_TOO_MANY_REDIRECTS', type: 'main_frame' })]),
+    ).toHaveLength(1);
   });
 });

@@ -22,7 +22,20 @@ describe('readHar', () => {
     expect(readHar({ log: { entries: 'x' } }, serviceOf)).toEqual({ ok: false, error: 'no-entries-array' });
   });
   it('skips malformed entries and sorts by start time', () => {
-    const r = readHar({ log: { entries: [entry('https://b.example/'), null, { request: {} }, entry('data:image/png;base64,xx'), { ...entry('https://a.example/'), startedDateTime: '2023-11-12T09:38:00.000Z' }] } }, watchAll);
+    const r = readHar(
+      {
+        log: {
+          entries: [
+            entry('https://b.example/'),
+            null,
+            { request: {} },
+            entry('data:image/png;base64,xx'),
+            { ...entry('https://a.example/'), startedDateTime: '2023-11-12T09:38:00.000Z' },
+          ],
+        },
+      },
+      watchAll,
+    );
     if (!r.ok) throw new Error('not ok');
     expect(r.skipped).toBe(3);
     expect(r.outcomes.map((o) => o.host)).toEqual(['a.example', 'b.example']);
@@ -37,24 +50,48 @@ describe('readHar', () => {
 
 describe('convertEntry dialects', () => {
   it('Chrome: status 0 + _error', () => {
-    const o = convertEntry(entry('https://img.alicdn.com/a.jpg', { status: 0, _error: 'net::ERR_CONNECTION_RESET' }, { _resourceType: 'image' }), serviceOf)!;
-    expect([o.kind, o.phase, o.status, o.type, o.error]).toEqual(['tcp.reset', 'connection', 0, 'image', 'net::ERR_CONNECTION_RESET']);
+    const o = convertEntry(
+      entry(
+        'https://img.alicdn.com/a.jpg',
+        { status: 0, _error: 'net::ERR_CONNECTION_RESET' },
+        { _resourceType: 'image' },
+      ),
+      serviceOf,
+    )!;
+    expect([o.kind, o.phase, o.status, o.type, o.error]).toEqual([
+      'tcp.reset',
+      'connection',
+      0,
+      'image',
+      'net::ERR_CONNECTION_RESET',
+    ]);
     expect(o.ms).toBe(13);
     expect(o.source).toBe('har');
   });
   it('Chrome: 403 then ERR_BLOCKED_BY_ORB is the 403', () => {
-    expect(convertEntry(entry('https://b.oss-cn-hangzhou.aliyuncs.com/a.jpg', { status: 403, _error: 'net::ERR_BLOCKED_BY_ORB' }), serviceOf)!.kind).toBe('http.4xx');
+    expect(
+      convertEntry(
+        entry('https://b.oss-cn-hangzhou.aliyuncs.com/a.jpg', { status: 403, _error: 'net::ERR_BLOCKED_BY_ORB' }),
+        serviceOf,
+      )!.kind,
+    ).toBe('http.4xx');
   });
   it('Firefox: status 0 without error text is a weak unknown', () => {
     const o = convertEntry(entry('https://img.alicdn.com/a.jpg', { status: 0 }), serviceOf)!;
     expect(o.kind).toBe('unknown');
   });
   it('WebPageTest: WinINet status codes', () => {
-    const o = convertEntry(entry('https://img.alicdn.com/a.jpg', { status: 12007 }, { _request_type: 'Image' }), serviceOf)!;
+    const o = convertEntry(
+      entry('https://img.alicdn.com/a.jpg', { status: 12007 }, { _request_type: 'Image' }),
+      serviceOf,
+    )!;
     expect([o.kind, o.status]).toEqual(['dns.name_not_resolved', 0]);
   });
   it('tolerates missing response, headers, content and time', () => {
-    const o = convertEntry({ startedDateTime: '2023-11-12T09:39:00Z', request: { url: 'https://www.taobao.com/' } }, serviceOf)!;
+    const o = convertEntry(
+      { startedDateTime: '2023-11-12T09:39:00Z', request: { url: 'https://www.taobao.com/' } },
+      serviceOf,
+    )!;
     expect([o.status, o.kind, o.method, o.ms]).toEqual([0, 'unknown', 'GET', undefined]);
   });
   it('reads Date, request ids and keeps no query string', () => {
@@ -72,53 +109,119 @@ describe('convertEntry dialects', () => {
       serviceOf,
     )!;
     expect(o.serverDate).toBe(Date.parse('2023-11-12T09:39:01Z'));
-    expect(o.ids).toEqual({ ossRequestId: '655099A2B1C6E33439F5A1C2', ossEc: '0002-00000902', eagleEyeTraceId: '0b01447016398520978532578ea50f', acsRequestId: 'R1', eagleId: 'E1' });
+    expect(o.ids).toEqual({
+      ossRequestId: '655099A2B1C6E33439F5A1C2',
+      ossEc: '0002-00000902',
+      eagleEyeTraceId: '0b01447016398520978532578ea50f',
+      acsRequestId: 'R1',
+      eagleId: 'E1',
+    });
     expect(o.keyTag).toMatch(/^[0-9a-f]{8}$/);
     expect(JSON.stringify(o)).not.toContain('LTAI');
     expect(o.path).toBe('/p/1.jpg');
   });
   it('redirects: absolute and relative targets as host + path shape', () => {
-    expect(convertEntry(entry('https://www.tmall.com/', { status: 302, redirectURL: 'https://login.taobao.com/jump?target=x' }), serviceOf)!.redirectTo).toBe('login.taobao.com/jump');
-    expect(convertEntry(entry('https://a.example/x', { status: 301, redirectURL: '/reach?tc=1' }), watchAll)!.redirectTo).toBe('a.example/reach');
+    expect(
+      convertEntry(
+        entry('https://www.tmall.com/', { status: 302, redirectURL: 'https://login.taobao.com/jump?target=x' }),
+        serviceOf,
+      )!.redirectTo,
+    ).toBe('login.taobao.com/jump');
+    expect(
+      convertEntry(entry('https://a.example/x', { status: 301, redirectURL: '/reach?tc=1' }), watchAll)!.redirectTo,
+    ).toBe('a.example/reach');
   });
   it('cookie names only, on login hosts and main frames', () => {
-    const e = entry('https://login.taobao.com/member/login.jhtml', { status: 302, redirectURL: 'https://www.taobao.com/', headers: [{ name: 'Set-Cookie', value: 'cookie2=SECRET; Path=/' }, { name: 'set-cookie', value: '_tb_token_=SECRET2' }] });
+    const e = entry('https://login.taobao.com/member/login.jhtml', {
+      status: 302,
+      redirectURL: 'https://www.taobao.com/',
+      headers: [
+        { name: 'Set-Cookie', value: 'cookie2=SECRET; Path=/' },
+        { name: 'set-cookie', value: '_tb_token_=SECRET2' },
+      ],
+    });
     (e.request as Record<string, unknown>).headers = [{ name: 'Cookie', value: 'cna=abc; t=SECRET3' }];
     const o = convertEntry(e, serviceOf)!;
     expect(o.setCookies).toEqual(['cookie2', '_tb_token_']);
     expect(o.sentCookies).toEqual(['cna', 't']);
     expect(JSON.stringify(o)).not.toContain('SECRET');
-    const img = convertEntry(entry('https://img.alicdn.com/a.jpg', { headers: [{ name: 'Set-Cookie', value: 'x=1' }] }), serviceOf)!;
+    const img = convertEntry(
+      entry('https://img.alicdn.com/a.jpg', { headers: [{ name: 'Set-Cookie', value: 'x=1' }] }),
+      serviceOf,
+    )!;
     expect(img.setCookies).toBeUndefined();
   });
 });
 
 describe('provider codes from bodies', () => {
   it('OSS XML, OpenAPI JSON, mtop JSON and JSONP, registry', () => {
-    expect(codeFromBody('<?xml version="1.0"?><Error><Code>InvalidAccessKeyId</Code><OSSAccessKeyId>LTAI5tAbCd</OSSAccessKeyId></Error>')).toBe('InvalidAccessKeyId');
-    expect(codeFromBody('{"RequestId":"x","Code":"InvalidAccessKeyId.NotFound","Message":"Specified access key is not found."}')).toBe('InvalidAccessKeyId.NotFound');
+    expect(
+      codeFromBody(
+        '<?xml version="1.0"?><Error><Code>InvalidAccessKeyId</Code><OSSAccessKeyId>LTAI5tAbCd</OSSAccessKeyId></Error>',
+      ),
+    ).toBe('InvalidAccessKeyId');
+    expect(
+      codeFromBody(
+        '{"RequestId":"x","Code":"InvalidAccessKeyId.NotFound","Message":"Specified access key is not found."}',
+      ),
+    ).toBe('InvalidAccessKeyId.NotFound');
     expect(codeFromBody('{"api":"a","ret":["FAIL_SYS_TOKEN_EXOIRED::令牌过期"]}')).toBe('FAIL_SYS_TOKEN_EXOIRED');
     expect(codeFromBody('mtopjsonp3({"ret":["RGV587_ERROR::SM::哎哟喂,被挤爆啦"]})')).toBe('RGV587_ERROR');
     expect(codeFromBody('{"ret":["SUCCESS::调用成功"]}')).toBeUndefined();
-    expect(codeFromBody('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}')).toBe('UNAUTHORIZED');
+    expect(codeFromBody('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}')).toBe(
+      'UNAUTHORIZED',
+    );
     expect(codeFromBody('<html>hello</html>')).toBeUndefined();
     expect(codeFromBody('{"Code": "has spaces and LTAI5tAbCdEf"}')).toBeUndefined();
     expect(codeFromBody('{broken json "Code"')).toBeUndefined();
   });
   it('base64 bodies', () => {
-    const text = bodyText({ text: Buffer.from('{"Code":"InvalidTimeStamp.Expired"}').toString('base64'), encoding: 'base64' })!;
+    const text = bodyText({
+      text: Buffer.from('{"Code":"InvalidTimeStamp.Expired"}').toString('base64'),
+      encoding: 'base64',
+    })!;
     expect(codeFromBody(text)).toBe('InvalidTimeStamp.Expired');
     expect(bodyText({ text: '@@@not base64', encoding: 'base64' })).toBeUndefined();
   });
   it('entry: mtop 200 bodies and error statuses are read, ordinary 200 pages are not', () => {
-    expect(convertEntry(entry('https://h5api.m.taobao.com/h5/x/1.0/', { content: { mimeType: 'application/json', text: '{"ret":["FAIL_SYS_USER_VALIDATE::x"]}' } }), serviceOf)!.code).toBe('FAIL_SYS_USER_VALIDATE');
-    expect(convertEntry(entry('https://b.oss-cn-hangzhou.aliyuncs.com/a', { status: 403, content: { mimeType: 'application/xml', text: '<Error><Code>RequestTimeTooSkewed</Code></Error>' } }), serviceOf)!.code).toBe('RequestTimeTooSkewed');
-    expect(convertEntry(entry('https://www.baidu.com/', { content: { mimeType: 'text/html', text: '<Code>X</Code>' } }), serviceOf)!.code).toBeUndefined();
+    expect(
+      convertEntry(
+        entry('https://h5api.m.taobao.com/h5/x/1.0/', {
+          content: { mimeType: 'application/json', text: '{"ret":["FAIL_SYS_USER_VALIDATE::x"]}' },
+        }),
+        serviceOf,
+      )!.code,
+    ).toBe('FAIL_SYS_USER_VALIDATE');
+    expect(
+      convertEntry(
+        entry('https://b.oss-cn-hangzhou.aliyuncs.com/a', {
+          status: 403,
+          content: { mimeType: 'application/xml', text: '<Error><Code>RequestTimeTooSkewed</Code></Error>' },
+        }),
+        serviceOf,
+      )!.code,
+    ).toBe('RequestTimeTooSkewed');
+    expect(
+      convertEntry(
+        entry('https://www.baidu.com/', { content: { mimeType: 'text/html', text: '<Code>X</Code>' } }),
+        serviceOf,
+      )!.code,
+    ).toBeUndefined();
   });
 });
 
 describe('decodeHar (CLI byte decoding)', () => {
-  const har = { log: { entries: [{ startedDateTime: '2023-11-12T09:39:00Z', request: { url: 'https://h5api.m.taobao.com/h5/x/1.0/' }, response: { status: 200, headers: [], content: { text: '{"ret":["RGV587_ERROR::SM::哎哟喂,被挤爆啦"]}' } } }] } };
+  const har = {
+    log: {
+      entries: [
+        {
+          startedDateTime: '2023-11-12T09:39:00Z',
+          request: { url: 'https://h5api.m.taobao.com/h5/x/1.0/' },
+          response: { status: 200, headers: [], content: { text: '{"ret":["RGV587_ERROR::SM::哎哟喂,被挤爆啦"]}' } },
+        },
+      ],
+    },
+  };
   const json = JSON.stringify(har);
   for (const [name, bytes] of [
     ['utf-8', Buffer.from(json, 'utf8')],

@@ -7,7 +7,19 @@ import type { RequestOutcome } from '../../src/core/types';
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
 function outcome(t: number, over: Partial<RequestOutcome> = {}): RequestOutcome {
-  return { t, host: 'img.alicdn.com', service: 'cdn', path: '/a.png', type: 'image', method: 'GET', status: 200, kind: 'ok', phase: 'ok', source: 'browser', ...over };
+  return {
+    t,
+    host: 'img.alicdn.com',
+    service: 'cdn',
+    path: '/a.png',
+    type: 'image',
+    method: 'GET',
+    status: 200,
+    kind: 'ok',
+    phase: 'ok',
+    source: 'browser',
+    ...over,
+  };
 }
 
 /** Manual timer: the debounce runs only when the test says so. */
@@ -42,7 +54,13 @@ const open: History[] = [];
 function make(opts: Partial<ConstructorParameters<typeof History>[0]> = {}) {
   let now = T0;
   const sched = manualScheduler();
-  const h = new History({ idbFactory: new IDBFactory(), keyRange: IDBKeyRange, now: () => now, schedule: sched.schedule, ...opts });
+  const h = new History({
+    idbFactory: new IDBFactory(),
+    keyRange: IDBKeyRange,
+    now: () => now,
+    schedule: sched.schedule,
+    ...opts,
+  });
   open.push(h);
   return { h, sched, setNow: (t: number) => void (now = t) };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { nextIncident, type IncidentState } from '../../src/core/incident';
 import type { Diagnosis } from '../../src/core/types';
 
-const d = (verdict: Diagnosis['verdict'], at: number, cause: Diagnosis['cause'] = verdict === 'provider' ? 'auth-service' : 'none', since: number | null = null) => ({ verdict, cause, at, since });
+const d = (
+  verdict: Diagnosis['verdict'],
+  at: number,
+  cause: Diagnosis['cause'] = verdict === 'provider' ? 'auth-service' : 'none',
+  since: number | null = null,
+) => ({ verdict, cause, at, since });
 
 describe('incident notifications', () => {
   it('one when a provider problem is first detected, one when it clears, none in between', () => {

@@ -4,7 +4,19 @@ import type { RequestOutcome } from '../../src/core/types';
 
 const T0 = Date.UTC(2023, 10, 12, 9, 30);
 function o(t: number, kind: RequestOutcome['kind'], extra: Partial<RequestOutcome> = {}): RequestOutcome {
-  return { t, host: 'img.alicdn.com', service: 'cdn', path: '/x.jpg', type: 'image', method: 'GET', status: kind === 'ok' ? 200 : 0, kind, phase: kind === 'ok' ? 'ok' : 'connection', source: 'browser', ...extra };
+  return {
+    t,
+    host: 'img.alicdn.com',
+    service: 'cdn',
+    path: '/x.jpg',
+    type: 'image',
+    method: 'GET',
+    status: kind === 'ok' ? 200 : 0,
+    kind,
+    phase: kind === 'ok' ? 'ok' : 'connection',
+    source: 'browser',
+    ...extra,
+  };
 }
 
 describe('LiveState', () => {
@@ -33,7 +45,13 @@ describe('LiveState', () => {
 
   it('ignores probes as user traffic, and a seeded state diagnoses like a live one', () => {
     const outcomes: RequestOutcome[] = [];
-    for (let i = 0; i < 30; i++) outcomes.push(o(T0 + i * 1000, i % 3 === 0 ? 'http.5xx' : 'ok', { status: i % 3 === 0 ? 504 : 200, phase: i % 3 === 0 ? 'application' : 'ok' }));
+    for (let i = 0; i < 30; i++)
+      outcomes.push(
+        o(T0 + i * 1000, i % 3 === 0 ? 'http.5xx' : 'ok', {
+          status: i % 3 === 0 ? 504 : 200,
+          phase: i % 3 === 0 ? 'application' : 'ok',
+        }),
+      );
     const live = new LiveState();
     for (const x of outcomes) live.add(x);
     live.add(o(T0, 'tcp.reset', { source: 'probe' }));

@@ -48,14 +48,22 @@ const subs = (s: string) => [...new Set(s.match(/\$[1-9]/g) ?? [])].sort();
 
 describe('locales', () => {
   it('every key exists in both en and zh_CN', () => {
-    expect(keysEn.filter((k) => !(k in zh)), 'keys missing in zh_CN').toEqual([]);
-    expect(keysZh.filter((k) => !(k in en)), 'keys missing in en').toEqual([]);
+    expect(
+      keysEn.filter((k) => !(k in zh)),
+      'keys missing in zh_CN',
+    ).toEqual([]);
+    expect(
+      keysZh.filter((k) => !(k in en)),
+      'keys missing in en',
+    ).toEqual([]);
   });
 
   it('every entry has a description for translators, and no message is empty', () => {
     for (const [lang, table] of Object.entries(MESSAGES)) {
       for (const [k, v] of Object.entries(table)) {
-        expect(typeof v.description === 'string' && v.description.trim().length > 0, `${lang}/${k}: description`).toBe(true);
+        expect(typeof v.description === 'string' && v.description.trim().length > 0, `${lang}/${k}: description`).toBe(
+          true,
+        );
         expect(typeof v.message === 'string' && v.message.trim().length > 0, `${lang}/${k}: empty message`).toBe(true);
       }
     }
@@ -63,7 +71,9 @@ describe('locales', () => {
 
   it('substitutions $1..$9 match between languages', () => {
     for (const k of keysEn.filter((k) => k in zh)) {
-      expect(subs(zh[k]!.message), `${k}: en "${en[k]!.message}" vs zh "${zh[k]!.message}"`).toEqual(subs(en[k]!.message));
+      expect(subs(zh[k]!.message), `${k}: en "${en[k]!.message}" vs zh "${zh[k]!.message}"`).toEqual(
+        subs(en[k]!.message),
+      );
     }
   });
 

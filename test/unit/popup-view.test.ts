@@ -52,7 +52,9 @@ describe('popup view model', () => {
 
   it('evidence rows carry counts, hosts and a short local time range', () => {
     const rows = evidenceView(FIXTURES.provider.diagnosis, en, FIXTURE_NOW);
-    expect(rows[0]!.text).toBe('214 requests with keys or sessions that had just worked were refused (oss, openapi, console, login)');
+    expect(rows[0]!.text).toBe(
+      '214 requests with keys or sessions that had just worked were refused (oss, openapi, console, login)',
+    );
     expect(rows[0]!.count).toBe('×214');
     expect(rows[0]!.hosts).toMatch(/\+1$/);
     expect(evidenceView(FIXTURES.provider.diagnosis, zh, FIXTURE_NOW)[0]!.text).toMatch(/^214 个请求被拒/);
@@ -61,7 +63,9 @@ describe('popup view model', () => {
 
   it('advice keeps order and actions', () => {
     expect(adviceView(FIXTURES.provider.diagnosis, en).map((a) => a.action)).toEqual(['open-status', 'copy-report']);
-    expect(adviceView(EXTRA_FIXTURES['cookies-blocked']!.diagnosis, en).map((a) => a.action)).toContain('clear-cookies');
+    expect(adviceView(EXTRA_FIXTURES['cookies-blocked']!.diagnosis, en).map((a) => a.action)).toContain(
+      'clear-cookies',
+    );
   });
 
   it('timeline: 60 bars, failures visible, totals', () => {
@@ -88,7 +92,11 @@ describe('popup view model', () => {
     expect(clearCookiesOrigin(null, FIXTURES.provider.diagnosis)).toBe('https://account.aliyun.com');
     expect(clearCookiesOrigin(null, FIXTURES.user.diagnosis)).toBe('https://img.alicdn.com');
     expect(clearCookiesOrigin(null, FIXTURES.healthy.diagnosis)).toBeNull();
-    expect(browserName('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36')).toBe('Chrome 156.0.0.0');
+    expect(
+      browserName(
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+      ),
+    ).toBe('Chrome 156.0.0.0');
     expect(browserName('Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0')).toBe('Firefox 153.0');
     expect(exportFileName('provider', FIXTURE_NOW, 'har')).toMatch(/^faultline-provider-\d{8}-\d{4}\.har$/);
   });

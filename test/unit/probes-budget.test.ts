@@ -32,7 +32,16 @@ describe('budget numbers', () => {
     expect(BACKOFF_CAP_MS).toBe(15 * MIN);
   });
   it('back-off is 1, 2, 4, 8, then capped at 15 minutes', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 50].map(backoffMs)).toEqual([0, MIN, 2 * MIN, 4 * MIN, 8 * MIN, 15 * MIN, 15 * MIN, 15 * MIN]);
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map(backoffMs)).toEqual([
+      0,
+      MIN,
+      2 * MIN,
+      4 * MIN,
+      8 * MIN,
+      15 * MIN,
+      15 * MIN,
+      15 * MIN,
+    ]);
   });
 });
 
@@ -147,7 +156,8 @@ describe('back-off per target', () => {
   });
   it('minimum interval per key: control 2 min, retry 1 min, clock and status page 5 min', () => {
     let s = inIncident();
-    for (const k of ['control:a.com', 'cookieless-retry:b.com', 'clock:*', 'status-page:status.aliyun.com']) s = recordSent(s, T0, k);
+    for (const k of ['control:a.com', 'cookieless-retry:b.com', 'clock:*', 'status-page:status.aliyun.com'])
+      s = recordSent(s, T0, k);
     s = updateIncident(s, T0 + 4 * MIN, true);
     expect(budgetDenial(s, T0 + MIN - 1, 'cookieless-retry:b.com')).toBe('interval');
     expect(budgetDenial(s, T0 + MIN, 'cookieless-retry:b.com')).toBeNull();

@@ -1,19 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_WARN_MS, SIGNED_REQUEST_LIMIT_MS, median, passiveClockSkew, probeSkew, skewLevel } from '../../src/core/probes/clock';
+import {
+  CLOCK_SKEW_WARN_MS,
+  SIGNED_REQUEST_LIMIT_MS,
+  median,
+  passiveClockSkew,
+  probeSkew,
+  skewLevel,
+} from '../../src/core/probes/clock';
 import type { RequestOutcome } from '../../src/core/types';
 
 const NOW = 1_700_000_000_000;
 const H = 3600_000;
 
 function resp(t: number, skew: number, extra: Partial<RequestOutcome> = {}): RequestOutcome {
-  return { t, ms: 200, host: 'img.alicdn.com', service: 'cdn', path: '/a.png', type: 'image', method: 'GET', status: 200, kind: 'ok', phase: 'ok', source: 'browser', serverDate: t + 100 + skew, ...extra };
+  return {
+    t,
+    ms: 200,
+    host: 'img.alicdn.com',
+    service: 'cdn',
+    path: '/a.png',
+    type: 'image',
+    method: 'GET',
+    status: 200,
+    kind: 'ok',
+    phase: 'ok',
+    source: 'browser',
+    serverDate: t + 100 + skew,
+    ...extra,
+  };
 }
 
 describe('thresholds', () => {
   it('2 min warns, beyond 15 min signed requests fail', () => {
     expect(CLOCK_SKEW_WARN_MS).toBe(120_000);
     expect(SIGNED_REQUEST_LIMIT_MS).toBe(900_000);
-    expect([0, 120_000, 120_001, -120_001, 900_000, 900_001, -3 * H, null].map(skewLevel)).toEqual(['ok', 'ok', 'warn', 'warn', 'warn', 'signed-requests-fail', 'signed-requests-fail', 'ok']);
+    expect([0, 120_000, 120_001, -120_001, 900_000, 900_001, -3 * H, null].map(skewLevel)).toEqual([
+      'ok',
+      'ok',
+      'warn',
+      'warn',
+      'warn',
+      'signed-requests-fail',
+      'signed-requests-fail',
+      'ok',
+    ]);
   });
 });
 
@@ -38,8 +68,16 @@ describe('passiveClockSkew', () => {
       resp(NOW, 3 * H, { serverDate: undefined }),
       resp(NOW - 31 * 60_000, 3 * H),
     ];
-    expect(passiveClockSkew([...skip, resp(NOW, 0), resp(NOW, 1000)])).toEqual({ skewMs: null, samples: 2, level: 'ok' });
-    expect(passiveClockSkew([...skip, resp(NOW, 0), resp(NOW, 1000), resp(NOW, 2000)])).toEqual({ skewMs: 1000, samples: 3, level: 'ok' });
+    expect(passiveClockSkew([...skip, resp(NOW, 0), resp(NOW, 1000)])).toEqual({
+      skewMs: null,
+      samples: 2,
+      level: 'ok',
+    });
+    expect(passiveClockSkew([...skip, resp(NOW, 0), resp(NOW, 1000), resp(NOW, 2000)])).toEqual({
+      skewMs: 1000,
+      samples: 3,
+      level: 'ok',
+    });
     expect(passiveClockSkew([resp(NOW, 5)], { minSamples: 1 })).toEqual({ skewMs: 5, samples: 1, level: 'ok' });
   });
   it('uses ms/2 as the local instant of the response', () => {

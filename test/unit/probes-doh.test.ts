@@ -16,7 +16,9 @@ describe('parseDoh', () => {
     ).toEqual({ exists: true, rcode: 0, answers: 2 });
   });
   it('NXDOMAIN: the name does not exist', () => {
-    expect(parseDoh({ Status: 3, Question: [{ name: 'nope.alicdn.com.', type: 1 }], Authority: [{ type: 6 }] })).toEqual({ exists: false, rcode: 3, answers: 0 });
+    expect(
+      parseDoh({ Status: 3, Question: [{ name: 'nope.alicdn.com.', type: 1 }], Authority: [{ type: 6 }] }),
+    ).toEqual({ exists: false, rcode: 3, answers: 0 });
     expect(parseDoh('{"Status":3}')).toEqual({ exists: false, rcode: 3, answers: 0 });
     expect(parseDoh({ Status: '3' })).toEqual({ exists: false, rcode: 3, answers: 0 });
   });
@@ -25,19 +27,39 @@ describe('parseDoh', () => {
     expect(parseDoh({ Status: 0, Answer: [] })).toEqual({ exists: null, rcode: 0, answers: 0 });
     expect(parseDoh({ Status: 2 })).toEqual({ exists: null, rcode: 2, answers: 0 }); // SERVFAIL
     expect(parseDoh({ Status: 5, Answer: [{ data: 'x' }] })).toEqual({ exists: null, rcode: 5, answers: 1 });
-    for (const junk of [null, undefined, 42, 'nope', '<html>', [], [{ Status: 0 }], { Answer: [{ data: '1.1.1.1' }] }, { Status: 'zero' }, { Status: 1.5 }]) {
+    for (const junk of [
+      null,
+      undefined,
+      42,
+      'nope',
+      '<html>',
+      [],
+      [{ Status: 0 }],
+      { Answer: [{ data: '1.1.1.1' }] },
+      { Status: 'zero' },
+      { Status: 1.5 },
+    ]) {
       expect(parseDoh(junk).exists).toBeNull();
     }
     expect(parseDoh({ Answer: [{ data: '1.1.1.1' }] }).rcode).toBeNull();
   });
   it('names rcodes', () => {
-    expect([0, 2, 3, 5, 9, null].map((r) => rcodeName(r))).toEqual(['NOERROR', 'SERVFAIL', 'NXDOMAIN', 'REFUSED', 'rcode 9', 'no rcode']);
+    expect([0, 2, 3, 5, 9, null].map((r) => rcodeName(r))).toEqual([
+      'NOERROR',
+      'SERVFAIL',
+      'NXDOMAIN',
+      'REFUSED',
+      'rcode 9',
+      'no rcode',
+    ]);
   });
 });
 
 describe('dohUrl', () => {
   it('builds the JSON query for AliDNS and DNSPod', () => {
-    expect(dohUrl('https://dns.alidns.com/resolve', 'img.alicdn.com')).toBe('https://dns.alidns.com/resolve?name=img.alicdn.com&type=A');
+    expect(dohUrl('https://dns.alidns.com/resolve', 'img.alicdn.com')).toBe(
+      'https://dns.alidns.com/resolve?name=img.alicdn.com&type=A',
+    );
     expect(dohUrl('https://doh.pub/resolve', 'g.alicdn.com')).toBe('https://doh.pub/resolve?name=g.alicdn.com&type=A');
     expect(dohUrl('https://dns.google/resolve?cd=0', 'a.b')).toBe('https://dns.google/resolve?cd=0&name=a.b&type=A');
   });

@@ -36,17 +36,38 @@ const fail5xx = (host: string, extra: Partial<RequestOutcome> = {}): RequestOutc
 const rr = (outcome: RequestOutcome, url?: string): RecentRequest => (url ? { outcome, url } : { outcome });
 
 const NO_CONTROL: ProbeSettings = { controlSites: [], statusPage: false, dohResolver: '' };
-const plan = (recent: RecentRequest[], settings: ProbeSettings = NO_CONTROL, state: ProbeState = initialProbeState(), now = NOW) =>
-  planProbes({ now, recent, settings, state });
+const plan = (
+  recent: RecentRequest[],
+  settings: ProbeSettings = NO_CONTROL,
+  state: ProbeState = initialProbeState(),
+  now = NOW,
+) => planProbes({ now, recent, settings, state });
 
 describe('no probe while healthy', () => {
   const healthy: RecentRequest[] = [
     ...Array.from({ length: 200 }, (_, i) => rr(out({ host: 'img.alicdn.com', t: NOW - i * 100 }))),
     rr(out({ host: 'g.alicdn.com', status: 0, kind: 'aborted', phase: 'client', error: 'net::ERR_ABORTED' })),
-    rr(out({ host: 'www.taobao.com', status: 200, kind: 'aborted', phase: 'client', error: 'NS_BINDING_ABORTED', type: 'main_frame' })),
+    rr(
+      out({
+        host: 'www.taobao.com',
+        status: 200,
+        kind: 'aborted',
+        phase: 'client',
+        error: 'NS_BINDING_ABORTED',
+        type: 'main_frame',
+      }),
+    ),
     rr(out({ host: 'log.mmstat.com', status: 0, kind: 'tcp.reset', phase: 'connection' })),
     rr(out({ host: 'log.mmstat.com', status: 0, kind: 'blocked.extension', phase: 'client' })),
-    rr(out({ host: 'g.alicdn.com', status: 0, kind: 'blocked.extension', phase: 'client', error: 'net::ERR_BLOCKED_BY_CLIENT' })),
+    rr(
+      out({
+        host: 'g.alicdn.com',
+        status: 0,
+        kind: 'blocked.extension',
+        phase: 'client',
+        error: 'net::ERR_BLOCKED_BY_CLIENT',
+      }),
+    ),
     rr(out({ host: 'img.alicdn.com', status: 304 })),
     rr(out({ host: 'www.taobao.com', status: 404, kind: 'http.4xx', phase: 'application', path: '/favicon.ico' })),
     rr(out({ host: 'www.baidu.com', service: null, status: 0, kind: 'tcp.timed_out', phase: 'connection' })),
@@ -72,7 +93,12 @@ describe('no probe while healthy', () => {
 });
 
 describe('a failing provider image', () => {
-  const recent = [rr(fail5xx('img.alicdn.com', { path: '/imgextra/i1/{n}/{id}.jpg' }), 'https://img.alicdn.com/imgextra/i1/2200/O1CN01abcdefGHIJ12345678.jpg?x-oss-process=resize&token=SECRET')];
+  const recent = [
+    rr(
+      fail5xx('img.alicdn.com', { path: '/imgextra/i1/{n}/{id}.jpg' }),
+      'https://img.alicdn.com/imgextra/i1/2200/O1CN01abcdefGHIJ12345678.jpg?x-oss-process=resize&token=SECRET',
+    ),
+  ];
   it('plans controls, a cookie-less retry without the query, and the status page', () => {
     const ps = plan(recent, DEFAULT_PROBE_SETTINGS);
     expect(ps.map((p) => p.key)).toEqual([
@@ -83,7 +109,14 @@ describe('a failing provider image', () => {
       'cookieless-retry:img.alicdn.com',
       'status-page:status.aliyun.com',
     ]);
-    expect(ps[0]).toEqual({ probe: 'control', key: 'control:www.baidu.com', target: 'www.baidu.com', url: 'https://www.baidu.com/favicon.ico', method: 'HEAD', timeoutMs: 4000 });
+    expect(ps[0]).toEqual({
+      probe: 'control',
+      key: 'control:www.baidu.com',
+      target: 'www.baidu.com',
+      url: 'https://www.baidu.com/favicon.ico',
+      method: 'HEAD',
+      timeoutMs: 4000,
+    });
     expect(ps[4]).toEqual({
       probe: 'cookieless-retry',
       key: 'cookieless-retry:img.alicdn.com',
@@ -92,13 +125,18 @@ describe('a failing provider image', () => {
       method: 'GET',
       timeoutMs: 8000,
     });
-    expect(ps[5]!.url).toBe('https://status.aliyun.com/api/status/listProductEventForRegionInLast24Hours?regionId=cn-hangzhou');
+    expect(ps[5]!.url).toBe(
+      'https://status.aliyun.com/api/status/listProductEventForRegionInLast24Hours?regionId=cn-hangzhou',
+    );
     for (const p of ps) expect(p.target).not.toContain('SECRET');
   });
   it('retries at most one per host per minute', () => {
     let r = schedule({ now: NOW, recent, settings: NO_CONTROL, state: initialProbeState() });
     expect(r.requests.map((p) => p.probe)).toEqual(['cookieless-retry']);
-    const again = [...recent, rr(fail5xx('img.alicdn.com', { t: NOW + 20_000, path: '/b.png' }), 'https://img.alicdn.com/b.png')];
+    const again = [
+      ...recent,
+      rr(fail5xx('img.alicdn.com', { t: NOW + 20_000, path: '/b.png' }), 'https://img.alicdn.com/b.png'),
+    ];
     r = schedule({ now: NOW + 30_000, recent: again, settings: NO_CONTROL, state: r.state });
     expect(r.requests).toEqual([]);
     r = schedule({ now: NOW + MIN - 1, recent: again, settings: NO_CONTROL, state: r.state });
@@ -108,7 +146,9 @@ describe('a failing provider image', () => {
   });
   it('one retry per host even with many failures in the same round; other hosts get theirs', () => {
     const many = [
-      ...Array.from({ length: 10 }, (_, i) => rr(fail5xx('img.alicdn.com', { path: `/p${i}.png` }), `https://img.alicdn.com/p${i}.png`)),
+      ...Array.from({ length: 10 }, (_, i) =>
+        rr(fail5xx('img.alicdn.com', { path: `/p${i}.png` }), `https://img.alicdn.com/p${i}.png`),
+      ),
       rr(fail5xx('g.alicdn.com', { path: '/a.js', type: 'script' }), 'https://g.alicdn.com/a.js'),
     ];
     expect(plan(many).map((p) => p.url)).toEqual(['https://g.alicdn.com/a.js', 'https://img.alicdn.com/p9.png']);
@@ -127,63 +167,140 @@ describe('a failing provider image', () => {
   });
   it('status region follows the failing hosts', () => {
     const ps = plan([rr(fail5xx('bucket.oss-cn-beijing.aliyuncs.com'))], { ...NO_CONTROL, statusPage: true });
-    expect(ps.map((p) => p.url)).toEqual(['https://status.aliyun.com/api/status/listProductEventForRegionInLast24Hours?regionId=cn-beijing']);
+    expect(ps.map((p) => p.url)).toEqual([
+      'https://status.aliyun.com/api/status/listProductEventForRegionInLast24Hours?regionId=cn-beijing',
+    ]);
   });
   it('settings turn probes off', () => {
-    expect(plan(recent, { controlSites: [], statusPage: false, dohResolver: '' }).map((p) => p.probe)).toEqual(['cookieless-retry']);
+    expect(plan(recent, { controlSites: [], statusPage: false, dohResolver: '' }).map((p) => p.probe)).toEqual([
+      'cookieless-retry',
+    ]);
   });
 });
 
 describe('cookie-less retry eligibility', () => {
   const yes = (o: RequestOutcome, url: string) => retryUrl({ outcome: o, url }, NOW);
   it('never POSTs, main frames, login/mtop/openapi hosts, dns or client failures, or without the real URL', () => {
-    expect(yes(fail5xx('img.alicdn.com', { method: 'POST', type: 'xhr', path: '/api' }), 'https://img.alicdn.com/api')).toBeNull();
+    expect(
+      yes(fail5xx('img.alicdn.com', { method: 'POST', type: 'xhr', path: '/api' }), 'https://img.alicdn.com/api'),
+    ).toBeNull();
     expect(yes(fail5xx('www.taobao.com', { type: 'main_frame', path: '/' }), 'https://www.taobao.com/')).toBeNull();
-    expect(yes(fail5xx('login.taobao.com', { type: 'xhr', path: '/check' }), 'https://login.taobao.com/check')).toBeNull();
-    expect(yes(fail5xx('h5api.m.taobao.com', { type: 'xhr', path: '/h5/mtop.x/1.0/' }), 'https://h5api.m.taobao.com/h5/mtop.x/1.0/')).toBeNull();
+    expect(
+      yes(fail5xx('login.taobao.com', { type: 'xhr', path: '/check' }), 'https://login.taobao.com/check'),
+    ).toBeNull();
+    expect(
+      yes(
+        fail5xx('h5api.m.taobao.com', { type: 'xhr', path: '/h5/mtop.x/1.0/' }),
+        'https://h5api.m.taobao.com/h5/mtop.x/1.0/',
+      ),
+    ).toBeNull();
     expect(yes(fail5xx('ecs.aliyuncs.com', { type: 'xhr', path: '/' }), 'https://ecs.aliyuncs.com/')).toBeNull();
-    expect(yes(out({ host: 'img.alicdn.com', status: 0, kind: 'dns.name_not_resolved', phase: 'dns' }), 'https://img.alicdn.com/x.png')).toBeNull();
+    expect(
+      yes(
+        out({ host: 'img.alicdn.com', status: 0, kind: 'dns.name_not_resolved', phase: 'dns' }),
+        'https://img.alicdn.com/x.png',
+      ),
+    ).toBeNull();
     expect(yes(fail5xx('img.alicdn.com'), 'https://user:pw@img.alicdn.com/x.png')).toBeNull();
     expect(yes(fail5xx('img.alicdn.com'), 'https://other.alicdn.com/x.png')).toBeNull();
     expect(retryUrl({ outcome: fail5xx('img.alicdn.com') }, NOW)).toBeNull();
   });
   it('xhr only with a placeholder-free path; never with {email}', () => {
-    expect(yes(fail5xx('oss.console.aliyun.com', { type: 'xhr', path: '/api/bucket/{id}' }), 'https://oss.console.aliyun.com/api/bucket/abc')).toBeNull();
-    expect(yes(fail5xx('oss.console.aliyun.com', { type: 'xhr', path: '/api/regions' }), 'https://oss.console.aliyun.com/api/regions?_t=1')).toBe(
-      'https://oss.console.aliyun.com/api/regions',
-    );
-    expect(yes(fail5xx('img.alicdn.com', { path: '/u/{email}/a.png' }), 'https://img.alicdn.com/u/a@b.c/a.png')).toBeNull();
+    expect(
+      yes(
+        fail5xx('oss.console.aliyun.com', { type: 'xhr', path: '/api/bucket/{id}' }),
+        'https://oss.console.aliyun.com/api/bucket/abc',
+      ),
+    ).toBeNull();
+    expect(
+      yes(
+        fail5xx('oss.console.aliyun.com', { type: 'xhr', path: '/api/regions' }),
+        'https://oss.console.aliyun.com/api/regions?_t=1',
+      ),
+    ).toBe('https://oss.console.aliyun.com/api/regions');
+    expect(
+      yes(fail5xx('img.alicdn.com', { path: '/u/{email}/a.png' }), 'https://img.alicdn.com/u/a@b.c/a.png'),
+    ).toBeNull();
   });
   it('keeps the query of a signed OSS URL, unless it has expired', () => {
-    const o = out({ host: 'bucket.oss-cn-hangzhou.aliyuncs.com', status: 403, kind: 'http.4xx', phase: 'application', code: 'InvalidAccessKeyId' });
+    const o = out({
+      host: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+      status: 403,
+      kind: 'http.4xx',
+      phase: 'application',
+      code: 'InvalidAccessKeyId',
+    });
     const exp = Math.floor(NOW / 1000) + 3600;
     const signed = `https://bucket.oss-cn-hangzhou.aliyuncs.com/x.png?OSSAccessKeyId=LTAIabcd1234&Expires=${exp}&Signature=abc%3D`;
     expect(yes(o, signed)).toBe(signed);
     expect(signedOssExpiry(`OSSAccessKeyId=a&Expires=${exp}&Signature=s`)).toBe(exp * 1000);
     expect(yes(o, signed.replace(String(exp), String(Math.floor(NOW / 1000) - 10)))).toBeNull();
-    const v4 = 'x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=LTAI%2F20231112&x-oss-date=20231112T094400Z&x-oss-expires=3600&x-oss-signature=ff';
+    const v4 =
+      'x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=LTAI%2F20231112&x-oss-date=20231112T094400Z&x-oss-expires=3600&x-oss-signature=ff';
     expect(signedOssExpiry(v4)).toBe(Date.UTC(2023, 10, 12, 10, 44, 0));
     // Not signed: the query goes.
-    expect(yes(o, 'https://bucket.oss-cn-hangzhou.aliyuncs.com/x.png?x-oss-process=image/resize')).toBe('https://bucket.oss-cn-hangzhou.aliyuncs.com/x.png');
+    expect(yes(o, 'https://bucket.oss-cn-hangzhou.aliyuncs.com/x.png?x-oss-process=image/resize')).toBe(
+      'https://bucket.oss-cn-hangzhou.aliyuncs.com/x.png',
+    );
   });
 });
 
 describe('DNS and clock probes', () => {
   it('one DNS probe per host failing with dns.*, at the configured resolver, no retry for it', () => {
-    const dnsFail = (host: string) => rr(out({ host, status: 0, kind: 'dns.name_not_resolved', phase: 'dns', error: 'net::ERR_NAME_NOT_RESOLVED' }), `https://${host}/x.png`);
-    const ps = plan([dnsFail('img.alicdn.com'), dnsFail('img.alicdn.com'), dnsFail('g.alicdn.com')], { ...NO_CONTROL, dohResolver: 'https://dns.alidns.com/resolve' });
+    const dnsFail = (host: string) =>
+      rr(
+        out({ host, status: 0, kind: 'dns.name_not_resolved', phase: 'dns', error: 'net::ERR_NAME_NOT_RESOLVED' }),
+        `https://${host}/x.png`,
+      );
+    const ps = plan([dnsFail('img.alicdn.com'), dnsFail('img.alicdn.com'), dnsFail('g.alicdn.com')], {
+      ...NO_CONTROL,
+      dohResolver: 'https://dns.alidns.com/resolve',
+    });
     expect(ps).toEqual([
-      { probe: 'dns', key: 'dns:img.alicdn.com', target: 'img.alicdn.com', name: 'img.alicdn.com', url: 'https://dns.alidns.com/resolve?name=img.alicdn.com&type=A', method: 'GET', timeoutMs: 8000 },
-      { probe: 'dns', key: 'dns:g.alicdn.com', target: 'g.alicdn.com', name: 'g.alicdn.com', url: 'https://dns.alidns.com/resolve?name=g.alicdn.com&type=A', method: 'GET', timeoutMs: 8000 },
+      {
+        probe: 'dns',
+        key: 'dns:img.alicdn.com',
+        target: 'img.alicdn.com',
+        name: 'img.alicdn.com',
+        url: 'https://dns.alidns.com/resolve?name=img.alicdn.com&type=A',
+        method: 'GET',
+        timeoutMs: 8000,
+      },
+      {
+        probe: 'dns',
+        key: 'dns:g.alicdn.com',
+        target: 'g.alicdn.com',
+        name: 'g.alicdn.com',
+        url: 'https://dns.alidns.com/resolve?name=g.alicdn.com&type=A',
+        method: 'GET',
+        timeoutMs: 8000,
+      },
     ]);
   });
   it('a clock probe on signed-request failures when Date headers cannot tell', () => {
-    const o = out({ host: 'bucket.oss-cn-hangzhou.aliyuncs.com', status: 403, kind: 'http.4xx', phase: 'application', code: 'RequestTimeTooSkewed', type: 'xhr', method: 'PUT' });
+    const o = out({
+      host: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+      status: 403,
+      kind: 'http.4xx',
+      phase: 'application',
+      code: 'RequestTimeTooSkewed',
+      type: 'xhr',
+      method: 'PUT',
+    });
     expect(plan([rr(o)])).toEqual([
-      { probe: 'clock', key: 'clock:*', target: 'bucket.oss-cn-hangzhou.aliyuncs.com', url: 'https://bucket.oss-cn-hangzhou.aliyuncs.com/', method: 'HEAD', timeoutMs: 8000 },
+      {
+        probe: 'clock',
+        key: 'clock:*',
+        target: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+        url: 'https://bucket.oss-cn-hangzhou.aliyuncs.com/',
+        method: 'HEAD',
+        timeoutMs: 8000,
+      },
     ]);
     // Three responses with Date headers: the passive estimate suffices.
-    const dated = [1, 2, 3].map((i) => rr(out({ host: 'img.alicdn.com', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })));
+    const dated = [1, 2, 3].map((i) =>
+      rr(out({ host: 'img.alicdn.com', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })),
+    );
     expect(plan([rr(o), ...dated])).toEqual([]);
     // An ordinary 5xx does not ask for the clock.
     expect(plan([rr(fail5xx('ecs.aliyuncs.com', { type: 'xhr' }))])).toEqual([]);
@@ -193,12 +310,21 @@ describe('DNS and clock probes', () => {
 describe('budget inside the planner', () => {
   it('caps a round at 8 probes, in priority order', () => {
     const settings: ProbeSettings = {
-      controlSites: ['www.baidu.com', 'https://www.qq.com/', 'www.163.com', 'www.microsoft.com', 'www.apple.com', 'www.bing.com'],
+      controlSites: [
+        'www.baidu.com',
+        'https://www.qq.com/',
+        'www.163.com',
+        'www.microsoft.com',
+        'www.apple.com',
+        'www.bing.com',
+      ],
       statusPage: true,
       dohResolver: 'https://doh.pub/resolve',
     };
     const recent = [
-      ...['a', 'b', 'c', 'd'].map((h) => rr(out({ host: `${h}.alicdn.com`, status: 0, kind: 'dns.failed', phase: 'dns' }))),
+      ...['a', 'b', 'c', 'd'].map((h) =>
+        rr(out({ host: `${h}.alicdn.com`, status: 0, kind: 'dns.failed', phase: 'dns' })),
+      ),
       ...['img', 'g', 'at'].map((h) => rr(fail5xx(`${h}.alicdn.com`), `https://${h}.alicdn.com/x.png`)),
     ];
     const ps = plan(recent, settings);
@@ -217,7 +343,11 @@ describe('budget inside the planner', () => {
   it('skips targets in back-off', () => {
     let state = updateIncident(initialProbeState(), NOW - 1000, true);
     state = recordResult(state, NOW - 1000, 'control:www.baidu.com', false);
-    const ps = plan([rr(fail5xx('img.alicdn.com'))], { ...NO_CONTROL, controlSites: ['www.baidu.com', 'www.qq.com'] }, state);
+    const ps = plan(
+      [rr(fail5xx('img.alicdn.com'))],
+      { ...NO_CONTROL, controlSites: ['www.baidu.com', 'www.qq.com'] },
+      state,
+    );
     expect(ps.map((p) => p.key)).toEqual(['control:www.qq.com']);
   });
 });
@@ -225,7 +355,10 @@ describe('budget inside the planner', () => {
 describe('control sites', () => {
   it('normalizes hosts and URLs, refuses Alibaba-group, credentials and junk', () => {
     expect(controlTarget('www.baidu.com')).toEqual({ host: 'www.baidu.com', url: 'https://www.baidu.com/' });
-    expect(controlTarget(' http://WWW.163.com/favicon.ico ')).toEqual({ host: 'www.163.com', url: 'http://www.163.com/favicon.ico' });
+    expect(controlTarget(' http://WWW.163.com/favicon.ico ')).toEqual({
+      host: 'www.163.com',
+      url: 'http://www.163.com/favicon.ico',
+    });
     expect(controlTarget('www.taobao.com')).toBeNull();
     expect(controlTarget('https://u:p@www.qq.com/')).toBeNull();
     expect(controlTarget('ftp://www.qq.com/')).toBeNull();

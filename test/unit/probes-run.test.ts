@@ -30,6 +30,7 @@ function harness(respond: (url: string, init?: RequestInit) => unknown, step = 0
       return timers.length;
     },
     clearTimeout: () => undefined,
+    abortController: () => new AbortController(),
   };
   return { deps, calls, timers };
 }
@@ -42,17 +43,33 @@ const req = (p: Partial<ProbeRequest> & Pick<ProbeRequest, 'probe'>): ProbeReque
   timeoutMs: 4000,
   ...p,
 });
-const opaque = () => Promise.resolve({ type: 'opaque', status: 0, ok: false, headers: new Headers(), body: null } as unknown as Response);
-const json = (body: unknown, status = 200) => Promise.resolve(new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }));
+const opaque = () =>
+  Promise.resolve({ type: 'opaque', status: 0, ok: false, headers: new Headers(), body: null } as unknown as Response);
+const json = (body: unknown, status = 200) =>
+  Promise.resolve(new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }));
 
 describe('control probe', () => {
   it('no-cors, no credentials, no cache, HEAD; an opaque answer is reachable', async () => {
     const h = harness(opaque);
     const r = await runProbe(req({ probe: 'control' }), h.deps);
-    expect(r).toEqual({ kind: 'probe', t: NOW, probe: 'control', target: 'www.baidu.com', ok: true, status: 0, detail: 'opaque' });
+    expect(r).toEqual({
+      kind: 'probe',
+      t: NOW,
+      probe: 'control',
+      target: 'www.baidu.com',
+      ok: true,
+      status: 0,
+      detail: 'opaque',
+    });
     expect(h.calls).toHaveLength(1);
     const init = h.calls[0]!.init!;
-    expect({ mode: init.mode, credentials: init.credentials, cache: init.cache, method: init.method, referrerPolicy: init.referrerPolicy }).toEqual({
+    expect({
+      mode: init.mode,
+      credentials: init.credentials,
+      cache: init.cache,
+      method: init.method,
+      referrerPolicy: init.referrerPolicy,
+    }).toEqual({
       mode: 'no-cors',
       credentials: 'omit',
       cache: 'no-store',
@@ -64,7 +81,14 @@ describe('control probe', () => {
   });
   it('a rejected fetch is unreachable', async () => {
     const h = harness(() => Promise.reject(new TypeError('Failed to fetch')));
-    expect(await runProbe(req({ probe: 'control' }), h.deps)).toEqual({ kind: 'probe', t: NOW, probe: 'control', target: 'www.baidu.com', ok: false, detail: 'network error' });
+    expect(await runProbe(req({ probe: 'control' }), h.deps)).toEqual({
+      kind: 'probe',
+      t: NOW,
+      probe: 'control',
+      target: 'www.baidu.com',
+      ok: false,
+      detail: 'network error',
+    });
   });
   it('times out even when fetch ignores the abort signal', async () => {
     const h = harness(() => new Promise(() => undefined));
@@ -72,11 +96,23 @@ describe('control probe', () => {
     await Promise.resolve();
     expect(h.timers).toHaveLength(1);
     h.timers[0]!.fn();
-    expect(await p).toEqual({ kind: 'probe', t: NOW, probe: 'control', target: 'www.baidu.com', ok: false, detail: 'timeout' });
+    expect(await p).toEqual({
+      kind: 'probe',
+      t: NOW,
+      probe: 'control',
+      target: 'www.baidu.com',
+      ok: false,
+      detail: 'timeout',
+    });
     expect(h.calls[0]!.init!.signal!.aborted).toBe(true);
   });
   it('times out when fetch honours the signal', async () => {
-    const h = harness((_u, init) => new Promise((_, rej) => init!.signal!.addEventListener('abort', () => rej(new DOMException('aborted', 'AbortError')))));
+    const h = harness(
+      (_u, init) =>
+        new Promise((_, rej) =>
+          init!.signal!.addEventListener('abort', () => rej(new DOMException('aborted', 'AbortError'))),
+        ),
+    );
     const p = runProbe(req({ probe: 'control' }), h.deps);
     h.timers[0]!.fn();
     expect((await p).detail).toBe('timeout');
@@ -118,7 +154,13 @@ describe('runProbe never throws', () => {
 });
 
 describe('cookie-less retry', () => {
-  const retry = req({ probe: 'cookieless-retry', target: 'img.alicdn.com/{id}.jpg', url: 'https://img.alicdn.com/O1CN01abc.jpg', method: 'GET', timeoutMs: 8000 });
+  const retry = req({
+    probe: 'cookieless-retry',
+    target: 'img.alicdn.com/{id}.jpg',
+    url: 'https://img.alicdn.com/O1CN01abc.jpg',
+    method: 'GET',
+    timeoutMs: 8000,
+  });
   it('GET without credentials; 4xx/5xx fail, < 400 succeeds', async () => {
     for (const [status, ok] of [
       [200, true],
@@ -129,8 +171,22 @@ describe('cookie-less retry', () => {
     ] as const) {
       const h = harness(() => Promise.resolve(new Response(status === 204 ? null : 'x', { status })));
       const r = await runProbe(retry, h.deps);
-      expect(r).toEqual({ kind: 'probe', t: NOW, probe: 'cookieless-retry', target: 'img.alicdn.com/{id}.jpg', ok, status, detail: `HTTP ${status}` });
-      expect(h.calls[0]!.init).toMatchObject({ method: 'GET', credentials: 'omit', mode: 'cors', redirect: 'manual', cache: 'no-store' });
+      expect(r).toEqual({
+        kind: 'probe',
+        t: NOW,
+        probe: 'cookieless-retry',
+        target: 'img.alicdn.com/{id}.jpg',
+        ok,
+        status,
+        detail: `HTTP ${status}`,
+      });
+      expect(h.calls[0]!.init).toMatchObject({
+        method: 'GET',
+        credentials: 'omit',
+        mode: 'cors',
+        redirect: 'manual',
+        cache: 'no-store',
+      });
     }
   });
   it('a visible 3xx is inconclusive too', async () => {
@@ -138,18 +194,38 @@ describe('cookie-less retry', () => {
     expect(r).toMatchObject({ ok: false, inconclusive: true, status: 302, detail: 'redirect' });
   });
   it('a redirect is inconclusive, and the stored observation keeps no URL', async () => {
-    const h = harness(() => Promise.resolve({ type: 'opaqueredirect', status: 0, headers: new Headers() } as unknown as Response));
-    const signed = { ...retry, url: 'https://b.oss-cn-hangzhou.aliyuncs.com/x.png?OSSAccessKeyId=LTAIsecret&Signature=sig', target: 'b.oss-cn-hangzhou.aliyuncs.com/x.png' };
+    const h = harness(() =>
+      Promise.resolve({ type: 'opaqueredirect', status: 0, headers: new Headers() } as unknown as Response),
+    );
+    const signed = {
+      ...retry,
+      url: 'https://b.oss-cn-hangzhou.aliyuncs.com/x.png?OSSAccessKeyId=LTAIsecret&Signature=sig',
+      target: 'b.oss-cn-hangzhou.aliyuncs.com/x.png',
+    };
     const r = await runProbe(signed, h.deps);
     expect(r).toMatchObject({ ok: false, inconclusive: true, detail: 'redirect' });
     const o = toObservation(r);
-    expect(o).toEqual({ kind: 'probe', t: NOW, probe: 'cookieless-retry', target: 'b.oss-cn-hangzhou.aliyuncs.com/x.png', ok: false, detail: 'redirect' });
+    expect(o).toEqual({
+      kind: 'probe',
+      t: NOW,
+      probe: 'cookieless-retry',
+      target: 'b.oss-cn-hangzhou.aliyuncs.com/x.png',
+      ok: false,
+      detail: 'redirect',
+    });
     expect(JSON.stringify(o)).not.toMatch(/LTAI|Signature|\?/);
   });
 });
 
 describe('dns probe', () => {
-  const dns = req({ probe: 'dns', target: 'img.alicdn.com', name: 'img.alicdn.com', url: 'https://doh.pub/resolve?name=img.alicdn.com&type=A', method: 'GET', timeoutMs: 8000 });
+  const dns = req({
+    probe: 'dns',
+    target: 'img.alicdn.com',
+    name: 'img.alicdn.com',
+    url: 'https://doh.pub/resolve?name=img.alicdn.com&type=A',
+    method: 'GET',
+    timeoutMs: 8000,
+  });
   it('exists / NXDOMAIN / SERVFAIL / garbage / HTTP error', async () => {
     const run = async (body: unknown, status = 200) => runProbe(dns, harness(() => json(body, status)).deps);
     expect(await run({ Status: 0, Answer: [{ name: 'img.alicdn.com.', type: 1, data: '1.2.3.4' }] })).toEqual({
@@ -180,13 +256,28 @@ describe('dns probe', () => {
 });
 
 describe('clock probe', () => {
-  const clock = req({ probe: 'clock', target: 'bucket.oss-cn-hangzhou.aliyuncs.com', url: 'https://bucket.oss-cn-hangzhou.aliyuncs.com/', method: 'HEAD', timeoutMs: 8000 });
+  const clock = req({
+    probe: 'clock',
+    target: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+    url: 'https://bucket.oss-cn-hangzhou.aliyuncs.com/',
+    method: 'HEAD',
+    timeoutMs: 8000,
+  });
   it('a local clock 3 hours slow: skew = Date − local midpoint', async () => {
     const date = new Date(NOW + 3 * H).toUTCString();
     const h = harness(() => Promise.resolve(new Response(null, { status: 403, headers: { date } })), 400);
     const r = await runProbe(clock, h.deps);
     // sent at NOW, received at NOW + 400 → midpoint NOW + 200.
-    expect(r).toEqual({ kind: 'probe', t: NOW, probe: 'clock', target: 'bucket.oss-cn-hangzhou.aliyuncs.com', ok: true, status: 403, skewMs: 3 * H - 200, detail: 'skew signed-requests-fail' });
+    expect(r).toEqual({
+      kind: 'probe',
+      t: NOW,
+      probe: 'clock',
+      target: 'bucket.oss-cn-hangzhou.aliyuncs.com',
+      ok: true,
+      status: 403,
+      skewMs: 3 * H - 200,
+      detail: 'skew signed-requests-fail',
+    });
     expect(h.calls[0]!.init).toMatchObject({ method: 'HEAD', credentials: 'omit', redirect: 'follow' });
   });
   it('no Date header → ok:false', async () => {
@@ -197,27 +288,57 @@ describe('clock probe', () => {
 });
 
 describe('status-page probe', () => {
-  const sp = req({ probe: 'status-page', target: 'status.aliyun.com', url: 'https://status.aliyun.com/api/status/listProductEventForRegionInLast24Hours?regionId=cn-hangzhou', method: 'GET', timeoutMs: 8000 });
+  const sp = req({
+    probe: 'status-page',
+    target: 'status.aliyun.com',
+    url: 'https://status.aliyun.com/api/status/listProductEventForRegionInLast24Hours?regionId=cn-hangzhou',
+    method: 'GET',
+    timeoutMs: 8000,
+  });
   it('parses events', async () => {
-    const body = { success: true, data: [{ id: 1, title: 'ECS', eventType: 'ALARM', startTime: 1699782240 }, { id: 2, title: 'OSS', eventType: 'NOTIFICATION', startTime: 1699782300 }] };
+    const body = {
+      success: true,
+      data: [
+        { id: 1, title: 'ECS', eventType: 'ALARM', startTime: 1699782240 },
+        { id: 2, title: 'OSS', eventType: 'NOTIFICATION', startTime: 1699782300 },
+      ],
+    };
     const r = await runProbe(sp, harness(() => json(body)).deps);
     expect(r).toMatchObject({ ok: true, status: 200, detail: '2 events, 1 alarm' });
     expect(r.events).toEqual([
       { id: '1', title: 'ECS', severity: 'alarm', start: 1699782240000, end: null },
       { id: '2', title: 'OSS', severity: 'notice', start: 1699782300000, end: null },
     ]);
-    expect(toObservation(r)).toEqual({ kind: 'probe', t: NOW, probe: 'status-page', target: 'status.aliyun.com', ok: true, detail: '2 events, 1 alarm' });
+    expect(toObservation(r)).toEqual({
+      kind: 'probe',
+      t: NOW,
+      probe: 'status-page',
+      target: 'status.aliyun.com',
+      ok: true,
+      detail: '2 events, 1 alarm',
+    });
   });
   it('an unreadable feed or an HTTP error is ok:false', async () => {
-    expect(await runProbe(sp, harness(() => json({ success: false })).deps)).toMatchObject({ ok: false, detail: 'unreadable feed' });
-    expect(await runProbe(sp, harness(() => json('<html>', 503)).deps)).toMatchObject({ ok: false, status: 503, detail: 'HTTP 503' });
+    expect(await runProbe(sp, harness(() => json({ success: false })).deps)).toMatchObject({
+      ok: false,
+      detail: 'unreadable feed',
+    });
+    expect(await runProbe(sp, harness(() => json('<html>', 503)).deps)).toMatchObject({
+      ok: false,
+      status: 503,
+      detail: 'HTTP 503',
+    });
   });
 });
 
 describe('fetchInit', () => {
   it('every probe omits credentials and referrer and bypasses the cache', () => {
     for (const probe of ['control', 'cookieless-retry', 'dns', 'clock', 'status-page'] as const) {
-      expect(fetchInit(req({ probe }))).toMatchObject({ credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+      expect(fetchInit(req({ probe }))).toMatchObject({
+        credentials: 'omit',
+        cache: 'no-store',
+        referrerPolicy: 'no-referrer',
+      });
     }
   });
 });

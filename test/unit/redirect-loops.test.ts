@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CHAIN_GAP_MS, CLIENT_GAP_MS, RedirectLoopDetector, loopShape, type NavStep } from '../../src/core/loops/redirect-loops';
+import {
+  CHAIN_GAP_MS,
+  CLIENT_GAP_MS,
+  RedirectLoopDetector,
+  loopShape,
+  type NavStep,
+} from '../../src/core/loops/redirect-loops';
 import { serviceOf } from '../../src/core/catalogue/match';
 
 function step(t: number, url: string, kind: NavStep['kind'] = 'commit', extra: Partial<NavStep> = {}): NavStep {
@@ -21,7 +27,9 @@ describe('redirect loop shapes', () => {
   });
 
   it('same URL three times is a loop', () => {
-    expect(loopShape([step(0, 'a.taobao.com/x'), step(50, 'a.taobao.com/x'), step(100, 'a.taobao.com/x')])).toBe('loop');
+    expect(loopShape([step(0, 'a.taobao.com/x'), step(50, 'a.taobao.com/x'), step(100, 'a.taobao.com/x')])).toBe(
+      'loop',
+    );
   });
 
   it('A→B→A→B is ping-pong', () => {
@@ -36,7 +44,9 @@ describe('redirect loop shapes', () => {
   });
 
   it('a long chain through a login host is a loop, a long chain elsewhere is not', () => {
-    const viaLogin = Array.from({ length: 9 }, (_, i) => step(i, i === 4 ? 'login.taobao.com/x' : `www.taobao.com/p${i}`, 'redirect'));
+    const viaLogin = Array.from({ length: 9 }, (_, i) =>
+      step(i, i === 4 ? 'login.taobao.com/x' : `www.taobao.com/p${i}`, 'redirect'),
+    );
     expect(loopShape(viaLogin)).toBe('long');
     const plain = Array.from({ length: 9 }, (_, i) => step(i, `www.taobao.com/p${i}`, 'redirect'));
     expect(loopShape(plain)).toBeNull();
@@ -52,11 +62,20 @@ describe('redirect loop shapes', () => {
 describe('RedirectLoopDetector', () => {
   it('reports a login loop where cookies were set but never sent back', () => {
     const d = new RedirectLoopDetector();
-    expect(d.push(step(0, 'signin.aliyun.com/login.htm', 'redirect', { setCookies: ['login_aliyunid_ticket'] }))).toBeNull();
+    expect(
+      d.push(step(0, 'signin.aliyun.com/login.htm', 'redirect', { setCookies: ['login_aliyunid_ticket'] })),
+    ).toBeNull();
     expect(d.push(step(100, 'ecs.console.aliyun.com/', 'redirect', { sentCookies: ['aliyun_lang'] }))).toBeNull();
     expect(d.push(step(200, 'signin.aliyun.com/login.htm', 'redirect'))).toBeNull();
     const o = d.push(step(300, 'ecs.console.aliyun.com/', 'redirect', { sentCookies: [] }));
-    expect(o).toMatchObject({ kind: 'redirect-loop', login: true, cookiesSet: true, cookiesReturned: false, hops: 4, service: 'console' });
+    expect(o).toMatchObject({
+      kind: 'redirect-loop',
+      login: true,
+      cookiesSet: true,
+      cookiesReturned: false,
+      hops: 4,
+      service: 'console',
+    });
     expect(o!.hosts).toEqual(['signin.aliyun.com', 'ecs.console.aliyun.com']);
   });
 
@@ -84,7 +103,13 @@ describe('RedirectLoopDetector', () => {
 
   it('a person going back and forth between pages is not a loop; a page reloading itself 10×/s is', () => {
     const d = new RedirectLoopDetector();
-    const pages = ['www.taobao.com/', 'item.taobao.com/item.htm', 'www.taobao.com/', 'item.taobao.com/item.htm', 'www.taobao.com/'];
+    const pages = [
+      'www.taobao.com/',
+      'item.taobao.com/item.htm',
+      'www.taobao.com/',
+      'item.taobao.com/item.htm',
+      'www.taobao.com/',
+    ];
     expect(pages.map((u, i) => d.push(step(i * (CLIENT_GAP_MS + 500), u)))).toEqual([null, null, null, null, null]);
     const js = new RedirectLoopDetector();
     const hits = [0, 1, 2].map((i) => js.push({ ...step(100_000 + i * 100, 'a.taobao.com/x'), tabId: 9 }));

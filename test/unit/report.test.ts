@@ -56,7 +56,10 @@ function assertNoSecrets(s: string) {
 describe('time formatting', () => {
   it('UTC+8 and UTC', () => {
     expect(fmtAt(Date.UTC(2023, 10, 12, 9, 39, 0), 8)).toBe('2023-11-12 17:39:00');
-    expect(both(Date.UTC(2023, 10, 12, 20, 0, 5))).toEqual({ utc: '2023-11-12 20:00:05 UTC', utc8: '2023-11-13 04:00:05 UTC+8' });
+    expect(both(Date.UTC(2023, 10, 12, 20, 0, 5))).toEqual({
+      utc: '2023-11-12 20:00:05 UTC',
+      utc8: '2023-11-13 04:00:05 UTC+8',
+    });
   });
 });
 
@@ -64,7 +67,14 @@ describe('buildReport', () => {
   const r = buildReport(leakyState(), opts);
 
   it('contains every request id (OSS request id and EC, ACS request id, EagleEye-TraceId, EagleId)', () => {
-    for (const id of ['6550A8F3E1B2C3D4E5F60718', '0002-00000902', '4C2E1B7A-3D5F-5E8A-9B0C-1D2E3F4A5B6C', '0b51f2a716997826412345678e1d2c', '7ce3a51a16997826412345678e', '6550A8F3E1B2C3D4E5F60799']) {
+    for (const id of [
+      '6550A8F3E1B2C3D4E5F60718',
+      '0002-00000902',
+      '4C2E1B7A-3D5F-5E8A-9B0C-1D2E3F4A5B6C',
+      '0b51f2a716997826412345678e1d2c',
+      '7ce3a51a16997826412345678e',
+      '6550A8F3E1B2C3D4E5F60799',
+    ]) {
       expect(r.markdown).toContain(id);
       expect(r.json).toContain(id);
     }
@@ -78,7 +88,9 @@ describe('buildReport', () => {
     // masked form keeps only the last 4 characters
     expect(r.json).toContain('LTAI');
     expect(r.json).toContain('KlMn');
-    expect(r.data.failures[0]!.url).toBe('https://my-bucket.oss-cn-hangzhou.aliyuncs.com/keys/LTAI************KlMn/photo.jpg');
+    expect(r.data.failures[0]!.url).toBe(
+      'https://my-bucket.oss-cn-hangzhou.aliyuncs.com/keys/LTAI************KlMn/photo.jpg',
+    );
   });
 
   it("keeps the user's own words (redacted)", () => {

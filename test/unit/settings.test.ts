@@ -93,7 +93,9 @@ describe('migrate', () => {
     expect(migrate({ version: 1, collectorUrl: 'http://evil.example/r' }).collectorUrl).toBe(DEFAULTS.collectorUrl);
     expect(migrate({ version: 1, collectorUrl: 'javascript:alert(1)' }).collectorUrl).toBe(DEFAULTS.collectorUrl);
     expect(migrate({ version: 1, collectorUrl: 'https://u:p@x.example/' }).collectorUrl).toBe(DEFAULTS.collectorUrl);
-    expect(migrate({ version: 1, collectorUrl: 'http://127.0.0.1:8787/v1/reports' }).collectorUrl).toBe('http://127.0.0.1:8787/v1/reports');
+    expect(migrate({ version: 1, collectorUrl: 'http://127.0.0.1:8787/v1/reports' }).collectorUrl).toBe(
+      'http://127.0.0.1:8787/v1/reports',
+    );
     // domains: deduped, invalid dropped, capped
     const many = Array.from({ length: 80 }, (_, i) => `d${i}.example.com`);
     const s = migrate({ version: 1, extraDomains: ['a.com', 'A.com', 'not a domain', 'localhost', '', 7, ...many] });
@@ -102,9 +104,9 @@ describe('migrate', () => {
     expect(s.extraDomains.length).toBe(50);
     expect(new Set(s.extraDomains).size).toBe(s.extraDomains.length);
     // control sites: only http(s) URLs
-    expect(migrate({ version: 1, controlSites: ['ftp://x.example/', 'https://www.qq.com/favicon.ico'] }).controlSites).toEqual([
-      'https://www.qq.com/favicon.ico',
-    ]);
+    expect(
+      migrate({ version: 1, controlSites: ['ftp://x.example/', 'https://www.qq.com/favicon.ico'] }).controlSites,
+    ).toEqual(['https://www.qq.com/favicon.ico']);
     // an explicitly empty list stays empty (user removed all)
     expect(migrate({ version: 1, controlSites: [] }).controlSites).toEqual([]);
   });

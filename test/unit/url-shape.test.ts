@@ -50,7 +50,9 @@ describe('access keys', () => {
     expect(a).toBe(b);
     expect(a).not.toBe(c);
     expect(a).not.toContain('LTAI');
-    expect(keyTagOf('x-oss-credential=LTAI5tAbCdEfGhIjKlMnOpQr%2F20231112%2Fcn-hangzhou%2Foss%2Faliyun_v4_request')).toBe(a);
+    expect(
+      keyTagOf('x-oss-credential=LTAI5tAbCdEfGhIjKlMnOpQr%2F20231112%2Fcn-hangzhou%2Foss%2Faliyun_v4_request'),
+    ).toBe(a);
     expect(keyTagOf('a=1')).toBeUndefined();
     expect(keyTagOf('')).toBeUndefined();
   });

@@ -37,7 +37,11 @@ function compile(domains: readonly DomainEntry[]): Map<string, CompiledDomain> {
     const patterns: CompiledDomain['patterns'] = [];
     for (const rule of entry.rules) {
       if (rule.pattern.includes('*')) {
-        patterns.push({ re: patternToRegExp(rule.pattern), service: rule.service, specificity: rule.pattern.replace(/\*/g, '').length });
+        patterns.push({
+          re: patternToRegExp(rule.pattern),
+          service: rule.service,
+          specificity: rule.pattern.replace(/\*/g, '').length,
+        });
       } else {
         literal.set(rule.pattern, rule.service);
       }
@@ -54,12 +58,11 @@ const CACHE_MAX = 4096;
 
 /** Registrable domain of `host` if it belongs to the catalogue, else null. */
 export function catalogueDomain(host: string): string | null {
-  let i = -1;
   // Try suffixes from the longest: a.b.aliyun.com → b.aliyun.com → aliyun.com → com
   let h = host;
   for (;;) {
     if (COMPILED.has(h)) return h;
-    i = h.indexOf('.');
+    const i = h.indexOf('.');
     if (i < 0) return null;
     h = h.slice(i + 1);
   }

@@ -23,7 +23,12 @@ export const SERVICES: readonly ServiceInfo[] = [
   { id: 'oss', en: 'Object Storage (OSS)', zh: '对象存储 OSS', group: 'storage' },
   { id: 'cdn', en: 'CDN and images (alicdn)', zh: 'CDN 与图片（alicdn）', group: 'edge' },
   { id: 'login', en: 'Login and SSO', zh: '登录与单点登录', group: 'identity' },
-  { id: 'shopping', en: 'Shopping sites (Taobao, Tmall, 1688…)', zh: '购物网站（淘宝、天猫、1688…）', group: 'commerce' },
+  {
+    id: 'shopping',
+    en: 'Shopping sites (Taobao, Tmall, 1688…)',
+    zh: '购物网站（淘宝、天猫、1688…）',
+    group: 'commerce',
+  },
   { id: 'mtop', en: 'mtop API gateway', zh: 'mtop 接口网关', group: 'commerce' },
   { id: 'drive', en: 'Aliyun Drive (Alipan)', zh: '阿里云盘', group: 'apps' },
   { id: 'docs', en: 'Docs and Yuque', zh: '文档与语雀', group: 'apps' },
@@ -177,9 +182,17 @@ export const DOMAINS: readonly DomainEntry[] = [
     domain: 'alibaba.com',
     fallback: 'shopping',
     src: ['v2fly'],
-    rules: [r('passport.alibaba.com', 'login', 'ali_login_cookies'), r('login.alibaba.com', 'login', 'ali_login_cookies')],
+    rules: [
+      r('passport.alibaba.com', 'login', 'ali_login_cookies'),
+      r('login.alibaba.com', 'login', 'ali_login_cookies'),
+    ],
   },
-  { domain: 'aliexpress.com', fallback: 'shopping', src: ['v2fly'], rules: [r('login.aliexpress.com', 'login', 'v2fly')] },
+  {
+    domain: 'aliexpress.com',
+    fallback: 'shopping',
+    src: ['v2fly'],
+    rules: [r('login.aliexpress.com', 'login', 'v2fly')],
+  },
   { domain: 'alipay.com', fallback: 'payments', src: ['v2fly'], rules: [r('amdc.alipay.com', 'telemetry', 'v2fly')] },
   { domain: 'alipayobjects.com', fallback: 'cdn', src: ['v2fly'], rules: [] },
   {
@@ -211,7 +224,16 @@ export const DOMAINS: readonly DomainEntry[] = [
 ];
 
 /** Hosts whose pages are login/SSO steps (used by loop detection), beyond the `login` service. */
-export const LOGIN_HOST_HINTS: readonly string[] = ['login.', 'havanalogin.', 'signin.', 'signin-intl.', 'account.', 'passport.', 'pass.', 'auth.'];
+export const LOGIN_HOST_HINTS: readonly string[] = [
+  'login.',
+  'havanalogin.',
+  'signin.',
+  'signin-intl.',
+  'account.',
+  'passport.',
+  'pass.',
+  'auth.',
+];
 
 /** Status pages shown in the popup's "open the official status page" action. */
 export const STATUS_PAGES = { cn: 'https://status.aliyun.com/', intl: 'https://status.alibabacloud.com/' } as const;

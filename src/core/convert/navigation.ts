@@ -41,12 +41,24 @@ export interface NavigationEvent {
  * Convert one webNavigation event. Returns null for non-http(s) URLs and for hosts that are not watched
  * (loop detection only needs watched hosts plus the pages they bounce through, which are watched too).
  */
-export function toNavigationEvent(kind: NavigationEvent['kind'], d: RawNavigationDetails, watch: WatchFn): NavigationEvent | null {
+export function toNavigationEvent(
+  kind: NavigationEvent['kind'],
+  d: RawNavigationDetails,
+  watch: WatchFn,
+): NavigationEvent | null {
   const u = splitUrl(d.url);
   if (!u || !u.host) return null;
   const service = watch(u.host);
   if (service === null) return null;
-  const ev: NavigationEvent = { kind, t: d.timeStamp, tabId: d.tabId, frameId: d.frameId, host: u.host, service, path: pathShape(u.path) };
+  const ev: NavigationEvent = {
+    kind,
+    t: d.timeStamp,
+    tabId: d.tabId,
+    frameId: d.frameId,
+    host: u.host,
+    service,
+    path: pathShape(u.path),
+  };
   if (d.transitionType) ev.transition = d.transitionType;
   if (d.transitionQualifiers) ev.qualifiers = [...d.transitionQualifiers];
   if (d.error) {

@@ -224,7 +224,13 @@ export class RequestTracker {
     else this.emit(o);
   }
 
-  private outcome(p: Pending, end: number, status: number, error: string | undefined, fromCache: boolean | undefined): RequestOutcome {
+  private outcome(
+    p: Pending,
+    end: number,
+    status: number,
+    error: string | undefined,
+    fromCache: boolean | undefined,
+  ): RequestOutcome {
     const { kind, phase } = classify(status, error);
     const o: RequestOutcome = {
       t: p.t,
@@ -288,7 +294,10 @@ function readHeaders(p: Pending, headers: RawHeader[]): void {
       case 'set-cookie':
         if (p.track) {
           // Firefox joins several Set-Cookie headers with newlines.
-          const names = v.split('\n').map((line) => line.slice(0, line.indexOf('=')).trim()).filter(Boolean);
+          const names = v
+            .split('\n')
+            .map((line) => line.slice(0, line.indexOf('=')).trim())
+            .filter(Boolean);
           p.setCookies = [...(p.setCookies ?? []), ...names].slice(0, 32);
         }
         break;

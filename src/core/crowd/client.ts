@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-globals -- its HTTP and timers move to src/background/crowd.ts with the crowd issue; until then, the one exception. */
 /**
  * Crowd mode, the extension's side (docs/crowd-protocol.md): queue origin-level failure reports, send them in
  * batches to the collector, read the collector's per-service status back.
@@ -162,7 +163,10 @@ export function collectorBase(url: string): string | null {
     return null;
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
-  const path = u.pathname.replace(/\/+$/, '').replace(/\/v1\/(?:reports|status)$/, '').replace(/\/+$/, '');
+  const path = u.pathname
+    .replace(/\/+$/, '')
+    .replace(/\/v1\/(?:reports|status)$/, '')
+    .replace(/\/+$/, '');
   return `${u.origin}${path}`;
 }
 
@@ -201,10 +205,12 @@ function readPersisted(x: unknown): Persisted {
   }
   const seen: [string, number][] = [];
   if (Array.isArray(x.seen)) {
-    for (const e of x.seen) if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number') seen.push([e[0], e[1]]);
+    for (const e of x.seen)
+      if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number') seen.push([e[0], e[1]]);
   }
   let token: ReporterTokenState | null = null;
-  if (isObj(x.token) && typeof x.token.token === 'string' && typeof x.token.day === 'number') token = { token: x.token.token, day: x.token.day };
+  if (isObj(x.token) && typeof x.token.token === 'string' && typeof x.token.day === 'number')
+    token = { token: x.token.token, day: x.token.day };
   return {
     v: 1,
     queue,
@@ -494,10 +500,18 @@ export class CrowdClient {
         this.persist();
         continue;
       }
-      if (res.kind === 'response' && res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
+      if (
+        res.kind === 'response' &&
+        res.status >= 400 &&
+        res.status < 500 &&
+        res.status !== 429 &&
+        res.status !== 408
+      ) {
         this.items.splice(this.head, batch.n);
         dropped += batch.n;
-        this.log(`crowd: collector rejected a batch of ${batch.n} (${res.status}): ${oneLine(parseError(res.text) ?? res.text)}`);
+        this.log(
+          `crowd: collector rejected a batch of ${batch.n} (${res.status}): ${oneLine(parseError(res.text) ?? res.text)}`,
+        );
         this.persist();
         continue;
       }
@@ -541,7 +555,9 @@ export class CrowdClient {
   private async request(
     url: string,
     init: RequestInit,
-  ): Promise<{ kind: 'response'; status: number; text: string; retryAfter: string | null } | { kind: 'error'; error: string }> {
+  ): Promise<
+    { kind: 'response'; status: number; text: string; retryAfter: string | null } | { kind: 'error'; error: string }
+  > {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.timeoutMs);
     try {
@@ -556,7 +572,9 @@ export class CrowdClient {
       });
       const text = await Promise.race([
         res.text(),
-        new Promise<string>((_r, reject) => ac.signal.addEventListener('abort', () => reject(new Error('timeout')), { once: true })),
+        new Promise<string>((_r, reject) =>
+          ac.signal.addEventListener('abort', () => reject(new Error('timeout')), { once: true }),
+        ),
       ]);
       return { kind: 'response', status: res.status, text, retryAfter: res.headers.get('retry-after') };
     } catch (e) {
@@ -639,7 +657,14 @@ export function parseStatus(text: string): CrowdServiceStatus[] | null {
     if (!isCount(m5) || !isCount(m15) || !isCount(m60) || !isCount(s.baseline15)) continue;
     if (typeof s.state !== 'string' || !(CROWD_STATES as readonly string[]).includes(s.state)) continue;
     seen.add(id);
-    out.push({ id: id as CrowdService, last5: m5, last15: m15, last60: m60, baseline: s.baseline15, state: s.state as CrowdState });
+    out.push({
+      id: id as CrowdService,
+      last5: m5,
+      last15: m15,
+      last60: m60,
+      baseline: s.baseline15,
+      state: s.state as CrowdState,
+    });
   }
   return out;
 }

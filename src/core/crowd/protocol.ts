@@ -208,8 +208,10 @@ function checkPattern(x: unknown, field: string, re: RegExp, max: number, what: 
 }
 
 function checkMinute(x: unknown, field: string): string | null {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x)) return `${field}: expected an integer (ms since epoch), got ${describe(x)}`;
-  if (x <= 0 || x % MINUTE_MS !== 0) return `${field}: expected a minute bucket (a positive multiple of 60000), got ${x}`;
+  if (typeof x !== 'number' || !Number.isSafeInteger(x))
+    return `${field}: expected an integer (ms since epoch), got ${describe(x)}`;
+  if (x <= 0 || x % MINUTE_MS !== 0)
+    return `${field}: expected a minute bucket (a positive multiple of 60000), got ${x}`;
   return null;
 }
 

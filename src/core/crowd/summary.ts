@@ -30,7 +30,10 @@ const STATE_ORDER: Record<CrowdState, number> = { outage: 0, elevated: 1, normal
 /** The collector's status (CrowdClient.fetchStatus) → the popup's crowd field. */
 export function toPopupCrowd(enabled: boolean, status: readonly CrowdServiceStatus[] | null): CrowdView {
   if (!enabled || !status) return { enabled, services: [] };
-  return { enabled, services: status.map((s) => ({ id: s.id, last15: s.last15, baseline: s.baseline, state: s.state })) };
+  return {
+    enabled,
+    services: status.map((s) => ({ id: s.id, last15: s.last15, baseline: s.baseline, state: s.state })),
+  };
 }
 
 /**
@@ -75,6 +78,11 @@ export function crowdSummary(crowd: CrowdView | undefined, services: readonly Se
         : n === 1
           ? t(lang, 'crowd_line_one', [name, usual])
           : t(lang, 'crowd_line_many', [n, name, usual]);
-    return { service: s.id, state: s.state, stateLabel: t(lang, `crowd_state_${s.state}`), text: text.replace(/ {2,}/g, ' ').trim() };
+    return {
+      service: s.id,
+      state: s.state,
+      stateLabel: t(lang, `crowd_state_${s.state}`),
+      text: text.replace(/ {2,}/g, ' ').trim(),
+    };
   });
 }

@@ -44,7 +44,8 @@ export function marksControl(c: FailClass): boolean {
 }
 
 /** Why an outcome is not a failure (for the noise evidence), or null. */
-export type NoiseKind = 'aborted' | 'tracking' | 'not-modified' | 'favicon' | 'token-refresh' | 'not-found' | 'client-4xx';
+export type NoiseKind =
+  'aborted' | 'tracking' | 'not-modified' | 'favicon' | 'token-refresh' | 'not-found' | 'client-4xx';
 
 export const ROUTINE_CODES = new Set(['FAIL_SYS_TOKEN_EXOIRED', 'FAIL_SYS_TOKEN_EMPTY', 'FAIL_SYS_TOKEN_EXPIRED']);
 export const RISK_CODES = new Set(['RGV587_ERROR', 'FAIL_SYS_USER_VALIDATE']);
@@ -67,7 +68,10 @@ export const AUTH_CODES = new Set([
  * documented ECs are listed (OSS: "EC is for troubleshooting only; it may change"); an EC applies only with its
  * documented status and only when no code was read from the body.
  */
-export const OSS_EC_CODES: ReadonlyMap<string, { readonly code: string; readonly status: number; readonly src: string }> = new Map([
+export const OSS_EC_CODES: ReadonlyMap<
+  string,
+  { readonly code: string; readonly status: number; readonly src: string }
+> = new Map([
   // InvalidAccessKeyId: 901 invalid characters, 902 missing/unrecognized, 903 disabled, 904 disabled or source IP not allowed.
   ['0002-00000901', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
   ['0002-00000902', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
@@ -150,7 +154,14 @@ export function failClass(o: RequestOutcome): FailClass | null {
       return isFavicon(o.path) ? null : 'http5';
     case 'http.4xx':
       if (isFavicon(o.path)) return null;
-      if (code === undefined && o.service === 'openapi' && o.keyTag !== undefined && o.ids?.acsRequestId !== undefined && OPENAPI_WEAK_AUTH_STATUSES.has(o.status)) return 'auth-weak';
+      if (
+        code === undefined &&
+        o.service === 'openapi' &&
+        o.keyTag !== undefined &&
+        o.ids?.acsRequestId !== undefined &&
+        OPENAPI_WEAK_AUTH_STATUSES.has(o.status)
+      )
+        return 'auth-weak';
       if (o.status === 401 || o.status === 403) return 'auth';
       if (o.status === 407) return 'proxy';
       return null;

@@ -83,7 +83,13 @@ export interface Mask {
   obs: Set<Observation>;
 }
 
-export const emptyMask = (): Mask => ({ outs: new Set(), services: new Set(), classes: new Set(), controlProbes: false, obs: new Set() });
+export const emptyMask = (): Mask => ({
+  outs: new Set(),
+  services: new Set(),
+  classes: new Set(),
+  controlProbes: false,
+  obs: new Set(),
+});
 
 export function isMasked(m: Mask | undefined, it: Item): boolean {
   if (!m) return false;
@@ -124,7 +130,17 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
       m[it.c!] = (m[it.c!] ?? 0) + 1;
     });
   }
-  const control: ControlStat = { requests: 0, ok: 0, failures: 0, byClass: {}, hosts: [], works: false, failing: false, by: null, probes: { ok: [], failed: [] } };
+  const control: ControlStat = {
+    requests: 0,
+    ok: 0,
+    failures: 0,
+    byClass: {},
+    hosts: [],
+    works: false,
+    failing: false,
+    by: null,
+    probes: { ok: [], failed: [] },
+  };
   for (const h of tally.hosts.values()) {
     const less = minus?.get(h.host);
     if (h.service === null) {
@@ -142,7 +158,20 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
     }
     let s = services.get(h.service);
     if (!s) {
-      s = { id: h.service, group: groupOf(h.service), requests: 0, ok: 0, strong: 0, weak: 0, byClass: {}, hosts: [], badHosts: [], significant: false, weakSignificant: false, state: 'idle' };
+      s = {
+        id: h.service,
+        group: groupOf(h.service),
+        requests: 0,
+        ok: 0,
+        strong: 0,
+        weak: 0,
+        byClass: {},
+        hosts: [],
+        badHosts: [],
+        significant: false,
+        weakSignificant: false,
+        state: 'idle',
+      };
       services.set(h.service, s);
     }
     s.requests += h.requests;
@@ -164,7 +193,8 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
     if (hs + hw >= MIN_FAILURES && hs + hw >= HOST_FAIL_RATIO * h.requests) s.weakSignificant = true;
   }
   // Deterministic host order (by requests, then name) whatever the Map's insertion history.
-  const byReq = (a: string, b: string) => (tally.hosts.get(b)?.requests ?? 0) - (tally.hosts.get(a)?.requests ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+  const byReq = (a: string, b: string) =>
+    (tally.hosts.get(b)?.requests ?? 0) - (tally.hosts.get(a)?.requests ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
   control.hosts.sort(byReq);
   for (const s of services.values()) {
     s.hosts.sort(byReq);
@@ -172,7 +202,14 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
     s.significant = s.badHosts.length > 0 || (s.strong >= MIN_FAILURES && s.strong >= SERVICE_FAIL_RATIO * s.requests);
     const all = s.strong + s.weak;
     s.weakSignificant ||= s.significant || (all >= MIN_FAILURES && all >= SERVICE_FAIL_RATIO * s.requests);
-    s.state = s.requests === 0 ? 'idle' : s.significant ? (s.strong >= FAILING_RATIO * s.requests ? 'failing' : 'degraded') : 'ok';
+    s.state =
+      s.requests === 0
+        ? 'idle'
+        : s.significant
+          ? s.strong >= FAILING_RATIO * s.requests
+            ? 'failing'
+            : 'degraded'
+          : 'ok';
   }
   const probes = obs.filter((o): o is ProbeObs => o.kind === 'probe' && !isInconclusive(o));
   const ctlProbes = probes.filter((p) => p.probe === 'control' && !(mask?.controlProbes && !p.ok));
@@ -186,10 +223,19 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
   const probeWorks = nOk + nFail > 0 && (nOk > nFail || (nOk === nFail && lastOk));
   const probeFailing = nOk + nFail > 0 && !probeWorks;
   const trafficWorks = control.ok >= CONTROL_MIN_OK && control.failures < CONTROL_FAIL_RATIO * control.requests;
-  const trafficFailing = control.failures >= CONTROL_MIN_FAIL && control.failures >= CONTROL_FAIL_RATIO * control.requests;
+  const trafficFailing =
+    control.failures >= CONTROL_MIN_FAIL && control.failures >= CONTROL_FAIL_RATIO * control.requests;
   control.failing = trafficFailing || probeFailing;
   control.works = !control.failing && (trafficWorks || probeWorks);
-  control.by = control.failing ? (trafficFailing ? 'traffic' : 'probe') : control.works ? (trafficWorks ? 'traffic' : 'probe') : null;
+  control.by = control.failing
+    ? trafficFailing
+      ? 'traffic'
+      : 'probe'
+    : control.works
+      ? trafficWorks
+        ? 'traffic'
+        : 'probe'
+      : null;
   const fails = new Map<FailClass, Item[]>();
   tally.fails.forEach((it) => {
     if (minus && isMasked(mask, it)) return;
@@ -226,7 +272,12 @@ export function distinctHosts(items: readonly { o: RequestOutcome }[]): string[]
 }
 
 /** Evidence from outcomes: count, hosts (capped), time span and support-ticket ids. */
-export function evidence(id: string, args: (string | number)[], items: readonly { o: RequestOutcome }[], count = items.length): Evidence {
+export function evidence(
+  id: string,
+  args: (string | number)[],
+  items: readonly { o: RequestOutcome }[],
+  count = items.length,
+): Evidence {
   let first = Infinity;
   let last = -Infinity;
   const hosts: string[] = [];
@@ -238,14 +289,28 @@ export function evidence(id: string, args: (string | number)[], items: readonly 
     if (hosts.length < EVIDENCE_MAX_HOSTS && !hosts.includes(o.host)) hosts.push(o.host);
     if (o.ids && ids.length < EVIDENCE_MAX_IDS) ids.push(o.ids);
   }
-  const e: Evidence = { id, text: { key: 'evidence_' + id.replace(/-/g, '_'), args }, count, hosts, first: Number.isFinite(first) ? first : 0, last: Number.isFinite(last) ? last : 0 };
+  const e: Evidence = {
+    id,
+    text: { key: 'evidence_' + id.replace(/-/g, '_'), args },
+    count,
+    hosts,
+    first: Number.isFinite(first) ? first : 0,
+    last: Number.isFinite(last) ? last : 0,
+  };
   if (ids.length) e.ids = ids;
   return e;
 }
 
 /** Evidence for a fact with no outcomes behind it (a probe, an observation, a summary). */
 export function fact(id: string, args: (string | number)[], t: number, count = 1, hosts: string[] = []): Evidence {
-  return { id, text: { key: 'evidence_' + id.replace(/-/g, '_'), args }, count, hosts: hosts.slice(0, EVIDENCE_MAX_HOSTS), first: t, last: t };
+  return {
+    id,
+    text: { key: 'evidence_' + id.replace(/-/g, '_'), args },
+    count,
+    hosts: hosts.slice(0, EVIDENCE_MAX_HOSTS),
+    first: t,
+    last: t,
+  };
 }
 
 export function hostList(hosts: readonly string[]): string {

@@ -2,7 +2,16 @@
  * diagnose(): a time-ordered stream of outcomes and observations in, one Diagnosis out. Pure (no browser, no
  * Node APIs). The same Tally + rules back the live engine (live.ts).
  */
-import type { Advice, Cause, Diagnosis, Evidence, Observation, RequestOutcome, ServiceId, ServiceSummary } from '../types';
+import type {
+  Advice,
+  Cause,
+  Diagnosis,
+  Evidence,
+  Observation,
+  RequestOutcome,
+  ServiceId,
+  ServiceSummary,
+} from '../types';
 import { buildCtx, type Ctx, emptyMask, fact, hostList, type Mask } from './context';
 import { type Blame, type Finding, type Loop, RULES } from './rules';
 import { countAfter, type Mark, okSince, Tally } from './tally';
@@ -14,7 +23,11 @@ export interface DiagnoseOptions {
   window?: number;
 }
 
-export function diagnose(outcomes: readonly RequestOutcome[], observations: readonly Observation[], opts: DiagnoseOptions): Diagnosis {
+export function diagnose(
+  outcomes: readonly RequestOutcome[],
+  observations: readonly Observation[],
+  opts: DiagnoseOptions,
+): Diagnosis {
   const from = opts.now - (opts.window ?? WINDOW_MS);
   const tally = new Tally();
   for (const o of outcomes) if (o.source !== 'probe' && o.t >= from) tally.add(Tally.classify(o));
@@ -33,7 +46,9 @@ export function decide(tally: Tally, obs: Observation[], now: number): Diagnosis
     cause: f.cause,
     services: summaries(ctx, first),
     evidence,
-    advice: f.evidence.some((e) => e.id === 'retry-ok') ? SESSION_ADVICE.map((a) => ({ ...a, text: { ...a.text } })) : adviceFor(f.cause, f.verdict),
+    advice: f.evidence.some((e) => e.id === 'retry-ok')
+      ? SESSION_ADVICE.map((a) => ({ ...a, text: { ...a.text } }))
+      : adviceFor(f.cause, f.verdict),
     since: sinceOf(f, ctx, recovered),
     at: now,
   };
@@ -49,7 +64,11 @@ export function decidingRule(tally: Tally, obs: Observation[], now: number): str
  * aside and the rules run again — another problem may remain. Ends healthy (with `recovered` evidence) only when
  * nothing else is wrong. At most one pass per blamed thing (bounded by services + classes).
  */
-function run(tally: Tally, obs: Observation[], now: number): { ctx: Ctx; first: Ctx; finding: Finding; rule: string; recovered: Evidence[] } {
+function run(
+  tally: Tally,
+  obs: Observation[],
+  now: number,
+): { ctx: Ctx; first: Ctx; finding: Finding; rule: string; recovered: Evidence[] } {
   const recovered: Evidence[] = [];
   let mask: Mask | undefined;
   let first: Ctx | undefined;
@@ -95,7 +114,13 @@ function run(tally: Tally, obs: Observation[], now: number): { ctx: Ctx; first: 
 }
 
 function extend(m: Mask, b: Blame): Mask {
-  const out: Mask = { outs: new Set(m.outs), services: new Set(m.services), classes: new Set(m.classes), controlProbes: m.controlProbes || !!b.control, obs: new Set(m.obs) };
+  const out: Mask = {
+    outs: new Set(m.outs),
+    services: new Set(m.services),
+    classes: new Set(m.classes),
+    controlProbes: m.controlProbes || !!b.control,
+    obs: new Set(m.obs),
+  };
   for (const s of b.services ?? []) out.services.add(s);
   for (const c of b.classes ?? []) out.classes.add(c);
   for (const o of b.obs ?? []) out.obs.add(o);
@@ -135,7 +160,8 @@ export function loopOk(ctx: Ctx, l: Loop): { n: number; first: number } {
   if (l.login) {
     const svc = l.service;
     if (svc !== null) add(countAfter(t.svcLoad.get(svc), l.last));
-    for (const h of l.hosts) if (svc === null || (t.hosts.get(h)?.service ?? null) !== svc) add(countAfter(t.hostLoad.get(h), l.last));
+    for (const h of l.hosts)
+      if (svc === null || (t.hosts.get(h)?.service ?? null) !== svc) add(countAfter(t.hostLoad.get(h), l.last));
   } else for (const h of l.hosts) add(countAfter(t.hostOk.get(h), l.last));
   return { n, first };
 }
@@ -258,7 +284,13 @@ function summaries(ctx: Ctx, seen: Ctx): ServiceSummary[] {
   const out: ServiceSummary[] = [];
   for (const s0 of seen.services.values()) {
     const s = ctx.services.get(s0.id) ?? s0;
-    const x: ServiceSummary = { id: s.id, state: s.state, requests: s.requests, failures: s0.strong + s0.weak, hosts: s.hosts.slice(0, 8) };
+    const x: ServiceSummary = {
+      id: s.id,
+      state: s.state,
+      requests: s.requests,
+      failures: s0.strong + s0.weak,
+      hosts: s.hosts.slice(0, 8),
+    };
     if (s0.last !== undefined) x.lastFailure = s0.last;
     out.push(x);
   }
@@ -270,7 +302,12 @@ function noiseEvidence(ctx: Ctx): Evidence | null {
   const n = ctx.tally.noise;
   const total = n.aborted + n.tracking + n['not-modified'] + n.favicon + n['token-refresh'] + n['not-found'];
   if (total === 0) return null;
-  return fact('ignored', [n.aborted, n.tracking, n['not-modified'], n.favicon, n['token-refresh'], n['not-found']], ctx.now, total);
+  return fact(
+    'ignored',
+    [n.aborted, n.tracking, n['not-modified'], n.favicon, n['token-refresh'], n['not-found']],
+    ctx.now,
+    total,
+  );
 }
 
 const ADVICE: Record<Cause, [string, Advice['action']?][]> = {
@@ -283,12 +320,30 @@ const ADVICE: Record<Cause, [string, Advice['action']?][]> = {
   'cookies-blocked': [['advice_cookies_blocked', 'clear-cookies']],
   credentials: [['advice_credentials']],
   'risk-control': [['advice_risk_control']],
-  outage: [['advice_wait_provider', 'open-status'], ['advice_copy_report', 'copy-report']],
-  'auth-service': [['advice_auth_service', 'open-status'], ['advice_copy_report', 'copy-report']],
-  cdn: [['advice_wait_provider', 'retry'], ['advice_copy_report', 'copy-report']],
-  'server-error': [['advice_wait_provider', 'retry'], ['advice_copy_report', 'copy-report']],
-  'login-loop': [['advice_login_loop', 'open-status'], ['advice_copy_report', 'copy-report']],
-  'page-bug': [['advice_page_bug', 'retry'], ['advice_copy_report', 'copy-report']],
+  outage: [
+    ['advice_wait_provider', 'open-status'],
+    ['advice_copy_report', 'copy-report'],
+  ],
+  'auth-service': [
+    ['advice_auth_service', 'open-status'],
+    ['advice_copy_report', 'copy-report'],
+  ],
+  cdn: [
+    ['advice_wait_provider', 'retry'],
+    ['advice_copy_report', 'copy-report'],
+  ],
+  'server-error': [
+    ['advice_wait_provider', 'retry'],
+    ['advice_copy_report', 'copy-report'],
+  ],
+  'login-loop': [
+    ['advice_login_loop', 'open-status'],
+    ['advice_copy_report', 'copy-report'],
+  ],
+  'page-bug': [
+    ['advice_page_bug', 'retry'],
+    ['advice_copy_report', 'copy-report'],
+  ],
   'dns-provider': [['advice_wait_provider', 'open-status']],
   none: [],
   'insufficient-evidence': [['advice_unclear', 'retry']],

@@ -53,7 +53,8 @@ export class LiveEngine {
     // `since`: when the current verdict began. Kept while verdict and cause stay the same.
     const key = d.verdict + '/' + d.cause;
     if (!this.current || this.current.key !== key) this.current = { key, since: d.since ?? now };
-    else if (d.since !== null && this.current.since !== null && d.since < this.current.since) this.current.since = d.since;
+    else if (d.since !== null && this.current.since !== null && d.since < this.current.since)
+      this.current.since = d.since;
     d.since = this.current.since;
     return d;
   }

@@ -72,8 +72,10 @@ export interface Finding {
 
 export type Rule = (ctx: Ctx) => Finding | null;
 
-const user = (cause: Cause, evidence: Evidence[], blame?: Blame): Finding => (blame ? { verdict: 'user', cause, evidence, blame } : { verdict: 'user', cause, evidence });
-const provider = (cause: Cause, evidence: Evidence[], blame?: Blame): Finding => (blame ? { verdict: 'provider', cause, evidence, blame } : { verdict: 'provider', cause, evidence });
+const user = (cause: Cause, evidence: Evidence[], blame?: Blame): Finding =>
+  blame ? { verdict: 'user', cause, evidence, blame } : { verdict: 'user', cause, evidence };
+const provider = (cause: Cause, evidence: Evidence[], blame?: Blame): Finding =>
+  blame ? { verdict: 'provider', cause, evidence, blame } : { verdict: 'provider', cause, evidence };
 
 /** Blame of failing outcomes: their services for service-marked classes, the class itself otherwise. */
 export function blameOf(items: readonly Item[]): Blame {
@@ -131,7 +133,15 @@ function controlEvidence(ctx: Ctx): Evidence[] {
     const p = c.probes;
     const total = p.ok.length + p.failed.length;
     const hosts = c.works ? p.ok : p.failed;
-    return [fact(c.works ? 'control-probe-ok' : 'control-probe-failing', [hosts.length, total, hostList(hosts)], ctx.now, hosts.length, hosts)];
+    return [
+      fact(
+        c.works ? 'control-probe-ok' : 'control-probe-failing',
+        [hosts.length, total, hostList(hosts)],
+        ctx.now,
+        hosts.length,
+        hosts,
+      ),
+    ];
   }
   if (c.works) return [fact('control-ok', [c.ok, hostList(c.hosts)], ctx.now, c.ok, c.hosts)];
   if (c.failing) return [fact('control-failing', [c.failures, c.requests], ctx.now, c.failures, c.hosts)];
@@ -140,7 +150,9 @@ function controlEvidence(ctx: Ctx): Evidence[] {
 
 function watchedFailing(ctx: Ctx): Item[] {
   const out: Item[] = [];
-  for (const [c, a] of ctx.fails) if (isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown') for (const it of a) if (it.o.service !== null) out.push(it);
+  for (const [c, a] of ctx.fails)
+    if (isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown')
+      for (const it of a) if (it.o.service !== null) out.push(it);
   return out;
 }
 
@@ -155,8 +167,17 @@ export const ruleEverythingFailing: Rule = (ctx) => {
   const tls = count(['tls-ca']);
   const other = count(['offline', 'conn', 'unknown']);
   const max = Math.max(dns, proxy, tls, other);
-  const cause: Cause = max === dns && dns > 0 ? 'dns-local' : max === proxy && proxy > 0 ? 'proxy' : max === tls && tls > 0 ? 'tls-interception' : 'offline';
-  const classes = [...ctx.fails.keys()].filter((c) => isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown');
+  const cause: Cause =
+    max === dns && dns > 0
+      ? 'dns-local'
+      : max === proxy && proxy > 0
+        ? 'proxy'
+        : max === tls && tls > 0
+          ? 'tls-interception'
+          : 'offline';
+  const classes = [...ctx.fails.keys()].filter(
+    (c) => isProviderSide(c) || c === 'offline' || c === 'proxy' || c === 'tls-ca' || c === 'unknown',
+  );
   const blame: Blame = { classes, control: true };
   if (ctx.control.probes.failed.length) {
     const failed = new Set(ctx.control.probes.failed);
@@ -164,7 +185,11 @@ export const ruleEverythingFailing: Rule = (ctx) => {
     for (const p of ctx.probes) if (p.probe === 'control' && failed.has(p.target)) newest.set(p.target, p);
     blame.obs = [...newest.values()];
   }
-  return user(cause, [...controlEvidence(ctx), evidence('watched-failing', [watched.length, hostList(distinctHosts(watched))], watched)], blame);
+  return user(
+    cause,
+    [...controlEvidence(ctx), evidence('watched-failing', [watched.length, hostList(distinctHosts(watched))], watched)],
+    blame,
+  );
 };
 
 /** The browser itself says it is offline. */
@@ -192,7 +217,8 @@ export const ruleDnsLocal: Rule = (ctx) => {
   const controlDns = d.filter((it) => it.o.service === null);
   if (exists.length === 0 && controlDns.length === 0) return null;
   const ev = [evidence('dns-failed', [d.length, hostList([...failing])], d)];
-  if (exists.length) ev.push(fact('dns-probe-exists', [exists[0]!.target], exists[0]!.t, exists.length, [exists[0]!.target]));
+  if (exists.length)
+    ev.push(fact('dns-probe-exists', [exists[0]!.target], exists[0]!.t, exists.length, [exists[0]!.target]));
   return user('dns-local', ev, { classes: ['dns'] });
 };
 
@@ -204,7 +230,8 @@ export const ruleDnsProvider: Rule = (ctx) => {
   const missing = dnsProbes(ctx).filter((p) => p.exists === false && (failing.has(p.target) || p.target === ''));
   if (missing.length === 0 && !ctx.control.works) return null;
   const ev = [evidence('dns-failed', [d.length, hostList([...failing])], d)];
-  if (missing.length) ev.push(fact('dns-probe-missing', [missing[0]!.target], missing[0]!.t, missing.length, [missing[0]!.target]));
+  if (missing.length)
+    ev.push(fact('dns-probe-missing', [missing[0]!.target], missing[0]!.t, missing.length, [missing[0]!.target]));
   return provider('dns-provider', [...ev, ...controlEvidence(ctx)], blameOf(d));
 };
 
@@ -216,14 +243,29 @@ export const ruleClockSkew: Rule = (ctx) => {
   const t = ctx.tally;
   // Date headers alone prove nothing (cached responses keep their origin Date; HAR tools write wrong zones):
   // they only count next to failures a wrong clock explains.
-  const clocky = codes.length + (ctx.fails.get('tls-date')?.length ?? 0) + (ctx.fails.get('auth')?.length ?? 0) + (ctx.fails.get('tls')?.length ?? 0);
+  const clocky =
+    codes.length +
+    (ctx.fails.get('tls-date')?.length ?? 0) +
+    (ctx.fails.get('auth')?.length ?? 0) +
+    (ctx.fails.get('tls')?.length ?? 0);
   const dateSkew = clocky > 0 && t.skewed >= CLOCK_SKEW_MIN_RESPONSES && t.skewed >= CLOCK_SKEW_RATIO * t.dated;
-  if (dateSkew) ev.push(fact('clock-date', [Math.round(Math.abs(t.skewSum / t.skewed) / 60_000), t.skewed], ctx.now, t.skewed));
-  const probe = ctx.probes.filter((p) => p.probe === 'clock' && p.skewMs !== undefined && Math.abs(p.skewMs) > CLOCK_SKEW_MS);
-  if (probe.length) ev.push(fact('clock-probe', [Math.round(Math.abs(probe[probe.length - 1]!.skewMs!) / 60_000)], probe[probe.length - 1]!.t));
+  if (dateSkew)
+    ev.push(fact('clock-date', [Math.round(Math.abs(t.skewSum / t.skewed) / 60_000), t.skewed], ctx.now, t.skewed));
+  const probe = ctx.probes.filter(
+    (p) => p.probe === 'clock' && p.skewMs !== undefined && Math.abs(p.skewMs) > CLOCK_SKEW_MS,
+  );
+  if (probe.length)
+    ev.push(
+      fact(
+        'clock-probe',
+        [Math.round(Math.abs(probe[probe.length - 1]!.skewMs!) / 60_000)],
+        probe[probe.length - 1]!.t,
+      ),
+    );
   const date = ctx.fails.get('tls-date') ?? [];
   const dateHosts = distinctHosts(date);
-  if (dateHosts.length >= TLS_DATE_MIN_HOSTS || (dateHosts.length > 0 && ev.length > 0)) ev.push(evidence('tls-date', [dateHosts.length, hostList(dateHosts)], date));
+  if (dateHosts.length >= TLS_DATE_MIN_HOSTS || (dateHosts.length > 0 && ev.length > 0))
+    ev.push(evidence('tls-date', [dateHosts.length, hostList(dateHosts)], date));
   if (ev.length === 0) return null;
   // Resting on failures only (clock codes, certificate dates), it recovers like them; Date headers or a clock
   // probe that saw the skew keep it until they leave the window.
@@ -235,7 +277,11 @@ export const ruleTlsInterception: Rule = (ctx) => {
   const ca = ctx.fails.get('tls-ca') ?? [];
   const hosts = distinctHosts(ca);
   if (hosts.length < TLS_INTERCEPT_MIN_HOSTS) return null;
-  return user('tls-interception', [evidence('tls-authority', [hosts.length, hostList(hosts)], ca), ...controlEvidence(ctx)], { classes: ['tls-ca'] });
+  return user(
+    'tls-interception',
+    [evidence('tls-authority', [hosts.length, hostList(hosts)], ca), ...controlEvidence(ctx)],
+    { classes: ['tls-ca'] },
+  );
 };
 
 /** First time in the window a service (or key) worked. */
@@ -268,7 +314,9 @@ export const ruleAuthOnset: Rule = (ctx) => {
   }
   for (const it of auth) {
     const s = it.o.service!;
-    const workedBefore = firstOk(ctx, s) < firstFail.get(s)! || (it.o.keyTag !== undefined && (keyOk.get(it.o.keyTag) ?? Infinity) < it.o.t);
+    const workedBefore =
+      firstOk(ctx, s) < firstFail.get(s)! ||
+      (it.o.keyTag !== undefined && (keyOk.get(it.o.keyTag) ?? Infinity) < it.o.t);
     if (!workedBefore) continue;
     let a = onsetBy.get(s);
     if (!a) onsetBy.set(s, (a = []));
@@ -301,11 +349,15 @@ export const ruleOutage: Rule = (ctx) => {
   const groups = new Set(together.map((s) => s.group));
   const status = ctx.probes.filter(isOfficialIncident);
   if (groups.size < OUTAGE_MIN_GROUPS && !(status.length > 0 && sig.length > 0)) return null;
-  const items = failsOf(ctx, ['conn', 'http5', 'auth', 'dns', 'tls', 'loop'], true).filter((it) => together.some((s) => s.id === it.o.service));
+  const items = failsOf(ctx, ['conn', 'http5', 'auth', 'dns', 'tls', 'loop'], true).filter((it) =>
+    together.some((s) => s.id === it.o.service),
+  );
   const ev = [evidence('services-failing', [together.length, together.map((s) => s.id).join(', ')], items)];
   if (status.length) ev.push(fact('status-page', [status[0]!.target], status[0]!.t));
   for (const s of together) ev.push(...retryFailsEvidence(ctx, s.id));
-  return provider('outage', [...ev, ...controlEvidence(ctx)], { services: (together.length ? together : sig).map((s) => s.id) });
+  return provider('outage', [...ev, ...controlEvidence(ctx)], {
+    services: (together.length ? together : sig).map((s) => s.id),
+  });
 };
 
 /**
@@ -377,7 +429,11 @@ export function loopsFromOutcomes(redirects: readonly RequestOutcome[]): Loop[] 
     chain.steps.push(o);
     chain.last = o.t;
     if (chain.loop && o.t > chain.loop.last) chain.loop.last = o.t;
-    if (!chain.done && (o.type === 'main_frame' || o.type === 'sub_frame' || chain.steps.some((s) => isLoginHost(s.host))) && isLoop(chain.steps)) {
+    if (
+      !chain.done &&
+      (o.type === 'main_frame' || o.type === 'sub_frame' || chain.steps.some((s) => isLoginHost(s.host))) &&
+      isLoop(chain.steps)
+    ) {
       chain.done = true;
       chain.loop = describeLoop(chain.steps, false);
       loops.push(chain.loop);
@@ -402,7 +458,8 @@ function isLoop(steps: RequestOutcome[]): boolean {
     const n = steps.length;
     const a = steps[n - 4]!.host;
     const b = steps[n - 3]!.host;
-    if (a !== b && steps[n - 2]!.host === a && steps[n - 1]!.host === b && (isLoginHost(a) || isLoginHost(b))) return true;
+    if (a !== b && steps[n - 2]!.host === a && steps[n - 1]!.host === b && (isLoginHost(a) || isLoginHost(b)))
+      return true;
   }
   return false;
 }
@@ -419,11 +476,26 @@ function describeLoop(steps: RequestOutcome[], browser: boolean): Loop {
       for (const n of s.setCookies) set.add(n);
     }
   }
-  const login = hosts.some((h) => isLoginHost(h)) || steps.some((s) => s.redirectTo !== undefined && isLoginHost(s.redirectTo.split('/')[0]!));
+  const login =
+    hosts.some((h) => isLoginHost(h)) ||
+    steps.some((s) => s.redirectTo !== undefined && isLoginHost(s.redirectTo.split('/')[0]!));
   let last = steps[0]!.t;
   for (const s of steps) if (s.t > last) last = s.t;
-  const service = steps.find((s) => s.service !== null && s.service !== 'login')?.service ?? steps.find((s) => s.service !== null)?.service ?? null;
-  const loop: Loop = { hosts, hops: browser ? 20 : steps.length, login, cookiesSet, cookiesReturned, t: steps[0]!.t, last, service, items: steps.map((o) => ({ o })) };
+  const service =
+    steps.find((s) => s.service !== null && s.service !== 'login')?.service ??
+    steps.find((s) => s.service !== null)?.service ??
+    null;
+  const loop: Loop = {
+    hosts,
+    hops: browser ? 20 : steps.length,
+    login,
+    cookiesSet,
+    cookiesReturned,
+    t: steps[0]!.t,
+    last,
+    service,
+    items: steps.map((o) => ({ o })),
+  };
   const requests = steps.filter((s) => s.kind !== 'http.redirect_loop');
   if (requests.some((s) => s.sentCookies && s.sentCookies.length > 0)) loop.cookiesSent = true;
   else if (requests.length > 0 && requests.every((s) => s.sentCookies !== undefined)) loop.cookiesSent = false;
@@ -439,27 +511,66 @@ export const ruleLoops: Rule = (ctx) => {
   const loops: Loop[] = [];
   for (const o of ctx.obs) {
     if (o.kind !== 'redirect-loop') continue;
-    const l: Loop = { hosts: o.hosts, hops: o.hops, login: o.login, cookiesSet: o.cookiesSet, cookiesReturned: o.cookiesReturned, t: o.t, last: o.t, service: o.service, items: [], obs: o };
+    const l: Loop = {
+      hosts: o.hosts,
+      hops: o.hops,
+      login: o.login,
+      cookiesSet: o.cookiesSet,
+      cookiesReturned: o.cookiesReturned,
+      t: o.t,
+      last: o.t,
+      service: o.service,
+      items: [],
+      obs: o,
+    };
     if (o.cookiesBlocked !== undefined) l.cookiesBlocked = o.cookiesBlocked;
     if (o.cookiesSent !== undefined) l.cookiesSent = o.cookiesSent;
     loops.push(l);
   }
   // Loops set aside as recovered (their steps are masked) are no longer found.
   const masked = ctx.mask?.outs;
-  if (ctx.tally.redirects.length) loops.push(...loopsFromOutcomes(ctx.tally.redirects.toArray()).filter((l) => l.items.some((it) => it.o.service !== null) && !(masked && masked.has(l.items[0]!.o))));
+  if (ctx.tally.redirects.length)
+    loops.push(
+      ...loopsFromOutcomes(ctx.tally.redirects.toArray()).filter(
+        (l) => l.items.some((it) => it.o.service !== null) && !(masked && masked.has(l.items[0]!.o)),
+      ),
+    );
   if (loops.length < LOOP_MIN_OBSERVATIONS) return null;
   // Every loop of the window is blamed: the finding is over once all have recovered (diagnose.ts sets aside those
   // that have, and looks again).
   const blame: Blame = { loops };
-  const loopEv = (l: Loop) => (l.items.length ? evidence('redirect-loop', [hostList(l.hosts), l.hops], l.items) : fact('redirect-loop', [hostList(l.hosts), l.hops], l.t, 1, l.hosts));
+  const loopEv = (l: Loop) =>
+    l.items.length
+      ? evidence('redirect-loop', [hostList(l.hosts), l.hops], l.items)
+      : fact('redirect-loop', [hostList(l.hosts), l.hops], l.t, 1, l.hosts);
   const blocked = loops.find((l) => l.cookiesBlocked === true || (l.cookiesSet && !l.cookiesReturned));
-  if (blocked) return user('cookies-blocked', [loopEv(blocked), fact(blocked.cookiesBlocked ? 'cookies-blocked' : 'cookies-not-returned', [], blocked.t)], blame);
+  if (blocked)
+    return user(
+      'cookies-blocked',
+      [loopEv(blocked), fact(blocked.cookiesBlocked ? 'cookies-blocked' : 'cookies-not-returned', [], blocked.t)],
+      blame,
+    );
   const returned = loops.find((l) => l.cookiesReturned);
-  if (returned) return provider(returned.login ? 'login-loop' : 'page-bug', [loopEv(returned), fact('cookies-returned', [], returned.t)], blame);
+  if (returned)
+    return provider(
+      returned.login ? 'login-loop' : 'page-bug',
+      [loopEv(returned), fact('cookies-returned', [], returned.t)],
+      blame,
+    );
   // No cookie set and none sent at any step: this browser's cookies cannot be the cause; the server bounces.
   const cookieless = loops.find((l) => !l.cookiesSet && l.cookiesSent === false);
-  if (cookieless) return provider(cookieless.login ? 'login-loop' : 'page-bug', [loopEv(cookieless), fact('cookies-none', [], cookieless.t)], blame);
-  return { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)], blame };
+  if (cookieless)
+    return provider(
+      cookieless.login ? 'login-loop' : 'page-bug',
+      [loopEv(cookieless), fact('cookies-none', [], cookieless.t)],
+      blame,
+    );
+  return {
+    verdict: 'unclear',
+    cause: 'insufficient-evidence',
+    evidence: [loopEv(loops[0]!), fact('cookies-unknown', [], loops[0]!.t)],
+    blame,
+  };
 };
 
 /** The service of the page a picture was on (a provider page), or of the picture's own host. */
@@ -478,7 +589,11 @@ export const rulePageBug: Rule = (ctx) => {
   const used: BrokenImage[] = [];
   let t = 0;
   for (const o of ctx.obs) {
-    if (o.kind === 'broken-image' && (o.reason === 'empty-url' || o.reason === 'lazy-unresolved') && pageService(ctx, o) !== null) {
+    if (
+      o.kind === 'broken-image' &&
+      (o.reason === 'empty-url' || o.reason === 'lazy-unresolved') &&
+      pageService(ctx, o) !== null
+    ) {
       pictures += o.count;
       obsHosts.push(o.pageHost);
       used.push(o);
@@ -488,7 +603,9 @@ export const rulePageBug: Rule = (ctx) => {
   const n = Math.max(bugs.length, pictures);
   if (n < PAGE_BUG_MIN) return null;
   const hosts = [...new Set([...distinctHosts(bugs), ...obsHosts])];
-  const ev = bugs.length ? evidence('page-bug', [n, hostList(hosts)], bugs, n) : fact('page-bug', [n, hostList(hosts)], t, n, hosts);
+  const ev = bugs.length
+    ? evidence('page-bug', [n, hostList(hosts)], bugs, n)
+    : fact('page-bug', [n, hostList(hosts)], t, n, hosts);
   const blame = blameOf(bugs);
   if (used.length) {
     blame.obs = used;
@@ -508,7 +625,9 @@ function serviceFailEvidence(ctx: Ctx, s: SvcStat): Evidence[] {
 }
 
 const significantBy = (ctx: Ctx, classes: FailClass[]) =>
-  [...ctx.services.values()].filter((s) => s.significant && classes.reduce((n, c) => n + (s.byClass[c] ?? 0), 0) >= Math.max(1, s.strong / 2));
+  [...ctx.services.values()].filter(
+    (s) => s.significant && classes.reduce((n, c) => n + (s.byClass[c] ?? 0), 0) >= Math.max(1, s.strong / 2),
+  );
 
 /**
  * Broken pictures (load error, zero size) on CDN hosts, counted like CDN failures: each picture is a failure
@@ -518,7 +637,8 @@ const significantBy = (ctx: Ctx, classes: FailClass[]) =>
 function brokenCdn(ctx: Ctx): { n: number; hosts: string[]; used: BrokenImage[] } | null {
   const byHost = new Map<string, { n: number; obs: BrokenImage[] }>();
   for (const o of ctx.obs) {
-    if (o.kind !== 'broken-image' || (o.reason !== 'error' && o.reason !== 'zero-size') || o.service !== 'cdn') continue;
+    if (o.kind !== 'broken-image' || (o.reason !== 'error' && o.reason !== 'zero-size') || o.service !== 'cdn')
+      continue;
     let b = byHost.get(o.host);
     if (!b) byHost.set(o.host, (b = { n: 0, obs: [] }));
     b.n += Math.max(1, o.count);
@@ -526,7 +646,8 @@ function brokenCdn(ctx: Ctx): { n: number; hosts: string[]; used: BrokenImage[] 
   }
   if (byHost.size === 0) return null;
   const strong = new Map<string, number>();
-  for (const it of failsOf(ctx, ['conn', 'http5', 'tls'], true)) if (byHost.has(it.o.host)) strong.set(it.o.host, (strong.get(it.o.host) ?? 0) + 1);
+  for (const it of failsOf(ctx, ['conn', 'http5', 'tls'], true))
+    if (byHost.has(it.o.host)) strong.set(it.o.host, (strong.get(it.o.host) ?? 0) + 1);
   let pictures = 0;
   let failed = 0;
   let bad = false;
@@ -569,10 +690,14 @@ export const ruleServerError: Rule = (ctx) => {
   const others = ctx.control.works || [...ctx.services.values()].some((x) => !x.significant && x.ok >= CONTROL_MIN_OK);
   // A clean request of the extension's own (no cookies) answered with an error too: the resource fails for anyone.
   const retryFails = (s: SvcStat) => retryFailsEvidence(ctx, s.id).length > 0;
-  const sig = significantBy(ctx, ['conn', 'http5', 'tls']).filter((s) => (s.byClass.http5 ?? 0) > 0 || others || retryFails(s));
+  const sig = significantBy(ctx, ['conn', 'http5', 'tls']).filter(
+    (s) => (s.byClass.http5 ?? 0) > 0 || others || retryFails(s),
+  );
   if (sig.length === 0) return null;
   sig.sort((a, b) => b.strong - a.strong);
-  return provider('server-error', [...serviceFailEvidence(ctx, sig[0]!), ...controlEvidence(ctx)], { services: [sig[0]!.id] });
+  return provider('server-error', [...serviceFailEvidence(ctx, sig[0]!), ...controlEvidence(ctx)], {
+    services: [sig[0]!.id],
+  });
 };
 
 /**
@@ -592,9 +717,9 @@ export const ruleCredentials: Rule = (ctx) => {
   if (byRes.size !== 1) return null;
   const [res, items] = [...byRes][0]!;
   if (items.length < CREDENTIALS_MIN_FAILURES) return null;
-  let workedBefore = false;
-  if (res.startsWith('host:')) workedBefore = (ctx.tally.hosts.get(items[0]!.o.host)?.ok ?? 0) > 0;
-  else workedBefore = (firstOkByKey(ctx).get(res) ?? Infinity) < items[0]!.o.t;
+  const workedBefore = res.startsWith('host:')
+    ? (ctx.tally.hosts.get(items[0]!.o.host)?.ok ?? 0) > 0
+    : (firstOkByKey(ctx).get(res) ?? Infinity) < items[0]!.o.t;
   if (workedBefore) return null;
   let othersOk = 0;
   for (const s of ctx.services.values()) othersOk += s.ok;
@@ -615,7 +740,9 @@ export const ruleRiskControl: Rule = (ctx) => {
 export const ruleBlockedByExtension: Rule = (ctx) => {
   const b = failsOf(ctx, ['blocked'], true);
   if (b.length < BLOCKED_MIN) return null;
-  return user('blocked-by-extension', [evidence('blocked', [b.length, hostList(distinctHosts(b))], b)], { classes: ['blocked'] });
+  return user('blocked-by-extension', [evidence('blocked', [b.length, hostList(distinctHosts(b))], b)], {
+    classes: ['blocked'],
+  });
 };
 
 /**
@@ -642,7 +769,8 @@ export const ruleHealthy: Rule = (ctx) => {
   let failed = 0;
   for (const h of t.hosts.values()) {
     if (h.service === null) continue;
-    for (const k in h.byClass) if (isProviderSide(k as FailClass) || k === 'unknown') failed += h.byClass[k as FailClass]!;
+    for (const k in h.byClass)
+      if (isProviderSide(k as FailClass) || k === 'unknown') failed += h.byClass[k as FailClass]!;
   }
   return { verdict: 'healthy', cause: 'none', evidence: [fact('traffic', [t.watched, failed], ctx.now, t.watched)] };
 };
@@ -661,7 +789,14 @@ export const ruleSession: Rule = (ctx) => {
   if (auth.length === 0) return null;
   const hosts = distinctHosts(auth);
   const last = Math.max(...hosts.map((h) => retries.get(h)!.t));
-  return user('credentials', [evidence('auth-failed', [auth.length, hostList(hosts)], auth), fact('retry-ok', [hostList(hosts)], last, hosts.length, hosts)], blameOf(auth));
+  return user(
+    'credentials',
+    [
+      evidence('auth-failed', [auth.length, hostList(hosts)], auth),
+      fact('retry-ok', [hostList(hosts)], last, hosts.length, hosts),
+    ],
+    blameOf(auth),
+  );
 };
 
 /** Failures that no rule explains, or too little traffic. */
@@ -672,9 +807,18 @@ export const ruleUnclear: Rule = (ctx) => {
   // A public resolver without a clear answer (SERVFAIL, REFUSED, NODATA…) is neither "exists" nor NXDOMAIN.
   const dnsFailing = new Set(distinctHosts(ctx.fails.get('dns') ?? []));
   const vague = dnsProbes(ctx).filter((p) => p.exists === undefined && p.ok && dnsFailing.has(p.target));
-  if (vague.length) ev.push(fact('dns-probe-unknown', [vague[0]!.target, vague[0]!.detail ?? ''], vague[0]!.t, vague.length, [vague[0]!.target]));
+  if (vague.length)
+    ev.push(
+      fact('dns-probe-unknown', [vague[0]!.target, vague[0]!.detail ?? ''], vague[0]!.t, vague.length, [
+        vague[0]!.target,
+      ]),
+    );
   if (ctx.tally.watched < MIN_TRAFFIC) ev.push(fact('few-requests', [ctx.tally.watched], ctx.now, ctx.tally.watched));
-  const finding: Finding = { verdict: 'unclear', cause: 'insufficient-evidence', evidence: [...ev, ...controlEvidence(ctx)] };
+  const finding: Finding = {
+    verdict: 'unclear',
+    cause: 'insufficient-evidence',
+    evidence: [...ev, ...controlEvidence(ctx)],
+  };
   // Blamed: what failed, and whatever keeps ruleHealthy from answering (so that it can recover).
   const blamed = new Set<Item>(f);
   for (const it of healthBlockers(ctx)) blamed.add(it);

@@ -52,7 +52,10 @@ const WININET: Record<number, FailureKind> = {
   12031: 'tcp.reset',
   12152: 'http.protocol',
 };
-const PHASE_OF: Partial<Record<FailureKind, Phase>> = { 'dns.name_not_resolved': 'dns', 'http.protocol': 'application' };
+const PHASE_OF: Partial<Record<FailureKind, Phase>> = {
+  'dns.name_not_resolved': 'dns',
+  'http.protocol': 'application',
+};
 
 function typeOf(e: Record<string, unknown>, mime: string | undefined, first: boolean): ResourceKind {
   const rt = e._resourceType ?? e._request_type ?? e._type;
@@ -175,7 +178,11 @@ export function convertEntry(raw: unknown, watch: WatchFn, first = false): Reque
     const tag = keyTagOf(u.query);
     if (tag) o.keyTag = tag;
   }
-  if (e._fromCache || (e.cache && typeof e.cache === 'object' && (e.cache as { afterRequest?: unknown }).afterRequest && status === 0)) o.fromCache = true;
+  if (
+    e._fromCache ||
+    (e.cache && typeof e.cache === 'object' && (e.cache as { afterRequest?: unknown }).afterRequest && status === 0)
+  )
+    o.fromCache = true;
   const track = o.type === 'main_frame' || o.type === 'sub_frame' || (service !== null && isLoginHost(u.host));
   let setCookieHeader: string | undefined;
   const headers = res.headers;
@@ -204,7 +211,8 @@ export function convertEntry(raw: unknown, watch: WatchFn, first = false): Reque
           if (name.toLowerCase() === 'x-oss-ec') (ids ??= {}).ossEc = v.slice(0, 32);
           break;
         case 10:
-          if (track && name.toLowerCase() === 'set-cookie') setCookieHeader = setCookieHeader ? setCookieHeader + '\n' + v : v;
+          if (track && name.toLowerCase() === 'set-cookie')
+            setCookieHeader = setCookieHeader ? setCookieHeader + '\n' + v : v;
           break;
         case 16: {
           const n = name.toLowerCase();
@@ -223,7 +231,15 @@ export function convertEntry(raw: unknown, watch: WatchFn, first = false): Reque
     let cookieHeader: string | undefined;
     const rh = req!.headers;
     if (Array.isArray(rh)) {
-      for (const h of rh as HarHeader[]) if (h && typeof h.name === 'string' && h.name.length === 6 && h.name.toLowerCase() === 'cookie' && typeof h.value === 'string') cookieHeader = h.value;
+      for (const h of rh as HarHeader[])
+        if (
+          h &&
+          typeof h.name === 'string' &&
+          h.name.length === 6 &&
+          h.name.toLowerCase() === 'cookie' &&
+          typeof h.value === 'string'
+        )
+          cookieHeader = h.value;
     }
     const sent = cookieNames(req!.cookies, cookieHeader, false);
     if (sent) o.sentCookies = sent;
@@ -231,13 +247,24 @@ export function convertEntry(raw: unknown, watch: WatchFn, first = false): Reque
   if (status >= 300 && status < 400) {
     const loc = str(res.redirectURL);
     if (loc) {
-      const abs = loc.startsWith('/') ? (loc.startsWith('//') ? u.scheme + ':' + loc : u.scheme + '://' + u.host + loc) : loc;
+      const abs = loc.startsWith('/')
+        ? loc.startsWith('//')
+          ? u.scheme + ':' + loc
+          : u.scheme + '://' + u.host + loc
+        : loc;
       const target = splitUrl(abs);
       if (target) o.redirectTo = target.host + pathShape(target.path);
     }
   }
   // Provider error codes: error statuses, and mtop (which answers 200 even on failure).
-  if (content && typeof content.text === 'string' && content.text.length > 0 && (status >= 400 || service === 'mtop' || (mime !== undefined && mime.includes('json') && service !== null && service !== 'site'))) {
+  if (
+    content &&
+    typeof content.text === 'string' &&
+    content.text.length > 0 &&
+    (status >= 400 ||
+      service === 'mtop' ||
+      (mime !== undefined && mime.includes('json') && service !== null && service !== 'site'))
+  ) {
     const text = bodyText(content);
     if (text) {
       const code = codeFromBody(text);

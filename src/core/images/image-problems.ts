@@ -47,7 +47,11 @@ export function isEmptyUrl(value: string | null): boolean {
 
 /** A placeholder src used while a lazy image waits for its real URL. */
 export function isPlaceholder(url: string): boolean {
-  return url === '' || url.startsWith('data:') || /\/(?:s\.gif|spaceball\.gif|blank\.gif|1x1\.(?:gif|png)|placeholder[^/]*)$/i.test(url);
+  return (
+    url === '' ||
+    url.startsWith('data:') ||
+    /\/(?:s\.gif|spaceball\.gif|blank\.gif|1x1\.(?:gif|png)|placeholder[^/]*)$/i.test(url)
+  );
 }
 
 /**
@@ -60,6 +64,7 @@ export function imageProblem(f: ImageFacts, settled: boolean): ImageProblem | nu
   if (f.url && isEmptyUrl(f.url) && !isPlaceholder(f.url)) return 'empty-url';
   if (f.errored) return isPlaceholder(f.url) ? null : 'error';
   if (f.lazy !== null && settled && isPlaceholder(f.url)) return 'lazy-unresolved';
-  if (f.complete && f.naturalWidth === 0 && f.url && !isPlaceholder(f.url) && !f.url.startsWith('data:')) return 'zero-size';
+  if (f.complete && f.naturalWidth === 0 && f.url && !isPlaceholder(f.url) && !f.url.startsWith('data:'))
+    return 'zero-size';
   return null;
 }

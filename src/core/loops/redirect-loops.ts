@@ -84,7 +84,12 @@ export class RedirectLoopDetector {
 /** The loop shape of a chain of steps, or null when it is an ordinary chain. */
 export function loopShape(steps: readonly NavStep[]): LoopShape | null {
   const lastStep = steps[steps.length - 1];
-  if (lastStep?.kind === 'error' && lastStep.error && /TOO_MANY_REDIRECTS|REDIRECT_LOOP|2152398879/.test(lastStep.error)) return 'browser';
+  if (
+    lastStep?.kind === 'error' &&
+    lastStep.error &&
+    /TOO_MANY_REDIRECTS|REDIRECT_LOOP|2152398879/.test(lastStep.error)
+  )
+    return 'browser';
   const counts = new Map<string, number>();
   for (const s of steps) counts.set(s.url, (counts.get(s.url) ?? 0) + 1);
   let twice = 0;
@@ -107,7 +112,12 @@ function alternates(steps: readonly NavStep[]): boolean {
   return false;
 }
 
-function describe(steps: readonly NavStep[], t: number, _shape: LoopShape, cookiesBlocked: boolean | undefined): LoopObservation {
+function describe(
+  steps: readonly NavStep[],
+  t: number,
+  _shape: LoopShape,
+  cookiesBlocked: boolean | undefined,
+): LoopObservation {
   const hosts = [...new Set(steps.map((s) => s.host))];
   const login = steps.some((s) => isLoginHost(s.host));
   // Cookies set by a login step, and whether any later request carried one of them back.
@@ -121,8 +131,18 @@ function describe(steps: readonly NavStep[], t: number, _shape: LoopShape, cooki
       for (const n of s.setCookies) set.add(n);
     }
   }
-  const service = steps.find((s) => s.service && s.service !== 'login')?.service ?? steps.find((s) => s.service)?.service ?? null;
-  const o: LoopObservation = { kind: 'redirect-loop', t, hosts, hops: steps.length, login, cookiesSet, cookiesReturned, service };
+  const service =
+    steps.find((s) => s.service && s.service !== 'login')?.service ?? steps.find((s) => s.service)?.service ?? null;
+  const o: LoopObservation = {
+    kind: 'redirect-loop',
+    t,
+    hosts,
+    hops: steps.length,
+    login,
+    cookiesSet,
+    cookiesReturned,
+    service,
+  };
   const requests = steps.filter((s) => s.kind !== 'error');
   if (requests.some((s) => s.sentCookies && s.sentCookies.length > 0)) o.cookiesSent = true;
   else if (requests.length > 0 && requests.every((s) => s.sentCookies !== undefined)) o.cookiesSent = false;

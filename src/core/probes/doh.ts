@@ -13,7 +13,14 @@ export interface DohAnswer {
   answers: number;
 }
 
-const RCODE_NAMES: Record<number, string> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+const RCODE_NAMES: Record<number, string> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+};
 
 export function rcodeName(rcode: number | null): string {
   if (rcode === null) return 'no rcode';
@@ -31,7 +38,8 @@ export function parseDoh(json: unknown): DohAnswer {
   if (!json || typeof json !== 'object' || Array.isArray(json)) return { exists: null, rcode: null, answers: 0 };
   const o = json as Record<string, unknown>;
   const raw = o.Status ?? o.status;
-  const rcode = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : null;
+  const rcode =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : null;
   const ans = o.Answer ?? o.answer;
   const answers = Array.isArray(ans) ? ans.filter((a) => a && typeof a === 'object').length : 0;
   if (rcode === 0 && answers > 0) return { exists: true, rcode, answers };

@@ -87,7 +87,9 @@ export function isWatchedFailure(o: RequestOutcome): boolean {
 
 /** Watched failures within FAILURE_WINDOW_MS before `now`. */
 export function recentFailures(recent: readonly RecentRequest[], now: number): RecentRequest[] {
-  return recent.filter((r) => now - r.outcome.t <= FAILURE_WINDOW_MS && r.outcome.t <= now + 1000 && isWatchedFailure(r.outcome));
+  return recent.filter(
+    (r) => now - r.outcome.t <= FAILURE_WINDOW_MS && r.outcome.t <= now + 1000 && isWatchedFailure(r.outcome),
+  );
 }
 
 export function hasWatchedFailures(recent: readonly RecentRequest[], now: number): boolean {
@@ -114,7 +116,10 @@ function hasUserInfo(url: string): boolean {
 }
 
 function isSignedOss(query: string): boolean {
-  return (/(?:^|&)OSSAccessKeyId=/i.test(query) && /(?:^|&)Signature=/i.test(query)) || /(?:^|&)x-oss-(?:signature|credential)=/i.test(query);
+  return (
+    (/(?:^|&)OSSAccessKeyId=/i.test(query) && /(?:^|&)Signature=/i.test(query)) ||
+    /(?:^|&)x-oss-(?:signature|credential)=/i.test(query)
+  );
 }
 
 /** Expiry (ms) of a signed OSS URL, when its query says: V1 Expires=<epoch s>, V4 x-oss-date + x-oss-expires. */
@@ -125,7 +130,14 @@ export function signedOssExpiry(query: string): number | null {
   const e = /(?:^|&)x-oss-expires=(\d+)(?:&|$)/i.exec(query);
   if (d && e) {
     const x = d[1]!;
-    const t = Date.UTC(+x.slice(0, 4), +x.slice(4, 6) - 1, +x.slice(6, 8), +x.slice(9, 11), +x.slice(11, 13), +x.slice(13, 15));
+    const t = Date.UTC(
+      +x.slice(0, 4),
+      +x.slice(4, 6) - 1,
+      +x.slice(6, 8),
+      +x.slice(9, 11),
+      +x.slice(11, 13),
+      +x.slice(13, 15),
+    );
     return t + Number(e[1]) * 1000;
   }
   return null;
@@ -170,7 +182,14 @@ function candidates(input: PlanInput): ProbeRequest[] {
     if (!c || seen.has(c.host)) continue;
     seen.add(c.host);
     if (seen.size > MAX_CONTROL_PER_ROUND) break;
-    out.push({ probe: 'control', key: `control:${c.host}`, target: c.host, url: c.url, method: 'HEAD', timeoutMs: CONTROL_TIMEOUT_MS });
+    out.push({
+      probe: 'control',
+      key: `control:${c.host}`,
+      target: c.host,
+      url: c.url,
+      method: 'HEAD',
+      timeoutMs: CONTROL_TIMEOUT_MS,
+    });
   }
 
   // 2. DNS: one per host failing with dns.*.
@@ -183,7 +202,15 @@ function candidates(input: PlanInput): ProbeRequest[] {
       const url = dohUrl(settings.dohResolver, o.host);
       if (!url) continue;
       names.add(o.host);
-      out.push({ probe: 'dns', key: `dns:${o.host}`, target: o.host, name: o.host, url, method: 'GET', timeoutMs: PROBE_TIMEOUT_MS });
+      out.push({
+        probe: 'dns',
+        key: `dns:${o.host}`,
+        target: o.host,
+        name: o.host,
+        url,
+        method: 'GET',
+        timeoutMs: PROBE_TIMEOUT_MS,
+      });
     }
   }
 
@@ -207,13 +234,26 @@ function candidates(input: PlanInput): ProbeRequest[] {
 
   // 4. Clock: on signed-request/auth failures, unless passive Date headers already give an estimate.
   const auth = failing.filter((r) => isSignedOrAuthFailure(r.outcome));
-  if (auth.length > 0 && passiveClockSkew(recent.map((r) => r.outcome), { now }).skewMs === null) {
+  if (
+    auth.length > 0 &&
+    passiveClockSkew(
+      recent.map((r) => r.outcome),
+      { now },
+    ).skewMs === null
+  ) {
     const r = auth[auth.length - 1]!;
     const p = r.url ? splitUrl(r.url) : null;
     const scheme = p && (p.scheme === 'http' || p.scheme === 'https') ? p.scheme : 'https';
     const host = r.outcome.host;
     if (/^[a-z0-9.-]+$/.test(host)) {
-      out.push({ probe: 'clock', key: 'clock:*', target: host, url: `${scheme}://${host}/`, method: 'HEAD', timeoutMs: PROBE_TIMEOUT_MS });
+      out.push({
+        probe: 'clock',
+        key: 'clock:*',
+        target: host,
+        url: `${scheme}://${host}/`,
+        method: 'HEAD',
+        timeoutMs: PROBE_TIMEOUT_MS,
+      });
     }
   }
 

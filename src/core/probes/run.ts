@@ -17,7 +17,12 @@ class Timeout extends Error {}
 
 /** Fetch options per probe kind. */
 export function fetchInit(req: ProbeRequest): RequestInit {
-  const base: RequestInit = { method: req.method, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
+  const base: RequestInit = {
+    method: req.method,
+    credentials: 'omit',
+    cache: 'no-store',
+    referrerPolicy: 'no-referrer',
+  };
   switch (req.probe) {
     case 'control':
       return { ...base, mode: 'no-cors', redirect: 'follow' };
@@ -43,7 +48,7 @@ export function toObservation(r: ProbeResult): ProbeObservation {
 }
 
 export async function runProbe(req: ProbeRequest, deps: ProbeDeps): Promise<ProbeResult> {
-  let t = 0;
+  let t: number;
   try {
     t = deps.now();
   } catch {
@@ -58,13 +63,12 @@ export async function runProbe(req: ProbeRequest, deps: ProbeDeps): Promise<Prob
 }
 
 async function runUnsafe(req: ProbeRequest, deps: ProbeDeps, base: ProbeResult): Promise<ProbeResult> {
-  const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : deps.timeoutMs && deps.timeoutMs > 0 ? deps.timeoutMs : DEFAULT_TIMEOUT_MS;
-  const setT = deps.setTimeout ?? ((fn: () => void, ms: number) => globalThis.setTimeout(fn, ms));
-  const clearT = deps.clearTimeout ?? ((h: unknown) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>));
-  const ctrl = new AbortController();
+  const timeoutMs =
+    req.timeoutMs > 0 ? req.timeoutMs : deps.timeoutMs && deps.timeoutMs > 0 ? deps.timeoutMs : DEFAULT_TIMEOUT_MS;
+  const ctrl = deps.abortController();
   let timer: unknown;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setT(() => {
+    timer = deps.setTimeout(() => {
       ctrl.abort();
       reject(new Timeout());
     }, timeoutMs);
@@ -86,7 +90,7 @@ async function runUnsafe(req: ProbeRequest, deps: ProbeDeps, base: ProbeResult):
     return await Promise.race([work, timeout]);
   } finally {
     try {
-      clearT(timer);
+      deps.clearTimeout(timer);
     } catch {
       /* ignore */
     }
@@ -136,7 +140,8 @@ async function interpret(req: ProbeRequest, res: Response, deps: ProbeDeps, base
     case 'control': {
       discard(res);
       // no-cors: an opaque response (status 0) means the site answered. Any HTTP answer counts as reachable.
-      if (res.type === 'opaque' || status > 0) return { ...base, ok: true, status, detail: res.type === 'opaque' ? 'opaque' : `HTTP ${status}` };
+      if (res.type === 'opaque' || status > 0)
+        return { ...base, ok: true, status, detail: res.type === 'opaque' ? 'opaque' : `HTTP ${status}` };
       return { ...base, ok: false, status, detail: res.type === 'error' ? 'network error' : 'no answer' };
     }
     case 'cookieless-retry': {
@@ -144,7 +149,8 @@ async function interpret(req: ProbeRequest, res: Response, deps: ProbeDeps, base
       if (res.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
         return { ...base, ok: false, inconclusive: true, status, detail: 'redirect' };
       }
-      if (res.type === 'opaque' || status === 0) return { ...base, ok: false, inconclusive: true, status, detail: 'opaque' };
+      if (res.type === 'opaque' || status === 0)
+        return { ...base, ok: false, inconclusive: true, status, detail: 'opaque' };
       return { ...base, ok: status < 400, status, detail: `HTTP ${status}` };
     }
     case 'clock': {
@@ -161,7 +167,13 @@ async function interpret(req: ProbeRequest, res: Response, deps: ProbeDeps, base
       }
       const a = parseDoh(await readJson(res));
       if (a.rcode === null) return { ...base, ok: false, status, detail: 'bad answer' };
-      const r: ProbeResult = { ...base, ok: true, status, rcode: a.rcode, detail: a.rcode === 0 ? `NOERROR ${a.answers} answers` : rcodeName(a.rcode) };
+      const r: ProbeResult = {
+        ...base,
+        ok: true,
+        status,
+        rcode: a.rcode,
+        detail: a.rcode === 0 ? `NOERROR ${a.answers} answers` : rcodeName(a.rcode),
+      };
       if (a.exists !== null) r.exists = a.exists;
       return r;
     }
@@ -173,7 +185,13 @@ async function interpret(req: ProbeRequest, res: Response, deps: ProbeDeps, base
       const feed = parseStatusFeed(await readJson(res));
       if (!feed.ok) return { ...base, ok: false, status, detail: 'unreadable feed' };
       const alarms = feed.events.filter((e) => e.severity === 'alarm').length;
-      return { ...base, ok: true, status, events: feed.events, detail: `${feed.events.length} events, ${alarms} alarm` };
+      return {
+        ...base,
+        ok: true,
+        status,
+        events: feed.events,
+        detail: `${feed.events.length} events, ${alarms} alarm`,
+      };
     }
   }
 }

@@ -30,10 +30,41 @@ const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.i
 
 const ID_KEYS = ['id', 'eventId', 'event_id', 'productEventId', 'eventID', 'uuid'];
 const TITLE_KEYS = ['title', 'eventTitle', 'eventName', 'name', 'subject', 'productName', 'productId', 'product'];
-const SEVERITY_KEYS = ['currentStateSeverity', 'severity', 'eventType', 'level', 'eventLevel', 'status', 'state', 'type'];
-const START_KEYS = ['startTime', 'start', 'beginTime', 'gmtStart', 'eventStartTime', 'start_time', 'startAt', 'gmtCreate', 'createTime'];
+const SEVERITY_KEYS = [
+  'currentStateSeverity',
+  'severity',
+  'eventType',
+  'level',
+  'eventLevel',
+  'status',
+  'state',
+  'type',
+];
+const START_KEYS = [
+  'startTime',
+  'start',
+  'beginTime',
+  'gmtStart',
+  'eventStartTime',
+  'start_time',
+  'startAt',
+  'gmtCreate',
+  'createTime',
+];
 const END_KEYS = ['endTime', 'end', 'gmtEnd', 'eventEndTime', 'recoverTime', 'end_time', 'endAt', 'resolvedTime'];
-const LIST_KEYS = ['data', 'events', 'list', 'items', 'result', 'rows', 'records', 'eventList', 'productEventList', 'Data', 'Events'];
+const LIST_KEYS = [
+  'data',
+  'events',
+  'list',
+  'items',
+  'result',
+  'rows',
+  'records',
+  'eventList',
+  'productEventList',
+  'Data',
+  'Events',
+];
 const EVENT_HINT_KEYS = [...TITLE_KEYS, ...SEVERITY_KEYS, ...START_KEYS, ...ID_KEYS];
 
 /**
@@ -62,12 +93,17 @@ function parseUnsafe(input: unknown): StatusFeed {
     const s = json.success ?? json.Success;
     if (s === false || s === 'false') return { ok: false, events: [] };
     const code = json.code ?? json.httpCode;
-    if ((typeof code === 'number' || typeof code === 'string') && /^[45]\d\d$/.test(String(code))) return { ok: false, events: [] };
+    if ((typeof code === 'number' || typeof code === 'string') && /^[45]\d\d$/.test(String(code)))
+      return { ok: false, events: [] };
   }
   const list = findList(json, 0);
   if (list === null) {
     // success:true with data null/empty object = no events.
-    if (isObj(json) && (json.success === true || json.success === 'true') && (json.data === null || json.data === undefined || (isObj(json.data) && Object.keys(json.data).length === 0))) {
+    if (
+      isObj(json) &&
+      (json.success === true || json.success === 'true') &&
+      (json.data === null || json.data === undefined || (isObj(json.data) && Object.keys(json.data).length === 0))
+    ) {
       return { ok: true, events: [] };
     }
     return { ok: false, events: [] };
@@ -159,7 +195,11 @@ export function toEpochMs(v: unknown): number | null {
  * Note the official start is often backdated (2023-11-12: start 17:44, notice sent ~18:14); the time the
  * event first appeared in the feed is a better "notice" time and is the caller's to track (see docs).
  */
-export function officialLag(detectedAt: number, events: readonly StatusEvent[], windowMs: number = OFFICIAL_LAG_WINDOW_MS): number | null {
+export function officialLag(
+  detectedAt: number,
+  events: readonly StatusEvent[],
+  windowMs: number = OFFICIAL_LAG_WINDOW_MS,
+): number | null {
   let best: number | null = null;
   for (const e of events) {
     if (e.start === null || e.start < detectedAt - windowMs) continue;

@@ -78,7 +78,9 @@ export interface ProbeDeps {
   now: () => number;
   /** Default timeout when the request has none (ms). */
   timeoutMs?: number;
-  /** Timer functions (default: globalThis.setTimeout/clearTimeout). */
-  setTimeout?: (fn: () => void, ms: number) => unknown;
-  clearTimeout?: (handle: unknown) => void;
+  /** Timer functions (core takes no globals: the background passes the real ones, tests fake ones). */
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (handle: unknown) => void;
+  /** A fresh abort controller per probe (the background passes `() => new AbortController()`). */
+  abortController: () => AbortController;
 }

@@ -76,7 +76,13 @@ export interface BuiltReport {
   data: ReportJson;
 }
 
-const ID_FIELDS: readonly (keyof RequestIds)[] = ['ossRequestId', 'ossEc', 'acsRequestId', 'eagleEyeTraceId', 'eagleId'];
+const ID_FIELDS: readonly (keyof RequestIds)[] = [
+  'ossRequestId',
+  'ossEc',
+  'acsRequestId',
+  'eagleEyeTraceId',
+  'eagleId',
+];
 /** The header names a support engineer knows the ids by. */
 export const ID_HEADER: Record<keyof RequestIds, string> = {
   ossRequestId: 'x-oss-request-id',
@@ -143,7 +149,8 @@ export function collectIds(state: PopupState): ReportIdRow[] {
   };
   for (const o of state.recentFailures) {
     const ids = cleanIds(o.ids);
-    if (ids) add({ host: redactHost(o.host), path: redactPath(o.path), status: o.status, t: o.t, source: 'request', ...ids });
+    if (ids)
+      add({ host: redactHost(o.host), path: redactPath(o.path), status: o.status, t: o.t, source: 'request', ...ids });
   }
   for (const e of state.diagnosis.evidence) {
     for (const x of e.ids ?? []) {
@@ -177,7 +184,11 @@ export function buildReport(state: PopupState, opts: ReportOptions): BuiltReport
   const timelineBuckets = state.timeline.failures
     .map((failures, i) => ({ i, failures, requests: state.timeline.requests[i] ?? 0 }))
     .filter((b) => b.failures > 0)
-    .map((b) => ({ ...both(state.timeline.start + b.i * state.timeline.bucketMs), failures: b.failures, requests: b.requests }));
+    .map((b) => ({
+      ...both(state.timeline.start + b.i * state.timeline.bucketMs),
+      failures: b.failures,
+      requests: b.requests,
+    }));
 
   const data: ReportJson = {
     format: 'faultline-report',
@@ -186,7 +197,11 @@ export function buildReport(state: PopupState, opts: ReportOptions): BuiltReport
     extensionVersion: state.extensionVersion,
     browser: redactText(opts.browser),
     lang,
-    verdict: { id: d.verdict, text: tx({ key: `verdict_${d.verdict}` }), since: d.since === null ? null : both(d.since) },
+    verdict: {
+      id: d.verdict,
+      text: tx({ key: `verdict_${d.verdict}` }),
+      since: d.since === null ? null : both(d.since),
+    },
     cause: { id: d.cause, title: tx({ key: `cause_${ck}_title` }), explanation: tx({ key: `cause_${ck}_explain` }) },
     services: d.services
       .filter((s) => s.state !== 'idle')
@@ -251,7 +266,9 @@ function toMarkdown(r: ReportJson, L: (key: string, args?: (string | number)[]) 
     out.push('');
     out.push(`## ${L('export_request_ids')}`);
     out.push('');
-    out.push(`| ${L('export_col_time')} | host | status | x-oss-request-id | x-oss-ec | x-acs-request-id | EagleEye-TraceId | EagleId |`);
+    out.push(
+      `| ${L('export_col_time')} | host | status | x-oss-request-id | x-oss-ec | x-acs-request-id | EagleEye-TraceId | EagleId |`,
+    );
     out.push('|---|---|---|---|---|---|---|---|');
     for (const x of r.requestIds) {
       const when = x.t !== undefined ? both(x.t).utc8 : '';
@@ -265,7 +282,9 @@ function toMarkdown(r: ReportJson, L: (key: string, args?: (string | number)[]) 
     out.push(`## ${L('export_evidence')}`);
     out.push('');
     for (const e of r.evidence) {
-      out.push(`- ${mdEscape(e.text)} — ×${e.count}; ${e.hosts.join(', ')}; ${e.first.utc8} → ${e.last.utc8} (${e.first.utc} → ${e.last.utc})`);
+      out.push(
+        `- ${mdEscape(e.text)} — ×${e.count}; ${e.hosts.join(', ')}; ${e.first.utc8} → ${e.last.utc8} (${e.first.utc} → ${e.last.utc})`,
+      );
     }
   }
   if (r.services.length) {
@@ -281,7 +300,8 @@ function toMarkdown(r: ReportJson, L: (key: string, args?: (string | number)[]) 
   else {
     out.push(`| UTC+8 | UTC | ${L('export_col_failures')} | ${L('export_col_requests')} |`);
     out.push('|---|---|---|---|');
-    for (const b of r.timeline.buckets) out.push(`| ${b.utc8.replace(' UTC+8', '')} | ${b.utc.replace(' UTC', '')} | ${b.failures} | ${b.requests} |`);
+    for (const b of r.timeline.buckets)
+      out.push(`| ${b.utc8.replace(' UTC+8', '')} | ${b.utc.replace(' UTC', '')} | ${b.failures} | ${b.requests} |`);
   }
   if (r.failures.length) {
     out.push('');
@@ -372,7 +392,12 @@ export function sanitizedHar(outcomes: readonly RequestOutcome[], extensionVersi
       cache: {},
       timings: { send: 0, wait: ms, receive: 0 },
       _resourceType: o.type,
-      _faultline: { kind: o.kind, phase: o.phase, service: o.service, ...(o.code ? { code: maskAccessKeys(o.code) } : {}) },
+      _faultline: {
+        kind: o.kind,
+        phase: o.phase,
+        service: o.service,
+        ...(o.code ? { code: maskAccessKeys(o.code) } : {}),
+      },
     };
   });
   return { log: { version: '1.2', creator: { name: 'Faultline', version: extensionVersion }, pages: [], entries } };

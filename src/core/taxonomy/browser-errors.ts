@@ -126,10 +126,22 @@ const FIREFOX: Record<string, KindInfo> = {
  * "Peer's Certificate issuer is not recognized."). Matched by code name or distinctive phrase.
  */
 const NSS_TEXT: [RegExp, KindInfo][] = [
-  [/SEC_ERROR_EXPIRED_CERTIFICATE|SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE|SEC_ERROR_INVALID_TIME|MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE|MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE|certificate has expired|not yet valid|expired on|will not be valid until/i, K('tls.cert.date_invalid', 'tls')],
-  [/SEC_ERROR_UNKNOWN_ISSUER|SEC_ERROR_UNTRUSTED_ISSUER|SEC_ERROR_UNTRUSTED_CERT|MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT|MOZILLA_PKIX_ERROR_MITM_DETECTED|SEC_ERROR_CA_CERT_INVALID|issuer is not recognized|issuer certificate is unknown|self-signed|not trusted/i, K('tls.cert.authority_invalid', 'tls')],
-  [/SSL_ERROR_BAD_CERT_DOMAIN|not valid for|domain name mismatch|hostname mismatch/i, K('tls.cert.name_invalid', 'tls')],
-  [/^SSL_ERROR_|^SEC_ERROR_|^MOZILLA_PKIX_ERROR_|SSL received|security library|peer.*certificate|TLS|SSL/i, K('tls.failed', 'tls')],
+  [
+    /SEC_ERROR_EXPIRED_CERTIFICATE|SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE|SEC_ERROR_INVALID_TIME|MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE|MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE|certificate has expired|not yet valid|expired on|will not be valid until/i,
+    K('tls.cert.date_invalid', 'tls'),
+  ],
+  [
+    /SEC_ERROR_UNKNOWN_ISSUER|SEC_ERROR_UNTRUSTED_ISSUER|SEC_ERROR_UNTRUSTED_CERT|MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT|MOZILLA_PKIX_ERROR_MITM_DETECTED|SEC_ERROR_CA_CERT_INVALID|issuer is not recognized|issuer certificate is unknown|self-signed|not trusted/i,
+    K('tls.cert.authority_invalid', 'tls'),
+  ],
+  [
+    /SSL_ERROR_BAD_CERT_DOMAIN|not valid for|domain name mismatch|hostname mismatch/i,
+    K('tls.cert.name_invalid', 'tls'),
+  ],
+  [
+    /^SSL_ERROR_|^SEC_ERROR_|^MOZILLA_PKIX_ERROR_|SSL received|security library|peer.*certificate|TLS|SSL/i,
+    K('tls.failed', 'tls'),
+  ],
 ];
 
 const UNKNOWN: KindInfo = K('unknown', 'connection');
@@ -185,7 +197,8 @@ export function classify(status: number, error: string | undefined): KindInfo {
   // Headers said 4xx/5xx, then the browser gave up on the body: aborted (Firefox image), ORB (Chromium image),
   // or net::ERR_FAILED (a cross-origin fetch whose error response had no CORS headers). The HTTP error is what
   // happened.
-  if (status >= 400 && (info.kind === 'aborted' || info.kind === 'blocked.browser' || info.kind === 'unknown')) return classifyStatus(status);
+  if (status >= 400 && (info.kind === 'aborted' || info.kind === 'blocked.browser' || info.kind === 'unknown'))
+    return classifyStatus(status);
   return info;
 }
 

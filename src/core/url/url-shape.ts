@@ -116,5 +116,8 @@ export function fnv1a(s: string): string {
 
 /** Mask an AccessKeyId-looking token wherever it appears in free text (export, evidence). */
 export function maskAccessKeys(text: string): string {
-  return text.replace(/\b(LTAI|STS\.|AKID|AKLT)([A-Za-z0-9]{4,})/g, (_m, p: string, rest: string) => p + '*'.repeat(Math.max(4, rest.length - 4)) + rest.slice(-4));
+  return text.replace(
+    /\b(LTAI|STS\.|AKID|AKLT)([A-Za-z0-9]{4,})/g,
+    (_m, p: string, rest: string) => p + '*'.repeat(Math.max(4, rest.length - 4)) + rest.slice(-4),
+  );
 }

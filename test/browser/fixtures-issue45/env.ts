@@ -44,7 +44,25 @@ let certCache: { key: Buffer; cert: Buffer } | undefined;
 function selfSigned(): { key: Buffer; cert: Buffer } {
   if (certCache) return certCache;
   const dir = mkdtempSync(join(tmpdir(), 'faultline-cert-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=status.aliyun.com', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=status.aliyun.com',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   certCache = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
   rmSync(dir, { recursive: true, force: true });
   return certCache;
@@ -54,7 +72,10 @@ function selfSigned(): { key: Buffer; cert: Buffer } {
  * One handler table answered on an HTTP port and an HTTPS port. Routes: "host path" (exact), then "path"
  * (any host), mutable while the test runs; unmatched → 404. Every request is logged with method and headers.
  */
-export async function startLoggingServer(routes: Record<string, Handler>, opts: { https?: boolean } = {}): Promise<LoggingServer> {
+export async function startLoggingServer(
+  routes: Record<string, Handler>,
+  opts: { https?: boolean } = {},
+): Promise<LoggingServer> {
   const log: LoggedRequest[] = [];
   const handle = (scheme: 'http' | 'https') => (req: IncomingMessage, res: ServerResponse) => {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
@@ -97,7 +118,9 @@ export async function startLoggingServer(routes: Record<string, Handler>, opts: 
  * Like harness.launchWithExtension, but the profile can be seeded first (Default/Preferences), e.g.
  * `{ profile: { default_content_setting_values: { cookies: 2 } } }` = cookies blocked for every site.
  */
-export async function launch(opts: { args?: string[]; preferences?: object; withExtension?: boolean; dist?: string } = {}): Promise<Launched> {
+export async function launch(
+  opts: { args?: string[]; preferences?: object; withExtension?: boolean; dist?: string } = {},
+): Promise<Launched> {
   return launchWithExtension({ ...opts, viewport: { width: 1280, height: 800 } });
 }
 
@@ -113,7 +136,10 @@ export async function popupVerdict(r: Launched): Promise<{ verdict: string; caus
     await p.goto(`chrome-extension://${r.extensionId}/src/popup/index.html`);
     const root = p.locator('main.fl[data-phase="ready"]');
     await root.waitFor({ timeout: 10_000 });
-    return { verdict: (await root.getAttribute('data-verdict')) ?? '', cause: (await root.getAttribute('data-cause')) ?? '' };
+    return {
+      verdict: (await root.getAttribute('data-verdict')) ?? '',
+      cause: (await root.getAttribute('data-cause')) ?? '',
+    };
   } finally {
     await p.close();
   }
@@ -125,7 +151,9 @@ export async function popupState(r: Launched): Promise<PopupState> {
   try {
     await p.goto(`chrome-extension://${r.extensionId}/src/options/index.html`);
     return (await p.evaluate(() =>
-      (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
+      (
+        globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }
+      ).chrome.runtime.sendMessage({ type: 'ui/get-state' }),
     )) as PopupState;
   } finally {
     await p.close();
@@ -133,7 +161,12 @@ export async function popupState(r: Launched): Promise<PopupState> {
 }
 
 /** Poll the popup's state until `ok` holds; returns it (throws with the last diagnosis at the deadline). */
-export async function waitForDiagnosis(r: Launched, ok: (s: PopupState) => boolean, timeoutMs: number, what: string): Promise<PopupState> {
+export async function waitForDiagnosis(
+  r: Launched,
+  ok: (s: PopupState) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<PopupState> {
   const deadline = Date.now() + timeoutMs;
   let last: PopupState | undefined;
   for (;;) {
@@ -141,7 +174,9 @@ export async function waitForDiagnosis(r: Launched, ok: (s: PopupState) => boole
     if (last && ok(last)) return last;
     if (Date.now() > deadline) {
       const d = last?.diagnosis;
-      throw new Error(`timed out after ${timeoutMs} ms: ${what}; last diagnosis: ${JSON.stringify(d && { verdict: d.verdict, cause: d.cause, evidence: d.evidence.map((e) => e.id) })}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms: ${what}; last diagnosis: ${JSON.stringify(d && { verdict: d.verdict, cause: d.cause, evidence: d.evidence.map((e) => e.id) })}`,
+      );
     }
     await new Promise((res) => setTimeout(res, 200));
   }
@@ -150,7 +185,13 @@ export async function waitForDiagnosis(r: Launched, ok: (s: PopupState) => boole
 /** Write the extension's settings (storage.local 'settings', read through migrate by the worker). */
 export async function setSettings(sw: Worker, patch: Record<string, unknown>): Promise<void> {
   await sw.evaluate(async (p) => {
-    const c = (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>>; set(v: object): Promise<void> } } } }).chrome;
+    const c = (
+      globalThis as unknown as {
+        chrome: {
+          storage: { local: { get(k: string): Promise<Record<string, unknown>>; set(v: object): Promise<void> } };
+        };
+      }
+    ).chrome;
     const cur = ((await c.storage.local.get('settings')).settings ?? {}) as Record<string, unknown>;
     await c.storage.local.set({ settings: { version: 1, ...cur, ...p } });
   }, patch);
@@ -159,7 +200,11 @@ export async function setSettings(sw: Worker, patch: Record<string, unknown>): P
 /** A value of storage.session, read in the worker. */
 export async function readSession(sw: Worker, key: string): Promise<unknown> {
   return sw.evaluate(async (k) => {
-    const c = (globalThis as unknown as { chrome: { storage: { session: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome;
+    const c = (
+      globalThis as unknown as {
+        chrome: { storage: { session: { get(k: string): Promise<Record<string, unknown>> } } };
+      }
+    ).chrome;
     return (await c.storage.session.get(k))[k];
   }, key);
 }
