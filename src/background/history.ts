@@ -6,9 +6,18 @@
  * - `flush()` writes the whole buffer in ONE readwrite transaction, when the buffer reaches `batchSize` or
  *   `flushDelayMs` after the first buffered event (and from an alarm as a fallback). Flushes are serialized
  *   through one promise chain.
+ * - Bounds that hold at every write: the count caps (`maxOutcomes`, `maxObservations`) are enforced inside the
+ *   flush that would break them (oldest deleted in the same transaction, before the new records are added), and
+ *   the write buffer is bounded too (`maxBuffered…`): while storage keeps failing the oldest buffered events are
+ *   dropped and counted (`health.dropped`, shown in the popup footer and the export).
+ * - Retention by age (`maxAgeMs`) is pruned from an alarm.
+ * - Faults: a failed write is retried with back-off; QuotaExceededError deletes the oldest tenth of what is
+ *   stored and lowers the caps to what fits; an IndexedDB that cannot be opened (private mode, a damaged
+ *   profile, a newer schema after a downgrade, an open that never answers) leaves the history working from
+ *   memory (`health.storage === 'memory'`), bounded by the same caps.
+ * - Only the fields listed in STORED_OUTCOME_FIELDS / STORED_OBSERVATION_FIELDS are written (the README's
+ *   privacy list, held to them by test/unit/privacy-list.test.ts); schema v2 strips the others from v1 data.
  * - Events that arrive before the database is open stay in the buffer: nothing is dropped at start-up.
- * - Retention: by age (`maxAgeMs`) AND by count (`maxOutcomes` / `maxObservations`); pruned from an alarm and,
- *   when a flush pushes the count 10 % over the cap, in the same flush.
  *
  * The IndexedDB factory, key range class, clock and timer are injected, so tests run on fake-indexeddb
  * without globals being mocked. No browser extension API here.
@@ -17,7 +26,8 @@ import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type Stor
 import type { Observation, RequestOutcome } from '../core/types';
 
 export const DB_NAME = 'faultline';
-export const DB_VERSION = 1;
+/** v1: outcomes, observations (t index), meta. v2: records hold only the stored fields (unread ones stripped). */
+export const DB_VERSION = 2;
 
 /** Retention defaults (documented in the README). */
 export const RETENTION = {
@@ -25,6 +35,100 @@ export const RETENTION = {
   maxOutcomes: 50_000,
   maxObservations: 5_000,
 } as const;
+
+/** Bounds of the write buffer (what waits in memory while IndexedDB is slow or failing). */
+export const BUFFER_LIMITS = { maxOutcomes: 10_000, maxObservations: 1_000 } as const;
+/** Bounds of a history that cannot use IndexedDB and keeps everything in memory. */
+export const MEMORY_LIMITS = { maxOutcomes: 10_000, maxObservations: 1_000 } as const;
+
+/**
+ * The fields of a request outcome that are written to IndexedDB — each one read by the engine, the popup or
+ * the export after a restart. Listed, field by field, in the README's privacy section.
+ */
+export const STORED_OUTCOME_FIELDS = [
+  't',
+  'ms',
+  'host',
+  'service',
+  'path',
+  'type',
+  'method',
+  'status',
+  'error',
+  'kind',
+  'phase',
+  'serverDate',
+  'ids',
+  'code',
+  'keyTag',
+  'setCookies',
+  'sentCookies',
+  'redirectTo',
+  'fromCache',
+  'source',
+] as const satisfies readonly (keyof RequestOutcome)[];
+
+/** Fields of a request outcome that never reach storage, and why (every other field must be stored). */
+export const NOT_STORED_OUTCOME_FIELDS = {
+  tabId: 'read only live, as events arrive (per-tab loop detection); nothing reads it from history',
+  initiator: 'nothing reads it',
+} as const;
+
+export type StoredOutcome = Pick<RequestOutcome, (typeof STORED_OUTCOME_FIELDS)[number]>;
+
+type ObsOf<K extends Observation['kind']> = Extract<Observation, { kind: K }>;
+
+/** The fields of each kind of observation that are written (listed in the README's privacy section too). */
+export const STORED_OBSERVATION_FIELDS = {
+  'broken-image': ['kind', 't', 'host', 'service', 'path', 'reason', 'count', 'pageHost'],
+  'redirect-loop': [
+    'kind',
+    't',
+    'hosts',
+    'hops',
+    'login',
+    'cookiesSet',
+    'cookiesReturned',
+    'cookiesSent',
+    'cookiesBlocked',
+    'service',
+  ],
+  probe: ['kind', 't', 'probe', 'target', 'ok', 'skewMs', 'exists', 'detail'],
+} as const satisfies { [K in Observation['kind']]: readonly (keyof ObsOf<K>)[] };
+
+/** Observation fields that never reach storage, and why. */
+export const NOT_STORED_OBSERVATION_FIELDS = {
+  'broken-image': {
+    status: 'nothing reads it (attribution to what webRequest saw, kept live only)',
+    failure: 'nothing reads it (attribution to what webRequest saw, kept live only)',
+  },
+  'redirect-loop': {},
+  probe: {},
+} as const;
+
+type ObsFields = typeof STORED_OBSERVATION_FIELDS;
+export type StoredObservation =
+  | Pick<ObsOf<'broken-image'>, ObsFields['broken-image'][number]>
+  | Pick<ObsOf<'redirect-loop'>, ObsFields['redirect-loop'][number]>
+  | Pick<ObsOf<'probe'>, ObsFields['probe'][number]>;
+
+function pick<T extends object>(o: T, fields: readonly string[]): T {
+  const src = o as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (src[f] !== undefined) out[f] = src[f];
+  return out as T;
+}
+
+/** What is written for an outcome: the stored fields only. */
+export function toStoredOutcome(o: RequestOutcome): StoredOutcome {
+  return pick(o, STORED_OUTCOME_FIELDS);
+}
+
+/** What is written for an observation: its kind's stored fields only (an unknown kind keeps none but kind/t). */
+export function toStoredObservation(o: Observation): StoredObservation {
+  const fields = (STORED_OBSERVATION_FIELDS as Record<string, readonly string[]>)[o.kind] ?? ['kind', 't'];
+  return pick(o, fields) as StoredObservation;
+}
 
 export interface FaultlineDB extends DBSchema {
   outcomes: { key: number; value: RequestOutcome; indexes: { t: number } };
@@ -35,14 +139,14 @@ export interface FaultlineDB extends DBSchema {
 type UpgradeTx = IDBPTransaction<FaultlineDB, StoreNames<FaultlineDB>[], 'versionchange'>;
 
 /**
- * Versioned upgrade: one `if (oldVersion < N)` block per version, in order, so a v2 adds a block that migrates
- * v1 data (through `tx`) without touching this one.
+ * Versioned upgrade: one `if (oldVersion < N)` block per version, in order, each migrating the data the
+ * previous versions left (through `tx`) without touching the earlier blocks.
  */
 export function upgradeDb(
   db: IDBPDatabase<FaultlineDB>,
   oldVersion: number,
   _newVersion: number | null,
-  _tx: UpgradeTx,
+  tx: UpgradeTx,
 ): void {
   if (oldVersion < 1) {
     const outcomes = db.createObjectStore('outcomes', { autoIncrement: true });
@@ -51,7 +155,41 @@ export function upgradeDb(
     observations.createIndex('t', 't');
     db.createObjectStore('meta');
   }
-  // if (oldVersion < 2) { … migrate through _tx.objectStore('outcomes') … }
+  if (oldVersion >= 1 && oldVersion < 2) {
+    // v1 stored every field of the record, including ones nothing reads (the initiating page's host, the
+    // tab id, the attribution of broken pictures): rewrite each record with the stored fields only. Runs inside
+    // the versionchange transaction, so it is all or nothing; keys (insertion order) are kept. A v1 database
+    // without its stores (a damaged profile) gets them.
+    for (const name of ['outcomes', 'observations'] as const) {
+      if (!db.objectStoreNames.contains(name))
+        db.createObjectStore(name, { autoIncrement: true }).createIndex('t', 't');
+    }
+    if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
+    stripUnstored(tx).catch(() => {
+      try {
+        tx.abort(); // the open fails and the history works from memory; the v1 data stays as it was
+      } catch {
+        /* already finished */
+      }
+    });
+  }
+}
+
+async function stripUnstored(tx: UpgradeTx): Promise<void> {
+  const stores = [
+    ['outcomes', (v: unknown) => toStoredOutcome(v as RequestOutcome)],
+    ['observations', (v: unknown) => toStoredObservation(v as Observation)],
+  ] as const;
+  for (const [name, project] of stores) {
+    let cursor = await tx.objectStore(name).openCursor();
+    while (cursor) {
+      const v = cursor.value as object;
+      const p = project(v);
+      if (Object.keys(p).length !== Object.keys(v).length) await cursor.update(p as never);
+      cursor = await cursor.continue();
+    }
+  }
+  await tx.objectStore('meta').put(1, 'migratedFrom');
 }
 
 /** Open (and create/upgrade) the database with an injected factory. */
@@ -68,6 +206,16 @@ export function openHistoryDb(factory: IDBFactory, name = DB_NAME): Promise<IDBP
   return wrap(request) as unknown as Promise<IDBPDatabase<FaultlineDB>>;
 }
 
+/** How the history is doing, for the popup footer and the export. */
+export interface HistoryHealth {
+  /** 'memory': IndexedDB could not be opened; nothing survives the worker. */
+  storage: 'indexeddb' | 'memory';
+  /** Events dropped from the bounded write buffer while storage was failing (since install or clear). */
+  dropped: number;
+  /** The last write failed (name of the error, e.g. 'QuotaExceededError'); absent when the last write worked. */
+  failing?: string;
+}
+
 export interface HistoryOptions {
   idbFactory: IDBFactory;
   keyRange: typeof IDBKeyRange;
@@ -80,6 +228,11 @@ export interface HistoryOptions {
   maxAgeMs?: number;
   maxOutcomes?: number;
   maxObservations?: number;
+  /** Bounds of the write buffer (defaults: BUFFER_LIMITS). */
+  maxBufferedOutcomes?: number;
+  maxBufferedObservations?: number;
+  /** An open that has not answered after this long is given up: the history works from memory. */
+  openTimeoutMs?: number;
   /** Called after each successful flush with what was written (the badge listens). */
   onFlushed?: (outcomes: readonly RequestOutcome[]) => void;
   onError?: (e: unknown) => void;
@@ -90,22 +243,55 @@ const defaultSchedule = (fn: () => void, ms: number): (() => void) => {
   return () => clearTimeout(id);
 };
 
+/** Back-off between failed writes: 1 s, 2 s, 4 s … 60 s. */
+const backoffMs = (failures: number) => Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
+
+function errorName(e: unknown): string {
+  const name = e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name ? name : 'Error';
+}
+
+/**
+ * Drop the oldest entries of `buf` beyond `max` (in one splice of a tenth more than needed, so a full buffer
+ * does not pay a splice per event). Returns how many were dropped.
+ */
+function bound<T>(buf: T[], max: number): number {
+  if (buf.length <= max) return 0;
+  const n = Math.min(buf.length, buf.length - max + Math.floor(max / 10));
+  buf.splice(0, n);
+  return n;
+}
+
 export class History {
   readonly ready: Promise<void>;
   private db: IDBPDatabase<FaultlineDB> | null = null;
+  private mode: 'opening' | 'indexeddb' | 'memory' = 'opening';
   private buf: RequestOutcome[] = [];
   private obsBuf: Observation[] = [];
+  /** Memory mode: what would have been stored. */
+  private mem: RequestOutcome[] = [];
+  private memObs: Observation[] = [];
   private cancelTimer: (() => void) | null = null;
+  /** Delay the pending flush timer was armed with. */
+  private armedMs = 0;
   private chain: Promise<unknown> = Promise.resolve();
-  /** Approximate stored count (exact after open and after each prune), to trigger an early prune. */
-  private storedApprox = 0;
+  /** Records stored: exact after open and prune, kept by every write and trim in between. */
+  private stored = { outcomes: 0, observations: 0 };
+  private dropped = 0;
+  private droppedSaved = 0;
+  private failures = 0;
+  private lastError: string | undefined;
+  private retryAt = 0;
   private readonly now: () => number;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   readonly batchSize: number;
   readonly flushDelayMs: number;
   maxAgeMs: number;
-  readonly maxOutcomes: number;
-  readonly maxObservations: number;
+  /** Count caps; lowered after a QuotaExceededError to what fits. */
+  maxOutcomes: number;
+  maxObservations: number;
+  readonly maxBufferedOutcomes: number;
+  readonly maxBufferedObservations: number;
 
   constructor(private readonly opts: HistoryOptions) {
     this.now = opts.now ?? Date.now;
@@ -115,14 +301,72 @@ export class History {
     this.maxAgeMs = opts.maxAgeMs ?? RETENTION.maxAgeMs;
     this.maxOutcomes = opts.maxOutcomes ?? RETENTION.maxOutcomes;
     this.maxObservations = opts.maxObservations ?? RETENTION.maxObservations;
-    this.ready = openHistoryDb(opts.idbFactory, opts.dbName).then(async (db) => {
-      this.db = db;
-      this.storedApprox = await db.count('outcomes');
+    this.maxBufferedOutcomes = opts.maxBufferedOutcomes ?? BUFFER_LIMITS.maxOutcomes;
+    this.maxBufferedObservations = opts.maxBufferedObservations ?? BUFFER_LIMITS.maxObservations;
+    this.ready = this.open();
+  }
+
+  /** Resolves once IndexedDB is open, or once the history has given up on it and works from memory. */
+  private open(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = (db: IDBPDatabase<FaultlineDB> | null, err?: unknown) => {
+        if (settled) {
+          db?.close(); // answered after the time-out: stay in memory until the worker restarts
+          return;
+        }
+        settled = true;
+        cancelTimeout();
+        if (db) {
+          this.db = db;
+          this.mode = 'indexeddb';
+        } else {
+          this.mode = 'memory';
+          this.lastError = errorName(err);
+          this.opts.onError?.(err);
+        }
+        resolve();
+      };
+      const cancelTimeout = this.schedule(
+        () => settle(null, new DOMException('IndexedDB did not open in time', 'TimeoutError')),
+        this.opts.openTimeoutMs ?? 10_000,
+      );
+      let opened: Promise<IDBPDatabase<FaultlineDB>>;
+      try {
+        opened = openHistoryDb(this.opts.idbFactory, this.opts.dbName);
+      } catch (e) {
+        settle(null, e);
+        return;
+      }
+      opened
+        .then(async (db) => {
+          const [outcomes, observations, dropped] = await Promise.all([
+            db.count('outcomes'),
+            db.count('observations'),
+            db.get('meta', 'dropped'),
+          ]);
+          this.stored = { outcomes, observations };
+          if (typeof dropped === 'number' && dropped > 0) {
+            this.dropped += dropped;
+            this.droppedSaved = dropped;
+          }
+          // A newer version elsewhere wants the database: let it go and work from memory from here on.
+          db.addEventListener('versionchange', () => {
+            db.close();
+            this.db = null;
+            this.mode = 'memory';
+            this.lastError = 'VersionError';
+          });
+          return db;
+        })
+        .then(
+          (db) => settle(db),
+          (e) => settle(null, e),
+        );
+    }).then(() => {
       // Anything buffered while opening goes out now.
       if (this.buf.length || this.obsBuf.length) this.arm(0);
     });
-    // Never leave an unhandled rejection; callers await `ready` and see the error themselves.
-    this.ready.catch((e) => this.opts.onError?.(e));
   }
 
   /** Retention by age from the user's settings (retentionDays); applied at the next prune. */
@@ -130,15 +374,19 @@ export class History {
     if (Number.isFinite(ms) && ms > 0) this.maxAgeMs = ms;
   }
 
-  /** Per-event path: O(1), no IndexedDB. */
+  /** Per-event path: O(1) amortised, no IndexedDB. */
   add(o: RequestOutcome): void {
     this.buf.push(o);
-    if (this.buf.length >= this.batchSize) this.arm(0);
-    else if (this.cancelTimer === null) this.arm(this.flushDelayMs);
+    if (this.buf.length > this.maxBufferedOutcomes) this.dropped += bound(this.buf, this.maxBufferedOutcomes);
+    if (this.cancelTimer === null) this.arm(this.buf.length >= this.batchSize ? 0 : this.flushDelayMs);
+    // A full batch goes out at once — unless writes are failing and the pending timer is the back-off.
+    else if (this.buf.length >= this.batchSize && this.armedMs > 0 && this.failures === 0) this.arm(0);
   }
 
   addObservation(o: Observation): void {
     this.obsBuf.push(o);
+    if (this.obsBuf.length > this.maxBufferedObservations)
+      this.dropped += bound(this.obsBuf, this.maxBufferedObservations);
     if (this.cancelTimer === null) this.arm(this.flushDelayMs);
   }
 
@@ -147,12 +395,21 @@ export class History {
     return this.buf.length + this.obsBuf.length;
   }
 
+  get health(): HistoryHealth {
+    const h: HistoryHealth = { storage: this.mode === 'memory' ? 'memory' : 'indexeddb', dropped: this.dropped };
+    if (this.mode !== 'memory' && this.failures > 0 && this.lastError) h.failing = this.lastError;
+    return h;
+  }
+
   private arm(ms: number): void {
     if (this.cancelTimer) this.cancelTimer();
+    // After failed writes, wait out the back-off (never longer than one back-off step, whatever the clock does).
+    const wait = this.failures > 0 ? Math.min(backoffMs(this.failures), Math.max(ms, this.retryAt - this.now())) : ms;
+    this.armedMs = wait;
     this.cancelTimer = this.schedule(() => {
       this.cancelTimer = null;
       void this.flush().catch((e) => this.opts.onError?.(e));
-    }, ms);
+    }, wait);
   }
 
   /** Write everything buffered in one transaction. Resolves to the number of records written. */
@@ -164,37 +421,97 @@ export class History {
 
   private async flushNow(): Promise<number> {
     await this.ready;
-    const db = this.db!;
     if (!this.buf.length && !this.obsBuf.length) return 0;
-    const outcomes = this.buf;
-    const observations = this.obsBuf;
+    if (this.mode === 'memory') return this.flushToMemory();
+    const db = this.db!;
+    let outcomes = this.buf;
+    let observations = this.obsBuf;
     this.buf = [];
     this.obsBuf = [];
-    const tx = db.transaction(['outcomes', 'observations'], 'readwrite');
+    // Never write more than a cap holds: of a batch larger than the cap, only its newest records.
+    const capO = this.maxOutcomes;
+    const capB = this.maxObservations;
+    const skipO = Math.max(0, outcomes.length - capO);
+    const skipB = Math.max(0, observations.length - capB);
+    const writeO = skipO ? outcomes.slice(skipO) : outcomes;
+    const writeB = skipB ? observations.slice(skipB) : observations;
+    const tx = db.transaction(['outcomes', 'observations', 'meta'], 'readwrite');
     const done = tx.done;
     done.catch(() => undefined); // observed below; never an unhandled rejection after abort()
+    let trimmed: number[];
     try {
       const os = tx.objectStore('outcomes');
       const obs = tx.objectStore('observations');
-      for (const o of outcomes) os.add(o).catch(() => undefined);
-      for (const o of observations) obs.add(o).catch(() => undefined);
+      // The caps hold in this very transaction: make room first (oldest = lowest auto-increment keys).
+      trimmed = await Promise.all([
+        trimOldest(os, this.stored.outcomes + writeO.length - capO, this.opts.keyRange),
+        trimOldest(obs, this.stored.observations + writeB.length - capB, this.opts.keyRange),
+      ]);
+      for (const o of writeO) os.add(toStoredOutcome(o) as RequestOutcome).catch(() => undefined);
+      for (const o of writeB) obs.add(toStoredObservation(o) as Observation).catch(() => undefined);
+      if (this.dropped !== this.droppedSaved)
+        tx.objectStore('meta')
+          .put(this.dropped, 'dropped')
+          .catch(() => 0);
       await done;
-    } catch (e) {
+    } catch (caught) {
+      // The transaction's own error names the cause (a request's error reaches us first as a plain abort).
+      const e: unknown = tx.error ?? caught;
       // All or nothing: abort so a half-written batch is not written again on retry.
       try {
         tx.abort();
       } catch {
         /* already finished */
       }
-      // Put them back (in order) so a transient failure does not lose events.
-      this.buf = outcomes.concat(this.buf);
-      this.obsBuf = observations.concat(this.obsBuf);
+      // Put them back (in order) so a transient failure does not lose events — within the buffer's bounds.
+      outcomes = outcomes.concat(this.buf);
+      observations = observations.concat(this.obsBuf);
+      this.dropped += bound(outcomes, this.maxBufferedOutcomes) + bound(observations, this.maxBufferedObservations);
+      this.buf = outcomes;
+      this.obsBuf = observations;
+      this.failures++;
+      this.lastError = errorName(e);
+      this.retryAt = this.now() + backoffMs(this.failures);
+      if (this.lastError === 'QuotaExceededError') await this.relieveQuota().catch(() => undefined);
+      if (this.buf.length || this.obsBuf.length) this.arm(backoffMs(this.failures));
       throw e;
     }
-    this.storedApprox += outcomes.length;
-    if (this.storedApprox > this.maxOutcomes * 1.1) await this.pruneNow();
-    this.opts.onFlushed?.(outcomes);
-    return outcomes.length + observations.length;
+    this.stored.outcomes += writeO.length - trimmed[0]!;
+    this.stored.observations += writeB.length - trimmed[1]!;
+    this.droppedSaved = this.dropped;
+    this.failures = 0;
+    this.lastError = undefined;
+    this.opts.onFlushed?.(writeO);
+    return writeO.length + writeB.length;
+  }
+
+  /**
+   * The disk or the origin's quota is full: delete the oldest tenth of both stores, and lower the caps to what
+   * is left, so the next flushes trim to what fits instead of hitting the quota again.
+   */
+  private async relieveQuota(): Promise<void> {
+    const db = this.db!;
+    const tx = db.transaction(['outcomes', 'observations'], 'readwrite');
+    const KR = this.opts.keyRange;
+    const [o, b] = await Promise.all([
+      trimOldest(tx.objectStore('outcomes'), Math.max(this.batchSize, Math.ceil(this.stored.outcomes / 10)), KR),
+      trimOldest(tx.objectStore('observations'), Math.ceil(this.stored.observations / 10), KR),
+    ]);
+    await tx.done;
+    this.stored.outcomes -= o;
+    this.stored.observations -= b;
+    this.maxOutcomes = Math.max(this.batchSize, Math.min(this.maxOutcomes, this.stored.outcomes));
+    this.maxObservations = Math.max(100, Math.min(this.maxObservations, this.stored.observations));
+  }
+
+  /** Memory mode: the buffer moves to the in-memory store, bounded like the database would be. */
+  private flushToMemory(): number {
+    const n = this.buf.length + this.obsBuf.length;
+    this.mem.push(...this.buf.splice(0));
+    this.memObs.push(...this.obsBuf.splice(0));
+    bound(this.mem, Math.min(this.maxOutcomes, MEMORY_LIMITS.maxOutcomes));
+    bound(this.memObs, Math.min(this.maxObservations, MEMORY_LIMITS.maxObservations));
+    return n;
   }
 
   /** Enforce retention by age and by count. Resolves to the number of records deleted. */
@@ -206,8 +523,14 @@ export class History {
 
   private async pruneNow(): Promise<number> {
     await this.ready;
-    const db = this.db!;
     const cutoff = this.now() - this.maxAgeMs;
+    if (this.mode === 'memory') {
+      const before = this.mem.length + this.memObs.length;
+      this.mem = this.mem.filter((o) => o.t >= cutoff);
+      this.memObs = this.memObs.filter((o) => o.t >= cutoff);
+      return before - this.mem.length - this.memObs.length;
+    }
+    const db = this.db!;
     const KR = this.opts.keyRange;
     let deleted = 0;
     const tx = db.transaction(['outcomes', 'observations', 'meta'], 'readwrite');
@@ -225,66 +548,96 @@ export class History {
       }
       // By count: oldest first (auto-increment keys are insertion order).
       const count = await store.count();
-      if (count > max) {
-        const keys = await store.getAllKeys(null, count - max);
-        const last = keys[keys.length - 1];
-        if (last !== undefined) {
-          await store.delete(KR.upperBound(last));
-          deleted += keys.length;
-        }
-      }
-      if (name === 'outcomes') this.storedApprox = Math.min(count, max);
+      const trimmed = await trimOldest(store, count - max, KR);
+      deleted += trimmed;
+      this.stored[name] = count - trimmed;
     }
     await tx.objectStore('meta').put(this.now(), 'lastPrune');
     await tx.done;
     return deleted;
   }
 
-  /** Outcomes with t ≥ sinceMs, oldest first, including those not yet flushed. */
-  async recent(sinceMs: number): Promise<RequestOutcome[]> {
+  /**
+   * Outcomes with sinceMs ≤ t ≤ untilMs, oldest first, including those not yet flushed. `untilMs` keeps out
+   * records "from the future" when the clock was set back (they were written before the jump).
+   */
+  async recent(sinceMs: number, untilMs = Infinity): Promise<RequestOutcome[]> {
     await this.ready;
-    const stored = await this.db!.getAllFromIndex('outcomes', 't', this.opts.keyRange.lowerBound(sinceMs));
-    for (const o of this.buf) if (o.t >= sinceMs) stored.push(o);
+    const inRange = (o: { t: number }) => o.t >= sinceMs && o.t <= untilMs;
+    const stored =
+      this.mode === 'memory'
+        ? this.mem.filter(inRange)
+        : await this.db!.getAllFromIndex('outcomes', 't', this.range(sinceMs, untilMs));
+    for (const o of this.buf) if (inRange(o)) stored.push(o);
     return stored;
   }
 
-  async recentObservations(sinceMs: number): Promise<Observation[]> {
+  async recentObservations(sinceMs: number, untilMs = Infinity): Promise<Observation[]> {
     await this.ready;
-    const stored = await this.db!.getAllFromIndex('observations', 't', this.opts.keyRange.lowerBound(sinceMs));
-    for (const o of this.obsBuf) if (o.t >= sinceMs) stored.push(o);
+    const inRange = (o: { t: number }) => o.t >= sinceMs && o.t <= untilMs;
+    const stored =
+      this.mode === 'memory'
+        ? this.memObs.filter(inRange)
+        : await this.db!.getAllFromIndex('observations', 't', this.range(sinceMs, untilMs));
+    for (const o of this.obsBuf) if (inRange(o)) stored.push(o);
     return stored;
+  }
+
+  private range(since: number, until: number): IDBKeyRange {
+    const KR = this.opts.keyRange;
+    return until === Infinity ? KR.lowerBound(since) : KR.bound(since, Math.max(since, until));
   }
 
   /** Outcomes stored (as of the last open, flush or prune) plus buffered: no IndexedDB round-trip. */
   get approxCount(): number {
-    return this.storedApprox + this.buf.length;
+    return (this.mode === 'memory' ? this.mem.length : this.stored.outcomes) + this.buf.length;
   }
 
   /** Number of outcomes stored plus buffered. */
   async count(): Promise<number> {
     await this.ready;
+    if (this.mode === 'memory') return this.mem.length + this.buf.length;
     return (await this.db!.count('outcomes')) + this.buf.length;
+  }
+
+  /** Number of observations stored plus buffered. */
+  async countObservations(): Promise<number> {
+    await this.ready;
+    if (this.mode === 'memory') return this.memObs.length + this.obsBuf.length;
+    return (await this.db!.count('observations')) + this.obsBuf.length;
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
     await this.ready;
+    if (this.mode === 'memory') return undefined;
     return (await this.db!.get('meta', key)) as T | undefined;
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
     await this.ready;
+    if (this.mode === 'memory') return;
     await this.db!.put('meta', value, key);
   }
 
-  /** Delete all outcomes and observations (buffered ones too). */
+  /** Delete all outcomes and observations (buffered ones too) and the count of dropped events. */
   clear(): Promise<void> {
     this.buf = [];
     this.obsBuf = [];
+    this.mem = [];
+    this.memObs = [];
+    this.dropped = 0;
     const run = this.chain.then(async () => {
       await this.ready;
-      const tx = this.db!.transaction(['outcomes', 'observations'], 'readwrite');
-      await Promise.all([tx.objectStore('outcomes').clear(), tx.objectStore('observations').clear(), tx.done]);
-      this.storedApprox = 0;
+      if (this.mode === 'memory') return;
+      const tx = this.db!.transaction(['outcomes', 'observations', 'meta'], 'readwrite');
+      await Promise.all([
+        tx.objectStore('outcomes').clear(),
+        tx.objectStore('observations').clear(),
+        tx.objectStore('meta').delete('dropped'),
+        tx.done,
+      ]);
+      this.stored = { outcomes: 0, observations: 0 };
+      this.droppedSaved = 0;
     });
     this.chain = run.catch(() => undefined);
     return run;
@@ -295,4 +648,21 @@ export class History {
     this.cancelTimer = null;
     this.db?.close();
   }
+}
+
+/** What trimOldest needs of an idb object store in a readwrite transaction. */
+interface TrimmableStore {
+  getAllKeys(query: null, count: number): Promise<IDBValidKey[]>;
+  delete(key: IDBKeyRange): Promise<void>;
+}
+
+/** Delete the `n` oldest records of a store (lowest keys) in one range delete. Resolves to how many. */
+async function trimOldest(s: object, n: number, KR: typeof IDBKeyRange): Promise<number> {
+  const store = s as TrimmableStore;
+  if (n <= 0) return 0;
+  const keys = await store.getAllKeys(null, n);
+  const last = keys[keys.length - 1];
+  if (last === undefined) return 0;
+  await store.delete(KR.upperBound(last));
+  return keys.length;
 }

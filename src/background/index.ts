@@ -30,6 +30,7 @@ import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
 import { CROWD_ALARM, CrowdWiring } from './crowd';
 import { officialView } from './official';
+import { loadKeyTagger, rotateKeyTagger } from './key-secret';
 
 const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
 const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
@@ -87,7 +88,9 @@ function observe(o: Observation): void {
   scheduleRecompute();
 }
 
-const tracker = new RequestTracker(watch, outcome);
+// AccessKey tags are keyed with the per-install secret: outcomes wait (in order) the few ms it takes to load.
+const tracker = new RequestTracker(watch, outcome, 'later');
+void loadKeyTagger().then((tag) => tracker.setKeyTag(tag));
 
 let recomputeTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleRecompute(): void {
@@ -214,6 +217,8 @@ const deps: MessageDeps = {
   crowdView: () => crowd.popupView(),
   officialView: (d, at) => officialView(probes.official, d, at),
   onHistoryChanged: () => {
+    // Tags written from now on cannot be linked with the ones just deleted.
+    void rotateKeyTagger().then((tag) => tracker.setKeyTag(tag));
     live.clear();
     void recompute();
   },

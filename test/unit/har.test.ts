@@ -116,7 +116,7 @@ describe('convertEntry dialects', () => {
       acsRequestId: 'R1',
       eagleId: 'E1',
     });
-    expect(o.keyTag).toMatch(/^[0-9a-f]{8}$/);
+    expect(o.keyTag).toMatch(/^[0-9a-f]{16}$/);
     expect(JSON.stringify(o)).not.toContain('LTAI');
     expect(o.path).toBe('/p/1.jpg');
   });

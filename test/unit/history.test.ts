@@ -1,8 +1,16 @@
 import 'fake-indexeddb/auto'; // idb's wrap() checks instanceof against the global IDB classes
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDBFactory, IDBKeyRange, IDBDatabase } from 'fake-indexeddb';
-import { History, RETENTION, openHistoryDb } from '../../src/background/history';
-import type { RequestOutcome } from '../../src/core/types';
+import {
+  BUFFER_LIMITS,
+  History,
+  MEMORY_LIMITS,
+  RETENTION,
+  STORED_OUTCOME_FIELDS,
+  openHistoryDb,
+} from '../../src/background/history';
+import type { Observation, RequestOutcome } from '../../src/core/types';
+import { installFaults, type Faults } from './idb-faults';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -21,6 +29,8 @@ function outcome(t: number, over: Partial<RequestOutcome> = {}): RequestOutcome 
     ...over,
   };
 }
+
+const probe = (t: number): Observation => ({ kind: 'probe', t, probe: 'control', target: 'example.com', ok: true });
 
 /** Manual timer: the debounce runs only when the test says so. */
 function manualScheduler() {
@@ -51,6 +61,7 @@ function countTransactions() {
 }
 
 const open: History[] = [];
+let faults: Faults | null = null;
 function make(opts: Partial<ConstructorParameters<typeof History>[0]> = {}) {
   let now = T0;
   const sched = manualScheduler();
@@ -67,16 +78,26 @@ function make(opts: Partial<ConstructorParameters<typeof History>[0]> = {}) {
 
 afterEach(() => {
   for (const h of open.splice(0)) h.close();
+  faults?.restore();
+  faults = null;
 });
 
+/** Every record of a store, read with the raw API (what is really on disk). */
+async function rawAll(factory: IDBFactory, store: 'outcomes' | 'observations'): Promise<Record<string, unknown>[]> {
+  const db = await openHistoryDb(factory);
+  const all = (await db.getAll(store)) as unknown as Record<string, unknown>[];
+  db.close();
+  return all;
+}
+
 describe('History (IndexedDB via idb, fake-indexeddb)', () => {
-  it('creates the v1 schema: outcomes and observations with a t index, and meta', async () => {
+  it('creates the schema: outcomes and observations with a t index, and meta (version 2)', async () => {
     const db = await openHistoryDb(new IDBFactory());
     expect([...db.objectStoreNames].sort()).toEqual(['meta', 'observations', 'outcomes']);
     const tx = db.transaction(['outcomes', 'observations']);
     expect([...tx.objectStore('outcomes').indexNames]).toEqual(['t']);
     expect([...tx.objectStore('observations').indexNames]).toEqual(['t']);
-    expect(db.version).toBe(1);
+    expect(db.version).toBe(2);
     db.close();
   });
 
@@ -108,7 +129,7 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     expect(await h.count()).toBe(1000);
   });
 
-  it('flushes at once when a batch is full', async () => {
+  it('flushes at once when a batch is full, arming one timer, not one per event', async () => {
     const { h, sched } = make({ batchSize: 3 });
     await h.ready;
     h.add(outcome(T0));
@@ -117,6 +138,8 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     h.add(outcome(T0 + 2));
     expect(sched.live()).toHaveLength(1);
     expect(sched.live()[0]!.ms).toBe(0);
+    for (let i = 3; i < 50; i++) h.add(outcome(T0 + i));
+    expect(sched.live()).toHaveLength(1);
   });
 
   it('recent() and count() include events not yet flushed', async () => {
@@ -128,6 +151,10 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     h.add(outcome(T0 + 5));
     expect(await h.count()).toBe(3);
     expect((await h.recent(T0)).map((o) => o.t)).toEqual([T0, T0 + 5]);
+    expect(
+      (await h.recent(T0 - 20_000, T0)).map((o) => o.t),
+      'until bound',
+    ).toEqual([T0 - 10_000, T0]);
   });
 
   it('prunes by age (7 days by default)', async () => {
@@ -146,29 +173,6 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     expect(await h.getMeta('lastPrune')).toBe(T0);
   });
 
-  it('prunes by count, oldest first', async () => {
-    const { h } = make({ maxOutcomes: 10 });
-    await h.ready;
-    for (let i = 0; i < 25; i++) h.add(outcome(T0 + i));
-    await h.flush(); // 25 > 11 (10 % over the cap) → pruned in the same flush
-    expect(await h.count()).toBe(10);
-    expect((await h.recent(0))[0]!.t).toBe(T0 + 15);
-  });
-
-  it('keeps events when a write fails, and writes them on the next flush', async () => {
-    const { h } = make();
-    await h.ready;
-    h.add(outcome(T0));
-    h.add({ ...outcome(T0 + 1), bad: () => 1 } as unknown as RequestOutcome); // not cloneable → tx fails
-    await expect(h.flush()).rejects.toBeTruthy();
-    expect(h.pending).toBe(2);
-    expect((await h.count()) - h.pending, 'nothing half-written').toBe(0);
-    await h.clear();
-    h.add(outcome(T0 + 2));
-    await h.flush();
-    expect(await h.count()).toBe(1);
-  });
-
   it('data survives reopening (a worker restart) on the same factory', async () => {
     const factory = new IDBFactory();
     const a = new History({ idbFactory: factory, keyRange: IDBKeyRange, schedule: manualScheduler().schedule });
@@ -178,5 +182,229 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     const b = new History({ idbFactory: factory, keyRange: IDBKeyRange, schedule: manualScheduler().schedule });
     open.push(b);
     expect(await b.count()).toBe(1);
+  });
+
+  it('writes only the stored fields: not the tab, not the initiating page, not attribution', async () => {
+    const factory = new IDBFactory();
+    const { h } = make({ idbFactory: factory });
+    const full = outcome(T0, { tabId: 7, initiator: 'shop.example', keyTag: '0123456789abcdef', ms: 12 });
+    h.add(full);
+    h.addObservation({
+      kind: 'broken-image',
+      t: T0,
+      host: 'img.alicdn.com',
+      service: 'cdn',
+      path: '/a.png',
+      reason: 'error',
+      count: 2,
+      pageHost: 'www.taobao.com',
+      status: 404,
+      failure: 'http.4xx',
+    });
+    await h.flush();
+    h.close();
+    const [o] = await rawAll(factory, 'outcomes');
+    expect(Object.keys(o!).sort()).toEqual(
+      Object.keys(full)
+        .filter((k) => k !== 'tabId' && k !== 'initiator')
+        .sort(),
+    );
+    for (const k of Object.keys(o!)) expect(STORED_OUTCOME_FIELDS as readonly string[]).toContain(k);
+    const [b] = await rawAll(factory, 'observations');
+    expect(b).not.toHaveProperty('status');
+    expect(b).not.toHaveProperty('failure');
+    expect(b).toMatchObject({ kind: 'broken-image', pageHost: 'www.taobao.com', count: 2 });
+    expect(full.tabId, 'the live event keeps its tab (loop detection)').toBe(7);
+  });
+});
+
+describe('History bounds hold at every write', () => {
+  it('one flush far over the caps stores only the caps: the newest of both kinds', async () => {
+    const factory = new IDBFactory();
+    const { h } = make({ idbFactory: factory, maxOutcomes: 100, maxObservations: 10, batchSize: 100_000 });
+    await h.ready;
+    for (let i = 0; i < 5000; i++) h.add(outcome(T0 + i));
+    for (let i = 0; i < 500; i++) h.addObservation(probe(T0 + i));
+    await h.flush();
+    expect(await h.count()).toBe(100);
+    expect(await h.countObservations()).toBe(10);
+    expect((await h.recent(0))[0]!.t).toBe(T0 + 4900);
+    expect((await h.recentObservations(0))[0]!.t).toBe(T0 + 490);
+  });
+
+  it('every flush that would cross a cap trims the oldest in the same transaction', async () => {
+    const factory = new IDBFactory();
+    const { h } = make({ idbFactory: factory, maxOutcomes: 50, maxObservations: 20 });
+    await h.ready;
+    const c = countTransactions();
+    try {
+      for (let round = 0; round < 12; round++) {
+        for (let i = 0; i < 9; i++) h.add(outcome(T0 + round * 9 + i));
+        for (let i = 0; i < 4; i++) h.addObservation(probe(T0 + round * 4 + i));
+        await h.flush();
+        // Read what is really stored after each flush, not what History believes.
+        const [o, b] = await Promise.all([rawAll(factory, 'outcomes'), rawAll(factory, 'observations')]);
+        expect(o.length).toBeLessThanOrEqual(50);
+        expect(b.length).toBeLessThanOrEqual(20);
+        expect(o.length).toBe(Math.min(50, (round + 1) * 9));
+      }
+    } finally {
+      c.restore();
+    }
+    // 12 flushes; rawAll opened 24 read transactions.
+    expect(c.n).toBe(12 + 24);
+    expect((await h.recent(0)).map((o) => o.t)).toEqual(Array.from({ length: 50 }, (_, i) => T0 + 108 - 50 + i));
+  });
+
+  it('the write buffer is bounded while storage fails: oldest dropped, counted, and the count is kept', async () => {
+    faults = await installFaults();
+    const factory = new IDBFactory();
+    const { h } = make({ idbFactory: factory, maxBufferedOutcomes: 1000, maxBufferedObservations: 100 });
+    await h.ready;
+    faults.failWith = 'UnknownError';
+    // 50 failed flushes of 1,000 events (the case that once left 50,000 events in memory).
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 1000; i++) h.add(outcome(T0 + round * 1000 + i));
+      h.addObservation(probe(T0 + round));
+      await expect(h.flush()).rejects.toMatchObject({ name: 'UnknownError' });
+      expect(h.pending).toBeLessThanOrEqual(1000 + 100);
+    }
+    const health = h.health;
+    expect(health.failing).toBe('UnknownError');
+    expect(health.dropped).toBe(50 * 1000 + 50 - h.pending);
+    // The newest events are the ones kept.
+    expect((await h.recent(0)).at(-1)!.t).toBe(T0 + 49_999);
+    faults.failWith = null;
+    const kept = h.pending;
+    expect(await h.flush()).toBe(kept);
+    expect(h.health).toEqual({ storage: 'indexeddb', dropped: health.dropped });
+    h.close();
+    // The count of dropped events survives a restart (it is written with the next successful flush).
+    const again = new History({ idbFactory: factory, keyRange: IDBKeyRange, schedule: manualScheduler().schedule });
+    open.push(again);
+    await again.ready;
+    expect(again.health.dropped).toBe(health.dropped);
+    await again.clear();
+    expect(again.health.dropped).toBe(0);
+  });
+
+  it('the defaults bound the buffer to 10,000 outcomes and 1,000 observations', () => {
+    expect(BUFFER_LIMITS).toEqual({ maxOutcomes: 10_000, maxObservations: 1_000 });
+    const { h } = make();
+    for (let i = 0; i < 25_000; i++) h.add(outcome(T0 + i));
+    expect(h.pending).toBeLessThanOrEqual(10_000);
+    expect(h.health.dropped + h.pending).toBe(25_000);
+  });
+
+  it('retries a failed write with back-off instead of a timer per event', async () => {
+    faults = await installFaults();
+    const { h, sched } = make({ batchSize: 10 });
+    await h.ready;
+    faults.failWith = 'UnknownError';
+    for (let i = 0; i < 10; i++) h.add(outcome(T0 + i));
+    await expect(h.flush()).rejects.toBeTruthy();
+    const retry = sched.live();
+    expect(retry).toHaveLength(1);
+    expect(retry[0]!.ms).toBe(1000);
+    for (let i = 0; i < 100; i++) h.add(outcome(T0 + 100 + i));
+    expect(sched.live()).toEqual(retry);
+    await expect(h.flush()).rejects.toBeTruthy();
+    expect(sched.live().at(-1)!.ms).toBe(2000);
+    faults.failWith = null;
+    await h.flush();
+    expect(await h.count()).toBe(110);
+    expect(h.health.failing).toBeUndefined();
+  });
+});
+
+describe('History storage faults', () => {
+  it('QuotaExceededError: deletes the oldest tenth, lowers the caps to what fits, then writes', async () => {
+    faults = await installFaults();
+    const { h } = make({ maxOutcomes: 1000, batchSize: 100 });
+    await h.ready;
+    for (let i = 0; i < 800; i++) h.add(outcome(T0 + i));
+    await h.flush();
+    faults.failWith = 'QuotaExceededError'; // the disk is full
+    for (let i = 800; i < 900; i++) h.add(outcome(T0 + i));
+    await expect(h.flush()).rejects.toMatchObject({ name: 'QuotaExceededError' });
+    expect(h.health.failing).toBe('QuotaExceededError');
+    // Relief ran (deletes are allowed on a full disk): the oldest 100 (a tenth, at least a batch) are gone.
+    expect(await h.count()).toBe(700 + 100);
+    expect((await h.recent(0))[0]!.t).toBe(T0 + 100);
+    expect(h.maxOutcomes).toBe(700);
+    faults.failWith = null; // the space freed is enough
+    expect(await h.flush()).toBe(100);
+    expect(await h.count()).toBe(700);
+    expect((await h.recent(0)).at(-1)!.t).toBe(T0 + 899);
+    expect(h.health).toEqual({ storage: 'indexeddb', dropped: 0 });
+    // From now on the lowered cap holds at every flush.
+    for (let i = 900; i < 1000; i++) h.add(outcome(T0 + i));
+    await h.flush();
+    expect(await h.count()).toBe(700);
+  });
+
+  it('an IndexedDB that cannot open (a newer schema left by a downgrade): works from memory and says so', async () => {
+    const factory = new IDBFactory();
+    await new Promise<void>((resolve) => {
+      const r = factory.open('faultline', 99);
+      r.onsuccess = () => {
+        r.result.close();
+        resolve();
+      };
+    });
+    const errors: unknown[] = [];
+    const { h, setNow } = make({ idbFactory: factory, onError: (e) => errors.push(e) });
+    h.add(outcome(T0 - 60_000));
+    await h.ready;
+    expect(h.health).toEqual({ storage: 'memory', dropped: 0 });
+    expect(errors).toHaveLength(1);
+    h.add(outcome(T0));
+    h.addObservation(probe(T0));
+    await h.flush();
+    expect(await h.count()).toBe(2);
+    expect((await h.recent(T0 - 1000)).map((o) => o.t)).toEqual([T0]);
+    expect(await h.recentObservations(0)).toHaveLength(1);
+    // Bounded like the database would be.
+    for (let i = 0; i < MEMORY_LIMITS.maxOutcomes + 500; i++) h.add(outcome(T0 + i));
+    await h.flush();
+    expect(await h.count()).toBeLessThanOrEqual(MEMORY_LIMITS.maxOutcomes);
+    setNow(T0 + 8 * 24 * 3600_000);
+    await h.prune();
+    expect(await h.count()).toBe(0);
+  });
+
+  it('an open that throws (storage disabled) also works from memory', async () => {
+    const factory = {
+      open() {
+        throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+      },
+    } as unknown as IDBFactory;
+    const { h } = make({ idbFactory: factory });
+    await h.ready;
+    expect(h.health.storage).toBe('memory');
+    h.add(outcome(T0));
+    await h.flush();
+    expect(await h.count()).toBe(1);
+  });
+
+  it('an open that never answers (blocked upgrade) is given up after the time-out', async () => {
+    const factory = new IDBFactory();
+    // An old connection at v1 that does not close on versionchange blocks the upgrade to v2.
+    const old = await new Promise<IDBDatabase>((resolve) => {
+      const r = factory.open('faultline', 1);
+      r.onsuccess = () => resolve(r.result);
+    });
+    const { h, sched } = make({ idbFactory: factory, openTimeoutMs: 5000 });
+    h.add(outcome(T0));
+    const timeout = sched.live().find((t) => t.ms === 5000);
+    expect(timeout).toBeDefined();
+    timeout!.fn();
+    await h.ready;
+    expect(h.health.storage).toBe('memory');
+    await h.flush();
+    expect(await h.count()).toBe(1);
+    old.close(); // the late open succeeds now and is closed again: the history stays in memory
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.health.storage).toBe('memory');
   });
 });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestTracker, type RawRequestDetails } from '../../src/core/convert/webrequest';
 import { serviceOf } from '../../src/core/catalogue/match';
+import { makeKeyTagger } from '../../src/core/url/key-tag';
 import type { FailureKind, Phase, RequestOutcome } from '../../src/core/types';
 
 type Step = ['before' | 'send' | 'headers' | 'redirect' | 'completed' | 'error', Partial<RawRequestDetails>];
@@ -299,7 +300,7 @@ describe('RequestTracker on recorded event shapes', () => {
 
   it('never keeps a query string, fragment or cookie value in an outcome', () => {
     const out: RequestOutcome[] = [];
-    const tr = new RequestTracker(serviceOf, (o) => out.push(o));
+    const tr = new RequestTracker(serviceOf, (o) => out.push(o), makeKeyTagger(new Uint8Array(32).fill(7)));
     const url = 'https://login.taobao.com/member/login.jhtml?token=TOPSECRET&OSSAccessKeyId=LTAI5tABCDEFGHIJKLMN#frag';
     tr.onBeforeRequest({ requestId: '1', url, type: 'main_frame', timeStamp: 1, tabId: 1 });
     tr.onSendHeaders({
@@ -345,7 +346,7 @@ describe('RequestTracker on recorded event shapes', () => {
     }
     expect(out[0]!.sentCookies).toEqual(['cookie2', '_tb_token_', 't']);
     expect(out[0]!.setCookies).toEqual(['cookie2', 'sgcookie']);
-    expect(out[0]!.keyTag).toMatch(/^[0-9a-f]{8}$/);
+    expect(out[0]!.keyTag).toMatch(/^[0-9a-f]{16}$/);
     expect(out[0]!.redirectTo).toBe('www.taobao.com/index.htm');
   });
 

@@ -8,7 +8,8 @@
  */
 import type { RequestIds, RequestOutcome, ResourceKind, ServiceId } from '../types';
 import { classify } from '../taxonomy/browser-errors';
-import { keyTagOf, pathShape, splitUrl } from '../url/url-shape';
+import { pathShape, splitUrl } from '../url/url-shape';
+import { accessKeyIdOf, type KeyTagFn } from '../url/key-tag';
 import { isLoginHost } from '../catalogue/match';
 
 export interface RawHeader {
@@ -47,7 +48,8 @@ interface Pending {
   method: string;
   tabId: number;
   initiator?: string;
-  keyTag?: string;
+  /** The AccessKeyId the request was signed with: memory only, tagged when the outcome is made. */
+  keyId?: string;
   /** The real URL, held only while the request is in flight and handed to `emit` for failures (never stored). */
   url: string;
   status: number;
@@ -79,6 +81,8 @@ export function resourceKind(type: string | undefined): ResourceKind {
 }
 
 const MAX_PENDING = 5000;
+/** Outcomes held while the key-tag secret loads (a few ms at worker start); beyond this they go out untagged. */
+export const MAX_PARKED = 2000;
 const PENDING_TTL_MS = 5 * 60_000;
 
 /** Requests the extension itself makes (active checks, the popup): never user traffic. */
@@ -87,16 +91,72 @@ function fromExtension(d: RawRequestDetails): boolean {
   return origin.startsWith('chrome-extension://') || origin.startsWith('moz-extension://');
 }
 
+type Emit = (o: RequestOutcome, failingUrl?: string) => void;
+
 export class RequestTracker {
   private pending = new Map<string, Pending>();
+  /** Every outcome goes out through here: its key id (if signed) is tagged on the way. */
+  private readonly emit: Emit;
+  private keyTag: KeyTagFn | undefined;
+  /**
+   * The signed outcome just made by outcome() and its AccessKeyId, until it is emitted (synchronously, right
+   * after): memory only, never on the outcome itself.
+   */
+  private signed: RequestOutcome | null = null;
+  private signedId = '';
+  /** Outcomes (and key ids) waiting for the key-tag function, in emit order; null when not waiting. */
+  private parked: { o: RequestOutcome; url: string | undefined; id: string | undefined }[] | null;
   /**
    * @param emit receives every converted outcome; for a failure (HTTP ≥ 400 or a network error, not an abort)
    *   also its real URL, for the in-memory cookie-less retry of the active checks. The URL is never stored.
+   * @param keyTag turns the AccessKeyId a request was signed with into its stored tag (core/url/key-tag.ts; the
+   *   background keys it with the per-install secret). 'later': the secret is still loading — outcomes are
+   *   held, in order, until setKeyTag() (at most MAX_PARKED). Absent: signed requests get no tag.
    */
   constructor(
     private readonly watch: WatchFn,
-    private readonly emit: (o: RequestOutcome, failingUrl?: string) => void,
-  ) {}
+    private readonly out: Emit,
+    keyTag?: KeyTagFn | 'later',
+  ) {
+    this.emit = (o, url) => this.send(o, url);
+    this.keyTag = keyTag === 'later' ? undefined : keyTag;
+    this.parked = keyTag === 'later' ? [] : null;
+  }
+
+  /** Set (or replace) the key-tag function; outcomes held meanwhile go out now, tagged, in order. */
+  setKeyTag(fn: KeyTagFn): void {
+    this.keyTag = fn;
+    const held = this.parked;
+    this.parked = null;
+    for (const h of held ?? []) this.release(h.o, h.url, h.id);
+  }
+
+  private send(o: RequestOutcome, url: string | undefined): void {
+    let id: string | undefined;
+    if (o === this.signed) {
+      id = this.signedId;
+      this.signed = null;
+      this.signedId = '';
+    }
+    if (this.parked) {
+      if (this.parked.length < MAX_PARKED) {
+        this.parked.push({ o, url, id });
+        return;
+      }
+      // The secret never came: let the held ones go, untagged, rather than hold the stream.
+      const held = this.parked;
+      this.parked = null;
+      for (const h of held) this.release(h.o, h.url, undefined);
+      id = undefined;
+    }
+    this.release(o, url, id);
+  }
+
+  private release(o: RequestOutcome, url: string | undefined, id: string | undefined): void {
+    if (id !== undefined && this.keyTag) o.keyTag = this.keyTag(id);
+    if (url === undefined) this.out(o);
+    else this.out(o, url);
+  }
 
   /** Number of requests in flight (for tests and diagnostics). */
   get inFlight(): number {
@@ -159,9 +219,9 @@ export class RequestTracker {
         delete next.ids;
         delete next.setCookies;
         delete next.sentCookies;
-        const tag = keyTagOf(target.query);
-        if (tag) next.keyTag = tag;
-        else delete next.keyTag;
+        const keyId = accessKeyIdOf(target.query);
+        if (keyId) next.keyId = keyId;
+        else delete next.keyId;
         this.pending.set(d.requestId, next);
       }
     }
@@ -200,8 +260,8 @@ export class RequestTracker {
     };
     const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);
     if (init) p.initiator = init;
-    const tag = keyTagOf(u.query);
-    if (tag) p.keyTag = tag;
+    const keyId = accessKeyIdOf(u.query);
+    if (keyId) p.keyId = keyId;
     return p;
   }
 
@@ -250,7 +310,10 @@ export class RequestTracker {
     if (p.serverDate) o.serverDate = p.serverDate;
     if (p.ids) o.ids = p.ids;
     if (p.initiator) o.initiator = p.initiator;
-    if (p.keyTag) o.keyTag = p.keyTag;
+    if (p.keyId) {
+      this.signed = o;
+      this.signedId = p.keyId;
+    }
     if (p.setCookies) o.setCookies = p.setCookies;
     if (p.sentCookies) o.sentCookies = p.sentCookies;
     if (fromCache) o.fromCache = true;

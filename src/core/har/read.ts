@@ -8,7 +8,8 @@
 import { isLoginHost } from '../catalogue/match';
 import { classify } from '../taxonomy/browser-errors';
 import type { FailureKind, Phase, RequestIds, RequestOutcome, ResourceKind, ServiceId } from '../types';
-import { keyTagOf, pathShape, splitUrl } from '../url/url-shape';
+import { pathShape, splitUrl } from '../url/url-shape';
+import { accessKeyIdOf, makeKeyTagger, utf8 } from '../url/key-tag';
 import { bodyText, codeFromBody } from './body';
 
 export type WatchFn = (host: string) => ServiceId | null;
@@ -73,6 +74,12 @@ function typeOf(e: Record<string, unknown>, mime: string | undefined, first: boo
   }
   return 'other';
 }
+
+/**
+ * Key tags of a HAR import: a keyed hash like the extension's, so two keys never share a tag. The key is fixed
+ * because these tags are never stored (the HAR itself holds the ids in its URLs).
+ */
+const harKeyTag = makeKeyTagger(utf8('faultline: HAR import key tags, memory only'));
 
 function str(x: unknown): string | undefined {
   return typeof x === 'string' ? x : undefined;
@@ -175,8 +182,8 @@ export function convertEntry(raw: unknown, watch: WatchFn, first = false): Reque
   if (typeof time === 'number' && time >= 0) o.ms = Math.round(time);
   if (error) o.error = error.slice(0, 120);
   if (u.query && (u.query.includes('KeyId') || u.query.includes('keyid') || u.query.includes('redential'))) {
-    const tag = keyTagOf(u.query);
-    if (tag) o.keyTag = tag;
+    const id = accessKeyIdOf(u.query);
+    if (id) o.keyTag = harKeyTag(id);
   }
   if (
     e._fromCache ||

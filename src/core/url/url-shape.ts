@@ -93,27 +93,6 @@ export function urlShape(url: string): string {
   return p.host + pathShape(p.path);
 }
 
-/**
- * A short one-way tag of the AccessKeyId a request was signed with (OSS `OSSAccessKeyId`, OSS V4
- * `x-oss-credential`, OpenAPI RPC `AccessKeyId`), so the engine can tell "the same key" from "another key"
- * without ever keeping the id. FNV-1a 32-bit, hex.
- */
-export function keyTagOf(query: string): string | undefined {
-  if (!query) return undefined;
-  const m = /(?:^|&)(?:OSSAccessKeyId|AccessKeyId|x-oss-credential|X-Amz-Credential)=([^&/%]+)/i.exec(query);
-  if (!m) return undefined;
-  return fnv1a(m[1]!);
-}
-
-export function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
 /** Mask an AccessKeyId-looking token wherever it appears in free text (export, evidence). */
 export function maskAccessKeys(text: string): string {
   return text.replace(
