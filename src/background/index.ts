@@ -18,6 +18,7 @@ import { pickLang, type Lang } from '../core/i18n/messages';
 import { LiveState } from '../core/live/live-state';
 import { ImageAttribution } from '../core/live/attribution';
 import { WINDOW_MS } from '../core/engine/thresholds';
+import { FUTURE_SLACK_MS } from '../core/engine/live';
 import { nextIncident, type IncidentState } from '../core/incident';
 import type { Diagnosis, Observation, RequestOutcome } from '../core/types';
 import { History } from './history';
@@ -184,7 +185,12 @@ export const ready: Promise<void> = (async () => {
   // Everything that arrived before this point is in history (stored or buffered); from here on, `early` keeps
   // what may not be.
   early = [];
-  const [outcomes, observations] = await Promise.all([history.recent(from), history.recentObservations(from)]);
+  // Records "from the future" were written before the clock was set back: not part of this window.
+  const until = now() + FUTURE_SLACK_MS;
+  const [outcomes, observations] = await Promise.all([
+    history.recent(from, until),
+    history.recentObservations(from, until),
+  ]);
   // history.recent() includes its buffer, which already holds the early events: do not add them twice.
   const inHistory = new Set<object>([...outcomes, ...observations]);
   live.seed(outcomes, observations);
