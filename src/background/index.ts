@@ -32,6 +32,7 @@ import { notifyIncident } from './notify';
 import { CROWD_ALARM, CrowdWiring } from './crowd';
 import { officialView } from './official';
 import { loadKeyTagger, rotateKeyTagger } from './key-secret';
+import { ReportCaps } from './report-caps';
 
 const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
 const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
@@ -222,6 +223,7 @@ const deps: MessageDeps = {
   attribute: (host, path) => images.lookup(host, path),
   crowdView: () => crowd.popupView(),
   officialView: (d, at) => officialView(probes.official, d, at),
+  reportCaps: new ReportCaps(now),
   onHistoryChanged: () => {
     // Tags written from now on cannot be linked with the ones just deleted.
     void rotateKeyTagger().then((tag) => tracker.setKeyTag(tag));

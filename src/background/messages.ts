@@ -13,6 +13,7 @@ import { acceptMessage } from './sender';
 import type { History } from './history';
 import type { ProbeDriver } from './probes';
 import { clearSiteCookies } from './site-data';
+import type { ReportCaps } from './report-caps';
 
 const REASONS = new Set(['error', 'zero-size', 'empty-url', 'lazy-unresolved']);
 
@@ -31,6 +32,8 @@ export interface MessageDeps {
   officialView: (d: Diagnosis, now: number) => PopupState['official'];
   /** Called after history was cleared so the live state and badge follow. */
   onHistoryChanged: () => void;
+  /** Rate caps on content-script reports, per tab and overall. */
+  reportCaps: ReportCaps;
 }
 
 export async function popupState(deps: MessageDeps): Promise<PopupState> {
@@ -46,13 +49,14 @@ export async function popupState(deps: MessageDeps): Promise<PopupState> {
     timeline: deps.live.timeline(now),
     recentFailures: deps.live.recentFailures(),
     stored: deps.history.approxCount,
+    history: deps.history.health,
     extensionVersion: browser.runtime.getManifest().version,
     crowd: deps.crowdView(),
     official: deps.officialView(diagnosis, now),
   };
 }
 
-async function handle(msg: Message, deps: MessageDeps): Promise<Replies[Message['type']]> {
+async function handle(msg: Message, deps: MessageDeps, tabId: number): Promise<Replies[Message['type']]> {
   switch (msg.type) {
     case 'ui/get-state':
       return popupState(deps);
@@ -69,8 +73,11 @@ async function handle(msg: Message, deps: MessageDeps): Promise<Replies[Message[
     case 'ui/clear-site-cookies':
       return clearSiteCookies(msg.origin, deps.settings().extraDomains);
     case 'cs/broken-images': {
-      for (const img of msg.images.slice(0, 100)) {
-        if (!REASONS.has(img.reason)) continue;
+      const valid = (Array.isArray(msg.images) ? msg.images.slice(0, 100) : []).filter((img) =>
+        REASONS.has(img?.reason),
+      );
+      // Per-tab and overall rate caps: what a page sends beyond them is counted and dropped.
+      for (const img of valid.slice(0, deps.reportCaps.take(tabId, valid.length))) {
         // Never trust the content script: recompute the service, bound the fields.
         deps.observe({
           ...deps.attribute(String(img.host), String(img.path)),
@@ -96,6 +103,6 @@ export function registerMessageHandler(deps: MessageDeps, ready: Promise<unknown
     if (!msg) return undefined;
     // Always the current state: a popup that wakes a stopped worker paints the worker's last snapshot
     // (storage.session) by itself meanwhile (src/popup/early-state.ts).
-    return ready.then(() => handle(msg, deps));
+    return ready.then(() => handle(msg, deps, sender.tab?.id ?? -1));
   });
 }

@@ -15,6 +15,12 @@ export interface PopupState {
   recentFailures: RequestOutcome[];
   /** Total events in history. */
   stored: number;
+  /**
+   * How the local history is doing (src/background/history.ts HistoryHealth): 'memory' when IndexedDB could
+   * not be opened, events dropped while storage kept failing, the error of a failing write. Shown in the popup
+   * footer and the export.
+   */
+  history?: { storage: 'indexeddb' | 'memory'; dropped: number; failing?: string } | undefined;
   extensionVersion: string;
   /**
    * The official status page beside Faultline's verdict (active checks, issue 5): its state, its open events,

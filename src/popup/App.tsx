@@ -18,6 +18,7 @@ import { ExportPanel } from './ExportPanel';
 import { Headline } from './Headline';
 import { Services } from './Services';
 import { Timeline } from './Timeline';
+import { HistoryHealth } from './HistoryHealth';
 import {
   ACTION_LABEL,
   adviceView,
@@ -235,6 +236,7 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
         <p class="small muted">
           {tx({ key: 'popup_footer_stored', args: [state.stored] })} · v{state.extensionVersion}
         </p>
+        <HistoryHealth history={state.history} tx={tx} />
       </footer>
     </main>
   );

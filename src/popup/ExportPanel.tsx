@@ -42,7 +42,13 @@ export function ExportPanel(props: {
 
   const text = useMemo(() => {
     if (fmt === 'har')
-      return JSON.stringify(sanitizedHar(props.state.recentFailures, props.state.extensionVersion), null, 2) + '\n';
+      return (
+        JSON.stringify(
+          sanitizedHar(props.state.recentFailures, props.state.extensionVersion, props.state.history),
+          null,
+          2,
+        ) + '\n'
+      );
     const r = buildReport(props.state, {
       lang: props.lang,
       userNote: note,

@@ -1,13 +1,17 @@
 /**
  * Export for a support ticket (pure: no browser API, no DOM). What leaves the browser is only what the user
- * copies. Redacted by construction: no cookies (neither names nor values), no query strings, no bodies,
- * AccessKey ids masked wherever they could appear (paths, codes, ids, the user's own note).
+ * copies. Redacted by construction (./redact.ts): no cookies (neither names nor values), no query strings, no
+ * bodies, no credential in any form (signatures, STS tokens, JWTs, Authorization values, secrets), AccessKey
+ * ids masked wherever they could appear (paths, codes, ids, the user's own note), personal path segments
+ * shaped. The state of the local history (memory only, events dropped) is part of the report.
  */
 import type { PopupState } from '../messages';
 import type { Evidence, RequestIds, RequestOutcome, ServiceId, Text } from '../types';
 import { t, type Lang } from '../i18n/messages';
 import { SERVICES } from '../catalogue/services';
-import { maskAccessKeys } from '../url/url-shape';
+import { redactCredentials, redactHost, redactPath, redactText } from './redact';
+
+export { redactCredentials, redactPath, redactText, shapePersonalPath, CREDENTIAL_FORMS } from './redact';
 
 export interface ReportOptions {
   lang: Lang;
@@ -66,6 +70,8 @@ export interface ReportJson {
     ms?: number;
   }[];
   userNote: string;
+  /** The local history behind this report: memory only (IndexedDB unavailable), events dropped while failing. */
+  history: { storage: 'indexeddb' | 'memory'; droppedEvents: number; text: string };
   redaction: string;
 }
 
@@ -104,25 +110,6 @@ export function both(ms: number): { utc: string; utc8: string } {
   return { utc: fmtAt(ms, 0) + ' UTC', utc8: fmtAt(ms, 8) + ' UTC+8' };
 }
 
-/** Remove query strings / fragments and mask AccessKey ids in any free text. */
-export function redactText(s: string): string {
-  let out = s.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#][^\s]*/gi, '$1');
-  out = out.replace(/(^|\s)(\/[^\s?#]*)\?[^\s]*/g, '$1$2');
-  // Cookie-looking name=value runs after "cookie:" are dropped.
-  out = out.replace(/(cookie\s*[:：=]\s*)[^\n]*/gi, '$1[redacted]');
-  return maskAccessKeys(out);
-}
-
-/** A path shape safe for export: no query, no fragment, keys masked. */
-export function redactPath(p: string): string {
-  const cut = p.split(/[?#]/)[0] ?? '';
-  return maskAccessKeys(cut || '/');
-}
-
-function redactHost(h: string): string {
-  return maskAccessKeys(h.split(/[/?#]/)[0] ?? h);
-}
-
 function cleanIds(ids: RequestIds | undefined): Partial<RequestIds> | null {
   if (!ids) return null;
   const out: Partial<RequestIds> = {};
@@ -130,7 +117,7 @@ function cleanIds(ids: RequestIds | undefined): Partial<RequestIds> | null {
   for (const f of ID_FIELDS) {
     const v = ids[f];
     if (typeof v === 'string' && v) {
-      out[f] = maskAccessKeys(v).slice(0, 128);
+      out[f] = redactCredentials(v).slice(0, 128);
       any = true;
     }
   }
@@ -230,15 +217,24 @@ export function buildReport(state: PopupState, opts: ReportOptions): BuiltReport
       status: o.status,
       kind: o.kind,
       phase: o.phase,
-      ...(o.error ? { error: maskAccessKeys(o.error) } : {}),
-      ...(o.code ? { code: maskAccessKeys(o.code) } : {}),
+      ...(o.error ? { error: redactText(o.error) } : {}),
+      ...(o.code ? { code: redactText(o.code) } : {}),
       ...(o.ms !== undefined ? { ms: o.ms } : {}),
     })),
     userNote: redactText(opts.userNote.trim()),
+    history: historyOf(state, L),
     redaction: L('export_redaction_note'),
   };
 
   return { markdown: toMarkdown(data, L), json: JSON.stringify(data, null, 2) + '\n', data };
+}
+
+function historyOf(state: PopupState, L: (key: string, args?: (string | number)[]) => string): ReportJson['history'] {
+  const storage = state.history?.storage ?? 'indexeddb';
+  const droppedEvents = state.history?.dropped ?? 0;
+  const parts = [L(storage === 'memory' ? 'export_history_memory' : 'export_history_indexeddb')];
+  if (droppedEvents > 0) parts.push(L('export_history_dropped', [droppedEvents]));
+  return { storage, droppedEvents, text: parts.join('; ') };
 }
 
 function mdEscape(s: string): string {
@@ -254,6 +250,7 @@ function toMarkdown(r: ReportJson, L: (key: string, args?: (string | number)[]) 
   if (r.verdict.since) out.push(`- **${L('export_since')}**: ${r.verdict.since.utc8} / ${r.verdict.since.utc}`);
   out.push(`- **${L('export_generated')}**: ${r.generatedAt.utc8} / ${r.generatedAt.utc}`);
   out.push(`- **${L('export_versions')}**: Faultline ${r.extensionVersion} · ${r.browser}`);
+  out.push(`- **${L('export_history')}**: ${r.history.text}`);
   out.push('');
   out.push(r.cause.explanation);
   if (r.userNote) {
@@ -325,6 +322,8 @@ export interface Har {
     creator: { name: string; version: string };
     pages: never[];
     entries: HarEntry[];
+    /** The local history behind the export (HAR allows custom fields starting with "_"). */
+    _faultline?: { historyStorage: 'indexeddb' | 'memory'; droppedEvents: number };
   };
 }
 export interface HarEntry {
@@ -358,7 +357,11 @@ export interface HarEntry {
   _faultline: { kind: string; phase: string; service: string | null; code?: string };
 }
 
-export function sanitizedHar(outcomes: readonly RequestOutcome[], extensionVersion = ''): Har {
+export function sanitizedHar(
+  outcomes: readonly RequestOutcome[],
+  extensionVersion = '',
+  history?: PopupState['history'],
+): Har {
   const entries: HarEntry[] = outcomes.map((o) => {
     const headers: { name: string; value: string }[] = [];
     const ids = cleanIds(o.ids);
@@ -384,10 +387,10 @@ export function sanitizedHar(outcomes: readonly RequestOutcome[], extensionVersi
         cookies: [],
         headers,
         content: { size: 0, mimeType: '' },
-        redirectURL: o.redirectTo ? `https://${redactPath(o.redirectTo)}` : '',
+        redirectURL: o.redirectTo ? redirectUrl(o.redirectTo) : '',
         headersSize: -1,
         bodySize: -1,
-        ...(o.error ? { _error: maskAccessKeys(o.error) } : {}),
+        ...(o.error ? { _error: redactText(o.error) } : {}),
       },
       cache: {},
       timings: { send: 0, wait: ms, receive: 0 },
@@ -396,9 +399,23 @@ export function sanitizedHar(outcomes: readonly RequestOutcome[], extensionVersi
         kind: o.kind,
         phase: o.phase,
         service: o.service,
-        ...(o.code ? { code: maskAccessKeys(o.code) } : {}),
+        ...(o.code ? { code: redactText(o.code) } : {}),
       },
     };
   });
-  return { log: { version: '1.2', creator: { name: 'Faultline', version: extensionVersion }, pages: [], entries } };
+  const log: Har['log'] = {
+    version: '1.2',
+    creator: { name: 'Faultline', version: extensionVersion },
+    pages: [],
+    entries,
+  };
+  if (history) log._faultline = { historyStorage: history.storage, droppedEvents: history.dropped };
+  return { log };
+}
+
+/** `host/path shape` of a redirect target as an exported URL. */
+function redirectUrl(target: string): string {
+  const slash = target.indexOf('/');
+  const host = slash < 0 ? target : target.slice(0, slash);
+  return `https://${redactHost(host)}${redactPath(slash < 0 ? '/' : target.slice(slash))}`;
 }

@@ -92,11 +92,3 @@ export function urlShape(url: string): string {
   if (!p) return url.startsWith('data:') ? 'data:' : url.slice(0, 32);
   return p.host + pathShape(p.path);
 }
-
-/** Mask an AccessKeyId-looking token wherever it appears in free text (export, evidence). */
-export function maskAccessKeys(text: string): string {
-  return text.replace(
-    /\b(LTAI|STS\.|AKID|AKLT)([A-Za-z0-9]{4,})/g,
-    (_m, p: string, rest: string) => p + '*'.repeat(Math.max(4, rest.length - 4)) + rest.slice(-4),
-  );
-}
