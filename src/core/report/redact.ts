@@ -184,7 +184,7 @@ export function shapePersonalPath(path: string): string {
     if (afterUserDir) shaped = '{user}' + ext;
     else if (seg.startsWith('~') && seg.length > 1) shaped = '~{user}';
     // Non-Latin text (a Chinese name, a document title).
-    else if (/[^\x00-\x7f]/.test(stem) && /\p{L}/u.test(stem)) shaped = '{text}' + ext;
+    else if (/\P{ASCII}/u.test(stem) && /\p{L}/u.test(stem)) shaped = '{text}' + ext;
     // A dotted name as a directory: zhang.san, john.doe (file names like jquery.min.js are left alone).
     else if (!ext && /^\p{L}{2,}\.\p{L}{2,}$/u.test(seg)) shaped = '{name}';
     // A personal document: passport-scan.jpg, 身份证.png, resume_2024.pdf.
