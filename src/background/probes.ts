@@ -7,8 +7,8 @@
  */
 import { browser } from '../platform/browser';
 import {
-  DEFAULT_DOH_RESOLVER,
   initialProbeState,
+  probeSettingsOf,
   recordResult,
   runProbe,
   schedule,
@@ -79,7 +79,7 @@ export class ProbeDriver {
     const { requests, state } = schedule({
       now,
       recent: this.recent,
-      settings: { controlSites: s.controlSites, statusPage: s.statusChecks, dohResolver: DEFAULT_DOH_RESOLVER },
+      settings: probeSettingsOf(s),
       state: this.state,
     });
     this.state = state;

@@ -24,6 +24,11 @@ export interface Settings {
   notifications: boolean;
   /** Fetch the official status page when failures look like an outage. */
   statusChecks: boolean;
+  /**
+   * Ask a public DNS resolver (DNSPod) about a failing Alibaba-group host that does not resolve. Off by default:
+   * it sends that host's name to a third party (docs/active-checks.md).
+   */
+  dnsChecks: boolean;
 }
 
 export const SETTINGS_VERSION = 1 as const;
@@ -53,6 +58,7 @@ export const DEFAULTS: Readonly<Settings> = Object.freeze({
   retentionDays: 7,
   notifications: true,
   statusChecks: true,
+  dnsChecks: false,
 }) as Readonly<Settings>;
 
 /** A fresh, mutable copy of the defaults. */
@@ -162,6 +168,7 @@ export function validate(x: Record<string, unknown>): Settings {
     retentionDays: clampInt(x.retentionDays, RETENTION_MIN, RETENTION_MAX, d.retentionDays),
     notifications: bool(x.notifications, d.notifications),
     statusChecks: bool(x.statusChecks, d.statusChecks),
+    dnsChecks: bool(x.dnsChecks, d.dnsChecks),
   };
 }
 

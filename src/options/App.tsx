@@ -16,6 +16,7 @@ import {
   type LangSetting,
   type Settings,
 } from '../core/settings';
+import { DNS_CHECK_ORIGINS } from '../core/probes/from-settings';
 import { withTimeout, type Connector } from '../ui/connector-api';
 import { sampleCrowdReport } from '../ui/crowd-preview';
 import { effectiveLang, makeResolver } from '../ui/texts';
@@ -35,6 +36,7 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
   const [controlErr, setControlErr] = useState('');
   const [collectorIn, setCollectorIn] = useState('');
   const [collectorErr, setCollectorErr] = useState(false);
+  const [dnsErr, setDnsErr] = useState('');
 
   const lang: Lang = effectiveLang(s?.lang, connector.uiLanguage());
   const tx = useMemo(() => makeResolver(lang), [lang]);
@@ -108,6 +110,23 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
     setControlErr('');
     setControlIn('');
     void save({ controlSites: [...s!.controlSites.filter((x) => x !== u), u] });
+  }
+
+  /** The DNS check needs the resolver's host permission: asked on the click itself (user gesture). */
+  function setDnsChecks(on: boolean) {
+    setDnsErr('');
+    if (!on) {
+      void connector.removeHostPermissions([...DNS_CHECK_ORIGINS]).catch(() => false);
+      void save({ dnsChecks: false });
+      return;
+    }
+    connector.requestHostPermissions([...DNS_CHECK_ORIGINS]).then(
+      (granted) => {
+        if (granted) void save({ dnsChecks: true });
+        else setDnsErr(T('options_dns_checks_denied'));
+      },
+      () => setDnsErr(T('options_dns_checks_denied')),
+    );
   }
 
   function commitCollector() {
@@ -274,6 +293,21 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
           />
           <span>{T('options_status_checks')}</span>
         </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            data-setting="dnsChecks"
+            checked={s.dnsChecks}
+            onChange={(e) => setDnsChecks((e.target as HTMLInputElement).checked)}
+          />
+          <span>{T('options_dns_checks')}</span>
+        </label>
+        <p class="small muted">{T('options_dns_checks_help')}</p>
+        {dnsErr && (
+          <p class="err small" role="alert">
+            {dnsErr}
+          </p>
+        )}
       </section>
     </main>
   );

@@ -76,7 +76,7 @@ async function storedProbes(r: Launched): Promise<ProbeObs[]> {
 }
 
 async function configure(r: Launched, controls: string[]): Promise<void> {
-  await setSettings(r.sw, { controlSites: controls, statusChecks: true });
+  await setSettings(r.sw, { controlSites: controls, statusChecks: true, dnsChecks: true });
   await until(
     async () =>
       JSON.stringify(

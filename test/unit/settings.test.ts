@@ -53,6 +53,7 @@ describe('migrate', () => {
       retentionDays: 30,
       notifications: false,
       statusChecks: false,
+      dnsChecks: true,
     };
     expect(migrate(v1)).toEqual(v1);
     expect(migrate(JSON.parse(JSON.stringify(v1)))).toEqual(v1);

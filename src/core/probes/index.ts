@@ -6,3 +6,4 @@ export * from './doh';
 export * from './status-page';
 export * from './planner';
 export * from './run';
+export * from './from-settings';
