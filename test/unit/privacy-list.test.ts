@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  NOT_STORED_OBSERVATION_FIELDS,
+  type NOT_STORED_OBSERVATION_FIELDS,
   NOT_STORED_OUTCOME_FIELDS,
   STORED_OBSERVATION_FIELDS,
   STORED_OUTCOME_FIELDS,
