@@ -16,7 +16,12 @@ const target = targetFromEnv();
 const testBuild = process.env.FAULTLINE_TEST === '1';
 
 export default defineConfig({
-  plugins: [preact(), crx({ manifest, browser: target })],
+  // The content script is one self-contained IIFE (no loader importing chunks): nothing needs to be a
+  // web-accessible resource, so no watched site can probe for the extension's files.
+  plugins: [
+    preact(),
+    crx({ manifest, browser: target, contentScripts: { standaloneFiles: ['src/content/broken-images.ts'] } }),
+  ],
   define: {
     __FAULTLINE_TARGET__: JSON.stringify(target),
     __FAULTLINE_TEST__: JSON.stringify(testBuild),

@@ -243,7 +243,7 @@ function assertOutcomes(stored: RequestOutcome[], times: number): void {
     }
   }
   const oss = stored.find((o) => o.service === 'oss')!;
-  expect(oss.keyTag, 'AccessKeyId kept only as a tag').toMatch(/^[0-9a-f]{8}$/);
+  expect(oss.keyTag, 'AccessKeyId kept only as a tag').toMatch(/^[0-9a-f]{16}$/);
   const json = JSON.stringify(stored);
   for (const secret of ['SECRETSIG', 'SECRETDATA', 'SECRETPAGE', 'LTAI5t', '?'])
     expect(json, `stored history leaks ${secret}`).not.toContain(secret);

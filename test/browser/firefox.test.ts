@@ -75,6 +75,10 @@ describe('Firefox', () => {
         'www.taobao.com /page': handlers.html('<!doctype html><link rel="icon" href="data:,"><p>fake</p>'),
         'bucket.oss-cn-hangzhou.aliyuncs.com /private/a.jpg': handlers.oss403('FFOSSREQUESTID0001', '0003-00000001'),
         'g.alicdn.com /reset.png': handlers.reset(),
+        // The content script (one self-contained file, no web-accessible chunk) must still inject in Firefox.
+        'www.taobao.com /pics': handlers.html(
+          '<!doctype html><link rel="icon" href="data:,"><img src="undefined"><img src="undefined"><img src="null">',
+        ),
       });
       profile = mkdtempSync(join(tmpdir(), 'faultline-firefox-'));
       browser = await puppeteer.launch({
@@ -198,12 +202,44 @@ describe('Firefox', () => {
         kind: 'http.4xx',
         ids: { ossRequestId: 'FFOSSREQUESTID0001', ossEc: '0003-00000001' },
       });
-      expect(oss.keyTag).toMatch(/^[0-9a-f]{8}$/);
+      expect(oss.keyTag).toMatch(/^[0-9a-f]{16}$/);
       const reset = stored.find((o) => o.host === 'g.alicdn.com')!;
       expect(reset).toMatchObject({ status: 0, kind: 'tcp.reset', phase: 'connection', error: 'NS_ERROR_NET_RESET' });
       expect(JSON.stringify(stored)).not.toMatch(/SECRET|LTAI5t|\?/);
       const main = stored.find((o) => o.host === 'www.taobao.com');
       expect(main).toMatchObject({ type: 'main_frame', status: 200, kind: 'ok' });
+    });
+
+    it('the broken-picture content script injects (self-contained, nothing web-accessible) and reports', async () => {
+      const ext = await extensionPage();
+      const page = await browser.newPage();
+      await page.goto(`http://www.taobao.com:${server.port}/pics`);
+      const read = () =>
+        ext.evaluate(
+          () =>
+            new Promise<{ kind: string; reason?: string; count?: number; pageHost?: string }[]>((res, rej) => {
+              const r = indexedDB.open('faultline');
+              r.onerror = () => rej(r.error);
+              r.onsuccess = () => {
+                const g = r.result.transaction('observations').objectStore('observations').getAll();
+                g.onsuccess = () => {
+                  r.result.close();
+                  res(g.result as { kind: string }[]);
+                };
+                g.onerror = () => rej(g.error);
+              };
+            }),
+        );
+      const found = await until(
+        async () => {
+          const obs = (await read()).filter((o) => o.kind === 'broken-image' && o.reason === 'empty-url');
+          return obs.reduce((n, o) => n + (o.count ?? 0), 0) >= 3 ? obs : null;
+        },
+        20_000,
+        'broken pictures reported by the content script',
+      );
+      expect(found![0]!.pageHost).toBe('www.taobao.com');
+      await page.close();
     });
   });
 });
