@@ -66,6 +66,11 @@ export class LiveState {
     return this.last;
   }
 
+  /** Events held by the live window (bounded by count and time). */
+  get windowSize(): number {
+    return this.engine.size;
+  }
+
   get diagnosis(): Diagnosis | null {
     return this.last;
   }
