@@ -13,6 +13,7 @@ import { benchCollector, collectorBenchMarkdown } from './collector-load';
 import { benchPopupPaint, popupPaintTable } from './popup-paint';
 import { benchDetectionLatency, detectionLatencyTable } from './detection-latency';
 import { benchContentScript, contentScriptTable } from './content-script-cost';
+import { LEVEL_RATIO, benchSoak, soakTable } from './soak';
 
 interface Section {
   title: string;
@@ -100,6 +101,15 @@ async function main(): Promise<void> {
         body: collectorBenchMarkdown(r.rows),
         pass: r.rows.filter((x) => x.target !== 'bare node:http 204').every((x) => x.ratio >= 0.5),
       };
+    },
+  );
+
+  await step(
+    'Soak: 500,000 requests through the worker (issue 14)',
+    `worker JS heap and database size level off: the largest sample of the last third ≤ ${LEVEL_RATIO}× the largest of the middle third (SOAK_REQUESTS overrides the count)`,
+    async () => {
+      const r = await benchSoak();
+      return { body: soakTable(r), pass: r.pass };
     },
   );
 
