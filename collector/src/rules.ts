@@ -1,58 +1,56 @@
 /**
- * Status rules (documented in docs/crowd-protocol.md, "Status rules"). Pure.
+ * Status rules (docs/crowd-protocol.md, "Status rules"). Pure.
  *
- *   baseline15 = (counted reports in this hour of day, UTC, summed over the previous `baselineDays` days)
- *                / baselineDays / 4                       — expected reports per 15 minutes
- *   outage     : m15 ≥ max(outageMinReports,   outageBaselineFactor   × baseline15)
- *                and addresses15 ≥ outageMinAddresses    — K distinct hashed client addresses
- *   elevated   : m15 ≥ max(elevatedMinReports, elevatedBaselineFactor × baseline15)
- *                and addresses15 ≥ elevatedMinAddresses
- *   normal     : otherwise
+ *   voters15    distinct voters in the last 15 minutes (public: address groups; team: reporter tokens)
+ *   networks15  distinct networks among them (IPv4 /16, IPv6 /32)
+ *   baseline15  usual voters15 at this time of day: median over the previous `baselineDays` days (window.ts)
+ *
+ *   outage   : voters15 ≥ max(outageMinVoters, outageBaselineFactor × baseline15) and networks15 ≥ outageMinNetworks
+ *   elevated : voters15 ≥ max(elevatedMinVoters, elevatedBaselineFactor × baseline15) and networks15 ≥ elevatedMinNetworks
+ *   normal   : otherwise
+ *
+ * Public defaults need an outage to be seen from 20 addresses on 10 networks (elevated: 8 on 4): a handful of
+ * machines, a rented block of addresses, or one host with a whole IPv6 prefix never reach it. A team collector counts people behind one office address, so its
+ * minimums are about people and the network spread does not matter.
  */
-import type { CrowdState, ServiceCrowdStatus, StatusRules } from '../../src/core/crowd/protocol';
-import type { ServiceCounts } from './store';
+import type { CollectorMode, CrowdState, StatusRules } from '../../src/core/crowd/protocol';
 
-export const DEFAULT_RULES: StatusRules = {
-  elevatedMinReports: 5,
+export const PUBLIC_RULES: StatusRules = {
+  elevatedMinVoters: 8,
+  elevatedMinNetworks: 4,
   elevatedBaselineFactor: 2,
-  elevatedMinAddresses: 2,
-  outageMinReports: 20,
+  outageMinVoters: 20,
+  outageMinNetworks: 10,
   outageBaselineFactor: 4,
-  outageMinAddresses: 5,
   baselineDays: 7,
 };
 
-export function baseline15(baselineSum: number, rules: StatusRules): number {
-  if (rules.baselineDays <= 0) return 0;
-  return Math.round((baselineSum / rules.baselineDays / 4) * 100) / 100;
+export const TEAM_RULES: StatusRules = {
+  elevatedMinVoters: 3,
+  elevatedMinNetworks: 1,
+  elevatedBaselineFactor: 2,
+  outageMinVoters: 5,
+  outageMinNetworks: 1,
+  outageBaselineFactor: 4,
+  baselineDays: 7,
+};
+
+export function defaultRules(mode: CollectorMode): StatusRules {
+  return mode === 'team' ? TEAM_RULES : PUBLIC_RULES;
 }
 
-export function stateOf(c: Pick<ServiceCounts, 'm15' | 'addresses15'>, base15: number, rules: StatusRules): CrowdState {
+export function stateOf(voters15: number, networks15: number, baseline15: number, rules: StatusRules): CrowdState {
   if (
-    c.m15 >= Math.max(rules.outageMinReports, rules.outageBaselineFactor * base15) &&
-    c.addresses15 >= rules.outageMinAddresses
+    voters15 >= Math.max(rules.outageMinVoters, rules.outageBaselineFactor * baseline15) &&
+    networks15 >= rules.outageMinNetworks
   ) {
     return 'outage';
   }
   if (
-    c.m15 >= Math.max(rules.elevatedMinReports, rules.elevatedBaselineFactor * base15) &&
-    c.addresses15 >= rules.elevatedMinAddresses
+    voters15 >= Math.max(rules.elevatedMinVoters, rules.elevatedBaselineFactor * baseline15) &&
+    networks15 >= rules.elevatedMinNetworks
   ) {
     return 'elevated';
   }
   return 'normal';
-}
-
-export function toStatus(c: ServiceCounts, rules: StatusRules): ServiceCrowdStatus {
-  const base = baseline15(c.baselineSum, rules);
-  return {
-    service: c.service,
-    reports: { m5: c.m5, m15: c.m15, m60: c.m60 },
-    reporters15: c.reporters15,
-    addresses15: c.addresses15,
-    baseline15: base,
-    state: stateOf(c, base, rules),
-    byPhase15: c.byPhase15,
-    byVerdict15: c.byVerdict15,
-  };
 }
