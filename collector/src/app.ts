@@ -265,7 +265,10 @@ export function createApp(opts: AppOptions): Hono<Env> {
       if (refused) return refused;
     }
     const body = await status(clock());
-    c.header('Cache-Control', `${opts.statusNeedsKey ? 'private' : 'public'}, max-age=${Math.floor(statusCacheMs / 1000)}`);
+    c.header(
+      'Cache-Control',
+      `${opts.statusNeedsKey ? 'private' : 'public'}, max-age=${Math.floor(statusCacheMs / 1000)}`,
+    );
     return c.json(body);
   });
 

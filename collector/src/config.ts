@@ -54,7 +54,10 @@ function teamKeys(env: NodeJS.ProcessEnv): string[] {
     try {
       text = readFileSync(env.COLLECTOR_TEAM_KEYS_FILE, 'utf8');
     } catch (err) {
-      throw new Error(`COLLECTOR_TEAM_KEYS_FILE: cannot read ${env.COLLECTOR_TEAM_KEYS_FILE} (${(err as Error).message})`);
+      throw new Error(
+        `COLLECTOR_TEAM_KEYS_FILE: cannot read ${env.COLLECTOR_TEAM_KEYS_FILE} (${(err as Error).message})`,
+        { cause: err },
+      );
     }
     keys.push(...list(text));
   }

@@ -138,7 +138,12 @@ export class RedisStore implements Store {
       connectTimeout: 3000,
       retryStrategy: (times) => reconnectDelay(times),
     });
-    const store = new RedisStore(redis, opts.prefix ?? 'fl:', opts.log ?? ((l) => console.error(l)), redactUrl(opts.url));
+    const store = new RedisStore(
+      redis,
+      opts.prefix ?? 'fl:',
+      opts.log ?? ((l) => console.error(l)),
+      redactUrl(opts.url),
+    );
     const first = redis.connect().catch(() => undefined); // ioredis keeps retrying on its own
     await Promise.race([first, new Promise((r) => setTimeout(r, opts.waitMs ?? 3000).unref())]);
     return store;

@@ -98,7 +98,9 @@ export async function startCollector(
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         new Error(
-          err.code === 'EADDRINUSE' ? `port ${cfg.port} on ${cfg.host} is already in use` : `cannot listen: ${err.message}`,
+          err.code === 'EADDRINUSE'
+            ? `port ${cfg.port} on ${cfg.host} is already in use`
+            : `cannot listen: ${err.message}`,
         ),
       );
     });

@@ -3,8 +3,9 @@
  * extension only ever sees valid current Settings. The background reads the same key (and may listen with
  * `onSettingsChanged`).
  */
-import { browser } from './browser';
+import { browser, TEST_BUILD } from './browser';
 import { SETTINGS_KEY, migrate, type Settings } from '../core/settings';
+import { effectiveSettings, parsePolicy, type ManagedPolicy } from '../core/policy';
 
 export async function loadSettings(): Promise<Settings> {
   const got = await browser.storage.local.get(SETTINGS_KEY);
@@ -23,6 +24,46 @@ export async function saveSettings(s: Settings): Promise<void> {
 export function onSettingsChanged(cb: (s: Settings) => void): () => void {
   const listener = (changes: Record<string, { newValue?: unknown }>, area: string) => {
     if (area === 'local' && SETTINGS_KEY in changes) cb(migrate(changes[SETTINGS_KEY]!.newValue));
+  };
+  browser.storage.onChanged.addListener(listener);
+  return () => browser.storage.onChanged.removeListener(listener);
+}
+
+/**
+ * Test builds only (TEST_BUILD): a policy written to storage.local under this key stands in for managed storage,
+ * so real-browser tests exercise the policy path without a root-owned policy file (test/browser/crowd.test.ts).
+ */
+export const TEST_MANAGED_KEY = 'faultline.test.managed';
+
+/**
+ * The administrator's policy (storage.managed). Chromium answers {} without one; Firefox rejects when no
+ * policies.json names the extension: both mean "no policy".
+ */
+export async function loadPolicy(): Promise<ManagedPolicy> {
+  if (TEST_BUILD) {
+    const got = (await browser.storage.local.get(TEST_MANAGED_KEY)) as Record<string, unknown>;
+    if (got[TEST_MANAGED_KEY] !== undefined) return parsePolicy(got[TEST_MANAGED_KEY]);
+  }
+  try {
+    return parsePolicy(await browser.storage.managed.get());
+  } catch {
+    return {};
+  }
+}
+
+/** The settings in force: the user's with the policy laid over them (src/core/policy.ts). */
+export async function loadEffectiveSettings(): Promise<Settings> {
+  const [user, policy] = await Promise.all([loadSettings(), loadPolicy()]);
+  return effectiveSettings(user, policy);
+}
+
+/** Called with the settings in force whenever the user's settings or the policy change. */
+export function onEffectiveSettingsChanged(cb: (s: Settings) => void): () => void {
+  const listener = (changes: Record<string, unknown>, area: string) => {
+    const relevant =
+      area === 'managed' ||
+      (area === 'local' && (SETTINGS_KEY in changes || (TEST_BUILD && TEST_MANAGED_KEY in changes)));
+    if (relevant) void loadEffectiveSettings().then(cb, () => undefined);
   };
   browser.storage.onChanged.addListener(listener);
   return () => browser.storage.onChanged.removeListener(listener);

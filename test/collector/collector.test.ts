@@ -297,9 +297,15 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
 
   it('a real outage: many addresses over many networks turn a service to outage, and it passes', async () => {
     const app = makeApp();
-    await crowd(app, Array.from({ length: 9 }, (_, i) => spread(i)));
+    await crowd(
+      app,
+      Array.from({ length: 9 }, (_, i) => spread(i)),
+    );
     expect((await svc(app)).state).toBe('elevated');
-    await crowd(app, Array.from({ length: 21 }, (_, i) => spread(100 + i)));
+    await crowd(
+      app,
+      Array.from({ length: 21 }, (_, i) => spread(100 + i)),
+    );
     const s = await svc(app);
     expectDistinct(s.voters15, 30);
     expectDistinct(s.networks15, 30);
@@ -333,7 +339,8 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
     // The same /64 shares one rate limit.
     const limitedApp = makeApp({ rateLimit: 3 });
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await post(limitedApp, { v: 1, reports: [report()] }, `2001:db8:bb:1::${i + 1}`)).status);
+    for (let i = 0; i < 4; i++)
+      codes.push((await post(limitedApp, { v: 1, reports: [report()] }, `2001:db8:bb:1::${i + 1}`)).status);
     expect(codes).toEqual([202, 202, 202, 429]);
   });
 
@@ -350,7 +357,11 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
     await svc(app); // rolls up the flooded quarters
     // Day 1, 09:05: a real outage reported from 300 addresses.
     now = H + DAY + 5 * MIN;
-    await crowd(app, Array.from({ length: 300 }, (_, i) => spread(3000 + i)), { token: token(1, 13) });
+    await crowd(
+      app,
+      Array.from({ length: 300 }, (_, i) => spread(3000 + i)),
+      { token: token(1, 13) },
+    );
     let s = await svc(app);
     expect(s.baseline15).toBe(0); // median of 0, 0, 0, 0, 0, 0, 60
     expectDistinct(s.voters15, 300);
@@ -361,18 +372,30 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
     for (let d = 2; d <= 6; d++) {
       for (let q = 0; q < 4; q++) {
         now = H + d * DAY + q * 15 * MIN;
-        await crowd(app, Array.from({ length: 4 }, (_, i) => spread(2000 + d * 10 + i)), { token: token(d, 12) });
+        await crowd(
+          app,
+          Array.from({ length: 4 }, (_, i) => spread(2000 + d * 10 + i)),
+          { token: token(d, 12) },
+        );
       }
       now = H + d * DAY + HOUR + 2 * MIN;
       await svc(app);
     }
     // Day 7, 09:05: the usual four, then another real outage.
     now = H + 7 * DAY + 5 * MIN;
-    await crowd(app, Array.from({ length: 4 }, (_, i) => spread(2100 + i)), { token: token(7, 12) });
+    await crowd(
+      app,
+      Array.from({ length: 4 }, (_, i) => spread(2100 + i)),
+      { token: token(7, 12) },
+    );
     s = await svc(app);
     expect(s.baseline15).toBe(4); // median of 60 (flood), 75 (day 1's outage), 4, 4, 4, 4, 4
     expect(s.state).toBe('normal');
-    await crowd(app, Array.from({ length: 300 }, (_, i) => spread(4000 + i)), { token: token(1, 14) });
+    await crowd(
+      app,
+      Array.from({ length: 300 }, (_, i) => spread(4000 + i)),
+      { token: token(1, 14) },
+    );
     s = await svc(app);
     expect(s.state).toBe('outage');
   }, 60_000);
@@ -459,7 +482,10 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
 
   it('keeps votes 2 h and quarter-hour rollups 8 days', async () => {
     const app = makeApp();
-    await crowd(app, Array.from({ length: 8 }, (_, i) => spread(i)));
+    await crowd(
+      app,
+      Array.from({ length: 8 }, (_, i) => spread(i)),
+    );
     expect(await store.volume()).toBe(8);
     now = T0 + HOUR + 59 * MIN;
     await store.prune(now);

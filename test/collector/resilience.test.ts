@@ -205,7 +205,12 @@ describe('processes', () => {
   }, 30_000);
 
   it('two processes behind one Redis, reports split between them, give the status of one process', async () => {
-    const common = { COLLECTOR_STORE: 'redis', REDIS_URL: redis.url, COLLECTOR_TRUST_PROXY: '1', COLLECTOR_STATUS_CACHE_MS: '0' };
+    const common = {
+      COLLECTOR_STORE: 'redis',
+      REDIS_URL: redis.url,
+      COLLECTOR_TRUST_PROXY: '1',
+      COLLECTOR_STATUS_CACHE_MS: '0',
+    };
     const a1 = runCollector({ ...common, COLLECTOR_REDIS_PREFIX: 'pair:' });
     const a2 = runCollector({ ...common, COLLECTOR_REDIS_PREFIX: 'pair:' });
     const one = runCollector({ ...common, COLLECTOR_REDIS_PREFIX: 'single:' });

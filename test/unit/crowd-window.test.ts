@@ -27,7 +27,12 @@ describe('foldStatus', () => {
     ];
     const out = foldStatus(
       NOW,
-      { minutes: rows, d15: [{ service: 'oss', voters: 9, networks: 4 }], d60: [{ service: 'oss', voters: 30, networks: 9 }], rollups: [] },
+      {
+        minutes: rows,
+        d15: [{ service: 'oss', voters: 9, networks: 4 }],
+        d60: [{ service: 'oss', voters: 30, networks: 9 }],
+        rollups: [],
+      },
       PUBLIC_RULES,
     );
     expect(out).toHaveLength(14);

@@ -1,0 +1,156 @@
+/**
+ * The options page's crowd-mode card: what a collector is and how to run one, the collector address and team key,
+ * the switch, and the exact bytes of the next request (asked of the background, never a sample). Values set by an
+ * administrator's policy show locked, with the reason in words.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { CrowdPreview } from '../core/crowd/queue';
+import { crowdActive, type Locks } from '../core/policy';
+import { normalizeTeamKey, normalizeUrl, type Settings } from '../core/settings';
+import type { Text } from '../core/types';
+import { withTimeout, type Connector } from '../ui/connector-api';
+import { previewTexts } from '../ui/crowd-preview';
+
+export function Locked({ label }: { label: string }) {
+  return (
+    <span class="locked small" data-locked="true">
+      <span aria-hidden="true">🔒 </span>
+      {label}
+    </span>
+  );
+}
+
+export function CrowdSection(p: {
+  connector: Connector;
+  /** Settings in force (policy applied) and the user's own. */
+  effective: Settings;
+  locks: Locks;
+  save: (patch: Partial<Settings>) => Promise<void>;
+  tx: (x: Text) => string;
+  lang: string;
+}) {
+  const { effective: s, locks, tx } = p;
+  const T = (key: string, ...args: (string | number)[]) => tx({ key, args });
+  const [collectorIn, setCollectorIn] = useState(s.collectorUrl);
+  const [collectorErr, setCollectorErr] = useState(false);
+  const [keyIn, setKeyIn] = useState(s.teamKey);
+  const [keyErr, setKeyErr] = useState(false);
+  const [preview, setPreview] = useState<CrowdPreview | null>(null);
+  const [previewErr, setPreviewErr] = useState(false);
+
+  const refresh = () =>
+    withTimeout(p.connector.crowdPreview(), 3000).then(
+      (x) => {
+        setPreview(x);
+        setPreviewErr(false);
+      },
+      () => setPreviewErr(true),
+    );
+  useEffect(() => {
+    setCollectorIn(s.collectorUrl);
+    setKeyIn(s.teamKey);
+    void refresh();
+  }, [s.collectorUrl, s.teamKey, s.crowdEnabled]);
+
+  function commitCollector() {
+    const raw = collectorIn.trim();
+    const u = raw === '' ? '' : normalizeUrl(raw);
+    setCollectorErr(u === null);
+    if (u !== null && u !== s.collectorUrl) void p.save({ collectorUrl: u });
+  }
+
+  function commitKey() {
+    const k = normalizeTeamKey(keyIn);
+    setKeyErr(k === null);
+    if (k !== null && k !== s.teamKey) void p.save({ teamKey: k });
+  }
+
+  const active = crowdActive(s);
+  const noCollector = s.collectorUrl === '';
+  const time = (ms: number) => new Date(ms).toLocaleTimeString(p.lang === 'zh_CN' ? 'zh-CN' : 'en');
+  return (
+    <section class="card" aria-labelledby="o-crowd" data-crowd-active={active ? 'true' : 'false'}>
+      <h2 id="o-crowd">{T('options_crowd_title')}</h2>
+      <p>{T('options_crowd_explain')}</p>
+      <p class="small muted">{T('options_crowd_what')}</p>
+      <p class="small muted">{T('options_crowd_run')}</p>
+
+      <label class="field" for="collector">
+        {T('options_collector_label')}
+      </label>
+      {locks.collectorUrl && <Locked label={T('options_locked')} />}
+      <input
+        id="collector"
+        type="url"
+        placeholder="https://collector.example.com"
+        value={collectorIn}
+        disabled={locks.collectorUrl}
+        aria-invalid={collectorErr ? 'true' : undefined}
+        aria-describedby={collectorErr ? 'collector-err' : undefined}
+        onInput={(e) => setCollectorIn((e.target as HTMLInputElement).value)}
+        onChange={commitCollector}
+      />
+      {collectorErr && (
+        <p id="collector-err" class="err small">
+          {T('options_collector_invalid')}
+        </p>
+      )}
+
+      <label class="field" for="team-key">
+        {T('options_team_key_label')}
+      </label>
+      {locks.teamKey && <Locked label={T('options_locked')} />}
+      <input
+        id="team-key"
+        type="password"
+        autocomplete="off"
+        spellcheck={false}
+        value={keyIn}
+        disabled={locks.teamKey}
+        aria-invalid={keyErr ? 'true' : undefined}
+        aria-describedby="team-key-hint"
+        onInput={(e) => setKeyIn((e.target as HTMLInputElement).value)}
+        onChange={commitKey}
+      />
+      <p id="team-key-hint" class={keyErr ? 'err small' : 'small muted'}>
+        {T(keyErr ? 'options_team_key_invalid' : 'options_team_key_hint')}
+      </p>
+
+      <label class="check">
+        <input
+          type="checkbox"
+          id="crowd"
+          checked={active}
+          disabled={locks.crowdEnabled || noCollector}
+          aria-describedby={noCollector ? 'crowd-need' : undefined}
+          onChange={(e) => void p.save({ crowdEnabled: (e.target as HTMLInputElement).checked, crowdChosen: true })}
+        />
+        <span>{T('options_crowd_enable')}</span>
+      </label>
+      {locks.crowdEnabled && <Locked label={T('options_locked')} />}
+      {noCollector && (
+        <p id="crowd-need" class="small muted">
+          {T('options_crowd_need_collector')}
+        </p>
+      )}
+
+      <div class="crowd-preview" data-preview-state={preview?.state ?? 'loading'}>
+        {previewErr && <p class="err small">{T('options_crowd_preview_error')}</p>}
+        {preview &&
+          previewTexts(preview, time).map((x) => (
+            <p class="small muted" key={x.key}>
+              {tx(x)}
+            </p>
+          ))}
+        {preview?.body && (
+          <pre class="preview" tabIndex={0} data-testid="crowd-bytes">
+            {preview.body}
+          </pre>
+        )}
+        <button type="button" class="btn btn-secondary" id="crowd-refresh" onClick={() => void refresh()}>
+          {T('options_crowd_refresh')}
+        </button>
+      </div>
+    </section>
+  );
+}
