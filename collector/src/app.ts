@@ -180,6 +180,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
     }
     if (!isAllowedOrigin(origin, corsOrigins)) return fail(c, 403, `origin not allowed: ${origin}`);
     c.header('Access-Control-Allow-Origin', origin);
+    c.header('Access-Control-Expose-Headers', 'Retry-After'); // else the extension cannot read it
     c.header('Vary', 'Origin');
     if (c.req.method === 'OPTIONS') {
       c.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');

@@ -193,7 +193,8 @@ export class CrowdSender {
     const when = this.d.now() + Math.max(ms, this.minAlarmMs);
     try {
       const at = await this.d.alarm.get();
-      if (at === null || at > when + 1000 || at < this.d.now() - 1000) await this.d.alarm.set(when);
+      // None, one that is firing now or already fired, or one later than needed: (re)schedule.
+      if (at === null || at <= this.d.now() || at > when + 1000) await this.d.alarm.set(when);
     } catch (e) {
       this.log(`crowd: could not schedule: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -236,9 +237,9 @@ export class CrowdSender {
       }
       now = this.d.now();
       const token = this.q.tokenFor(now, this.d.random);
-      const next = this.q.nextBatch(token);
+      const next = this.q.nextBatch(token.token);
       if (!next) break;
-      this.persist(); // the token may be new
+      if (token.fresh) this.persist();
       const res = await this.request(`${on.base}/v1/reports`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth(on.teamKey) },
@@ -352,8 +353,9 @@ export class CrowdSender {
     const teamKey = on.teamKey !== '';
     const now = this.d.now();
     if (this.q.dropStale(now) > 0) this.persist();
-    const next = this.q.nextBatch(this.q.tokenFor(now, this.d.random));
-    this.persist();
+    const token = this.q.tokenFor(now, this.d.random);
+    if (token.fresh) this.persist();
+    const next = this.q.nextBatch(token.token);
     if (!next) return { ...base, queued: this.q.ready, state: 'empty', url, body: null, bytes: 0, teamKey };
     const bytes = new TextEncoder().encode(next.body).length;
     return { ...base, queued: this.q.ready, state: 'batch', url, body: next.body, bytes, reports: next.n, teamKey };

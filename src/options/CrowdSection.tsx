@@ -11,6 +11,9 @@ import type { Text } from '../core/types';
 import { withTimeout, type Connector } from '../ui/connector-api';
 import { previewTexts } from '../ui/crowd-preview';
 
+/** How often the open options page asks the background for the next request. */
+export const PREVIEW_REFRESH_MS = 2000;
+
 export function Locked({ label }: { label: string }) {
   return (
     <span class="locked small" data-locked="true">
@@ -51,6 +54,11 @@ export function CrowdSection(p: {
     setKeyIn(s.teamKey);
     void refresh();
   }, [s.collectorUrl, s.teamKey, s.crowdEnabled]);
+  // The queue changes as failures come and batches go: keep the bytes current while the page is open.
+  useEffect(() => {
+    const timer = setInterval(() => void refresh(), PREVIEW_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
 
   function commitCollector() {
     const raw = collectorIn.trim();

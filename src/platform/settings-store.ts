@@ -51,10 +51,25 @@ export async function loadPolicy(): Promise<ManagedPolicy> {
   }
 }
 
-/** The settings in force: the user's with the policy laid over them (src/core/policy.ts). */
+/** How long start-up waits for managed storage (Chromium may take seconds to answer in a fresh profile). */
+const POLICY_WAIT_MS = 200;
+const effectiveListeners = new Set<(s: Settings) => void>();
+
+/**
+ * The settings in force: the user's with the policy laid over them (src/core/policy.ts). Never waits long for
+ * the policy: when managed storage is slow to answer, this resolves with the user's settings and the listeners of
+ * onEffectiveSettingsChanged get the settings in force once the policy arrives (well before anything is sent).
+ */
 export async function loadEffectiveSettings(): Promise<Settings> {
-  const [user, policy] = await Promise.all([loadSettings(), loadPolicy()]);
-  return effectiveSettings(user, policy);
+  const policy = loadPolicy();
+  const quick = await Promise.race([policy, new Promise<null>((r) => setTimeout(() => r(null), POLICY_WAIT_MS))]);
+  const user = await loadSettings();
+  if (quick) return effectiveSettings(user, quick);
+  void policy.then(async (p) => {
+    const s = effectiveSettings(await loadSettings(), p);
+    for (const cb of effectiveListeners) cb(s);
+  });
+  return user;
 }
 
 /** Called with the settings in force whenever the user's settings or the policy change. */
@@ -65,6 +80,10 @@ export function onEffectiveSettingsChanged(cb: (s: Settings) => void): () => voi
       (area === 'local' && (SETTINGS_KEY in changes || (TEST_BUILD && TEST_MANAGED_KEY in changes)));
     if (relevant) void loadEffectiveSettings().then(cb, () => undefined);
   };
+  effectiveListeners.add(cb);
   browser.storage.onChanged.addListener(listener);
-  return () => browser.storage.onChanged.removeListener(listener);
+  return () => {
+    effectiveListeners.delete(cb);
+    browser.storage.onChanged.removeListener(listener);
+  };
 }

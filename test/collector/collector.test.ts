@@ -478,6 +478,7 @@ describe.each(['sqlite', 'redis'] as const)('collector with %s store', (kind) =>
     const ok = await post(app, { v: 1, reports: [report()] }, '192.0.2.9', { origin: EXT });
     expect(ok.status).toBe(202);
     expect(ok.res.headers.get('access-control-allow-origin')).toBe(EXT);
+    expect(ok.res.headers.get('access-control-expose-headers')).toBe('Retry-After'); // a 429's back-off is readable
   });
 
   it('keeps votes 2 h and quarter-hour rollups 8 days', async () => {

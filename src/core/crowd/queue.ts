@@ -263,10 +263,14 @@ export class CrowdQueue {
     return before - keep.length;
   }
 
-  /** The reporter token for a request now: the stored one if made today (UTC), else a fresh one (remembered). */
-  tokenFor(now: number, random: (n: number) => Uint8Array): string {
-    this.token = currentReporterToken(this.token, now, random);
-    return this.token.token;
+  /**
+   * The reporter token for a request now: the stored one if made today (UTC), else a fresh one (remembered;
+   * `fresh` says the state changed and wants storing).
+   */
+  tokenFor(now: number, random: (n: number) => Uint8Array): { token: string; fresh: boolean } {
+    const prev = this.token;
+    this.token = currentReporterToken(prev, now, random);
+    return { token: this.token.token, fresh: this.token !== prev };
   }
 
   /** The next batch from the head: sendable reports only, ≤ MAX_BATCH_REPORTS and ≤ MAX_BODY_BYTES of JSON. */
