@@ -16,6 +16,7 @@ export interface CollectorConfig {
   trustProxy: boolean;
   rateLimit: number;
   salt: string | undefined;
+  /** Status rules beyond the mode's defaults (expected users and explicit minimums applied). */
   rules: Partial<StatusRules>;
   statusCacheMs: number;
   pruneIntervalMs: number;
@@ -100,6 +101,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CollectorCo
   rule('COLLECTOR_OUTAGE_MIN_NETWORKS', 'outageMinNetworks', 1);
   rule('COLLECTOR_ELEVATED_MIN_VOTERS', 'elevatedMinVoters', 1);
   rule('COLLECTOR_ELEVATED_MIN_NETWORKS', 'elevatedMinNetworks', 1);
+  rule('COLLECTOR_EXPECTED_USERS', 'expectedUsers', 0);
   return {
     port,
     host: env.HOST || '127.0.0.1',

@@ -6,7 +6,7 @@
  *   b:{svc}:{minute}   HASH  votes per `{phase}|{verdict}`, and `_` = all votes of the minute   TTL 2 h 10 min
  *   a:{svc}:{minute}   HLL   voters of the minute (distinct voters over any span: PFCOUNT of several)
  *   n:{svc}:{minute}   HLL   voters' networks of the minute                                   (both as b:)
- *   q:{svc}            HASH  quarter start → distinct voters of that quarter (rollups)        TTL 8 days
+ *   q:{svc}            HASH  quarter start → "voters:networks" of that quarter (rollups)      TTL 8 days
  *   r:{key}:{window}   INCR  rate-limit window                                                TTL 2 min
  *   salt:{day}         SET NX the day's random address salt                                   TTL 49 h
  * Memory is bounded by structure: a HyperLogLog never exceeds 12 KB and the only per-voter data (the `s:` sets
@@ -239,7 +239,8 @@ export class RedisStore implements Store {
     CROWD_SERVICES.forEach((service, k) => {
       for (const [q, v] of Object.entries(res[k] as Record<string, string>)) {
         const quarter = Number(q);
-        if (quarter >= from && quarter < to) out.push({ service, quarter, voters: Number(v) });
+        const [voters, networks] = v.split(':').map(Number) as [number, number];
+        if (quarter >= from && quarter < to) out.push({ service, quarter, voters, networks: networks || 0 });
       }
     });
     return out;
@@ -249,7 +250,7 @@ export class RedisStore implements Store {
     const pipe = this.redis.pipeline();
     for (const r of rows) {
       const k = `${this.prefix}q:${r.service}`;
-      pipe.hset(k, String(r.quarter), String(r.voters));
+      pipe.hset(k, String(r.quarter), `${r.voters}:${r.networks}`);
       pipe.pexpire(k, ROLLUP_RETENTION_MS);
     }
     await this.exec(pipe);

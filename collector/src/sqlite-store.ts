@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS minutes (
   service TEXT NOT NULL, minute INTEGER NOT NULL, phase TEXT NOT NULL, verdict TEXT NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (service, minute, phase, verdict)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollups (
-  service TEXT NOT NULL, quarter INTEGER NOT NULL, voters INTEGER NOT NULL,
+  service TEXT NOT NULL, quarter INTEGER NOT NULL, voters INTEGER NOT NULL, networks INTEGER NOT NULL,
   PRIMARY KEY (service, quarter)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS salts (day INTEGER PRIMARY KEY, salt TEXT NOT NULL);
 `;
@@ -103,10 +103,11 @@ export class SqliteStore implements Store {
          WHERE ${IN} AND minute >= ? AND minute < ? GROUP BY service`,
       ),
       rollups: db.prepare<[number, number], RollupRow>(
-        `SELECT service, quarter, voters FROM rollups WHERE ${IN} AND quarter >= ? AND quarter < ?`,
+        `SELECT service, quarter, voters, networks FROM rollups WHERE ${IN} AND quarter >= ? AND quarter < ?`,
       ),
-      saveRollup: db.prepare<[string, number, number]>(
-        'INSERT INTO rollups (service, quarter, voters) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET voters = excluded.voters',
+      saveRollup: db.prepare<[string, number, number, number]>(
+        `INSERT INTO rollups (service, quarter, voters, networks) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET voters = excluded.voters, networks = excluded.networks`,
       ),
       saltPut: db.prepare<[number, string]>('INSERT OR IGNORE INTO salts (day, salt) VALUES (?, ?)'),
       saltGet: db.prepare<[number], { salt: string }>('SELECT salt FROM salts WHERE day = ?'),
@@ -203,7 +204,7 @@ export class SqliteStore implements Store {
 
   async saveRollups(rows: readonly RollupRow[]): Promise<void> {
     this.db.transaction(() => {
-      for (const r of rows) this.st.saveRollup.run(r.service, r.quarter, r.voters);
+      for (const r of rows) this.st.saveRollup.run(r.service, r.quarter, r.voters, r.networks);
     })();
   }
 

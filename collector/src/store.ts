@@ -48,11 +48,12 @@ export interface DistinctRow {
   networks: number;
 }
 
-/** Distinct voters of one service in one quarter hour (`quarter` = its start, ms since epoch). */
+/** Distinct voters and networks of one service in one quarter hour (`quarter` = its start, ms since epoch). */
 export interface RollupRow {
   service: CrowdService;
   quarter: number;
   voters: number;
+  networks: number;
 }
 
 /** What prune() keeps: by time always, and by volume (most vote rows kept; oldest minutes go first). */

@@ -6,9 +6,13 @@
  * Windows, for `now` in minute `cur`:
  *   m5 / m15 / m60      votes in minutes (cur-4 … cur) / (cur-14 … cur) / (cur-59 … cur)
  *   voters15, networks15  distinct over (cur-14 … cur); voters60 over (cur-59 … cur)
- *   baseline15          for each of the previous `baselineDays` days, the mean of the four quarter-hour rollups of
- *                       the same hour of day (UTC); then the median of those days. One flooded hour (or day) moves
- *                       a median of seven days not at all; rollups count distinct voters, so one voter counts once.
+ *   baseline15          for each of the previous `baselineDays` days, the larger of that day's rollups of the two
+ *                       quarter hours the 15-minute window overlaps (the same time of day); then the median of
+ *                       those days. One flooded hour (or day) moves a median of seven days not at all; rollups
+ *                       count distinct voters, so one voter counts once. baselineNetworks15 likewise for networks.
+ *                       A new collector has no usual level: while a service has data on at most half of those
+ *                       days, the minimums for the expected population apply (rules.ts youngMinimums;
+ *                       docs/crowd-protocol.md, "A new collector").
  */
 import {
   CROWD_SERVICES,
@@ -21,15 +25,7 @@ import {
   type StatusRules,
 } from '../../src/core/crowd/protocol';
 import { stateOf } from './rules';
-import {
-  HOUR_MS,
-  QUARTER_MS,
-  RAW_RETENTION_MS,
-  quarterOf,
-  type DistinctRow,
-  type MinuteRow,
-  type RollupRow,
-} from './store';
+import { QUARTER_MS, RAW_RETENTION_MS, quarterOf, type DistinctRow, type MinuteRow, type RollupRow } from './store';
 
 /** Minutes of the status chart. */
 export const CHART_MINUTES = 60;
@@ -61,12 +57,12 @@ const minuteStart = (t: number) => Math.floor(t / MINUTE_MS) * MINUTE_MS;
 export function windowSpans(now: number, rules: StatusRules): WindowSpans {
   const cur = minuteStart(now);
   const end = cur + MINUTE_MS;
-  const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+  const q = quarterOf(now);
   return {
     minutes: { from: end - CHART_MINUTES * MINUTE_MS, to: end },
     d15: { from: end - 15 * MINUTE_MS, to: end },
     d60: { from: end - 60 * MINUTE_MS, to: end },
-    rollups: { from: hour - Math.max(1, rules.baselineDays) * DAY_MS, to: hour - DAY_MS + HOUR_MS },
+    rollups: { from: q - Math.max(1, rules.baselineDays) * DAY_MS - QUARTER_MS, to: q - DAY_MS + QUARTER_MS },
   };
 }
 
@@ -77,25 +73,33 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Usual distinct voters per 15 minutes at the hour of `now`, from the rollups of the previous days. */
+/**
+ * Usual distinct voters (and networks) per 15 minutes at the time of day of `now`, from the rollups of the
+ * previous days.
+ */
 export function baseline15(
   rollups: readonly RollupRow[],
   service: CrowdService,
   now: number,
   baselineDays: number,
-): number {
-  if (baselineDays <= 0) return 0;
-  const byQuarter = new Map<number, number>();
-  for (const r of rollups) if (r.service === service) byQuarter.set(r.quarter, r.voters);
-  const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-  const days: number[] = [];
+): { voters: number; networks: number; days: number } {
+  if (baselineDays <= 0) return { voters: 0, networks: 0, days: 0 };
+  const byQuarter = new Map<number, RollupRow>();
+  for (const r of rollups) if (r.service === service) byQuarter.set(r.quarter, r);
+  const q = quarterOf(now);
+  const voters: number[] = [];
+  const networks: number[] = [];
+  let days = 0;
   for (let d = 1; d <= baselineDays; d++) {
-    const h = hour - d * DAY_MS;
-    let sum = 0;
-    for (let q = 0; q < 4; q++) sum += byQuarter.get(h + q * QUARTER_MS) ?? 0;
-    days.push(sum / 4);
+    const a = byQuarter.get(q - d * DAY_MS - QUARTER_MS);
+    const b = byQuarter.get(q - d * DAY_MS);
+    if (a || b) days++;
+    // A day without data counts as zero: a flood on a collector's first day is one day of seven, not the baseline.
+    voters.push(Math.max(a?.voters ?? 0, b?.voters ?? 0));
+    networks.push(Math.max(a?.networks ?? 0, b?.networks ?? 0));
   }
-  return Math.round(median(days) * 100) / 100;
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  return { voters: r2(median(voters)), networks: r2(median(networks)), days };
 }
 
 /** Rows → one status per crowd service (every service listed, in CROWD_SERVICES order). */
@@ -112,6 +116,7 @@ export function foldStatus(now: number, rows: WindowRows, rules: StatusRules): S
       voters60: 0,
       networks15: 0,
       baseline15: 0,
+      baselineNetworks15: 0,
       perMinute: new Array<number>(CHART_MINUTES).fill(0),
       byPhase15: {},
       byVerdict15: {},
@@ -143,8 +148,10 @@ export function foldStatus(now: number, rows: WindowRows, rules: StatusRules): S
     if (s) s.voters60 = d.voters;
   }
   for (const s of out.values()) {
-    s.baseline15 = baseline15(rows.rollups, s.service, now, rules.baselineDays);
-    s.state = stateOf(s.voters15, s.networks15, s.baseline15, rules);
+    const b = baseline15(rows.rollups, s.service, now, rules.baselineDays);
+    s.baseline15 = b.voters;
+    s.baselineNetworks15 = b.networks;
+    s.state = stateOf(s, rules, b.days * 2 <= rules.baselineDays);
   }
   return [...out.values()];
 }
@@ -167,9 +174,8 @@ export function quartersToRoll(now: number, have: readonly RollupRow[]): number[
 
 /** One rollup row per crowd service for `quarter` (zeros included, so the quarter reads as rolled). */
 export function rollupRows(quarter: number, distinct: readonly DistinctRow[]): RollupRow[] {
-  return CROWD_SERVICES.map((service) => ({
-    service,
-    quarter,
-    voters: distinct.find((d) => d.service === service)?.voters ?? 0,
-  }));
+  return CROWD_SERVICES.map((service) => {
+    const d = distinct.find((x) => x.service === service);
+    return { service, quarter, voters: d?.voters ?? 0, networks: d?.networks ?? 0 };
+  });
 }

@@ -282,6 +282,7 @@ const crowdRow = (
   voters60: voters15,
   networks15: voters15,
   baseline15,
+  baselineNetworks15: baseline15,
   perMinute: Array.from({ length: 60 }, (_, i) => (i >= 45 ? Math.round(voters15 / 15) : 0)),
   byPhase15: voters15 ? { application: voters15 } : {},
   byVerdict15: voters15 ? { provider: voters15 } : {},

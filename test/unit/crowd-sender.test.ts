@@ -696,6 +696,7 @@ function row(
     voters60: voters15 + 3,
     networks15: Math.ceil(voters15 / 2),
     baseline15,
+    baselineNetworks15: baseline15,
     perMinute: [0, 1, voters15],
     byPhase15: voters15 ? { application: voters15 } : {},
     byVerdict15: voters15 ? { provider: voters15 } : {},

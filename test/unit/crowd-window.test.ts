@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { addressKeys } from '../../collector/src/address';
 import { reconnectDelay, RECONNECT_MAX_MS } from '../../collector/src/redis-store';
-import { PUBLIC_RULES, TEAM_RULES, stateOf } from '../../collector/src/rules';
+import { PUBLIC_RULES, TEAM_RULES, stateOf, votersNeeded, youngMinimums } from '../../collector/src/rules';
+import { configFromEnv } from '../../collector/src/config';
 import type { MinuteRow, RollupRow } from '../../collector/src/store';
 import { baseline15, foldStatus, quartersToRoll, rollupRows, windowSpans } from '../../collector/src/window';
 
@@ -52,32 +53,38 @@ describe('foldStatus', () => {
     const sp = windowSpans(NOW, PUBLIC_RULES);
     expect(sp.d15).toEqual({ from: CUR - 14 * MIN, to: CUR + MIN });
     expect(sp.minutes).toEqual({ from: CUR - 59 * MIN, to: CUR + MIN });
-    expect(sp.rollups.from).toBe(Date.UTC(2025, 5, 3, 9));
-    expect(sp.rollups.to).toBe(Date.UTC(2025, 5, 9, 10));
+    expect(sp.rollups.from).toBe(Date.UTC(2025, 5, 3, 9, 0)); // 7 days before the 09:15 quarter, minus one
+    expect(sp.rollups.to).toBe(Date.UTC(2025, 5, 9, 9, 30));
   });
 });
 
 describe('baseline15', () => {
   const roll = (daysAgo: number, voters: number[]): RollupRow[] =>
-    voters.map((v, q) => ({ service: 'oss', quarter: Date.UTC(2025, 5, 10, 9, q * 15) - daysAgo * DAY, voters: v }));
+    voters.map((v, q) => ({
+      service: 'oss',
+      quarter: Date.UTC(2025, 5, 10, 9, q * 15) - daysAgo * DAY,
+      voters: v,
+      networks: Math.ceil(v / 2),
+    }));
 
-  it('is the median over days of the hour mean: one flooded day moves nothing', () => {
+  // NOW is 09:20:30: its window overlaps the quarters 09:00 and 09:15 (rows 0 and 1 of each day).
+  it('is the median over days of the larger of the two quarters the window overlaps: one flooded day moves nothing', () => {
     const rows = [
-      ...roll(1, [4, 4, 4, 4]),
+      ...roll(1, [4, 4, 90, 90]), // later quarters of the hour do not count for 09:20
       ...roll(2, [2, 6, 4, 4]),
       ...roll(3, [4000, 4000, 4000, 4000]), // flooded
-      ...roll(4, [4, 4, 4, 4]),
+      ...roll(4, [4, 3, 4, 4]),
       ...roll(5, [5, 5, 5, 5]),
       ...roll(6, [3, 3, 3, 3]),
       ...roll(7, [4, 4, 4, 4]),
       ...roll(8, [900, 900, 900, 900]), // older than seven days
     ];
-    expect(baseline15(rows, 'oss', NOW, 7)).toBe(4);
-    expect(baseline15(rows, 'cdn', NOW, 7)).toBe(0);
-    expect(baseline15(rows, 'oss', NOW, 0)).toBe(0);
+    expect(baseline15(rows, 'oss', NOW, 7)).toEqual({ voters: 4, networks: 2, days: 7 });
+    expect(baseline15(rows, 'cdn', NOW, 7)).toEqual({ voters: 0, networks: 0, days: 0 });
+    expect(baseline15(rows, 'oss', NOW, 0)).toEqual({ voters: 0, networks: 0, days: 0 });
     // Three flooded days of seven: the median is still one of the ordinary days (3, 4, 4, 5 → 5), never a flood.
     const worse = [...rows, ...roll(1, [4000, 4000, 4000, 4000]), ...roll(2, [4000, 4000, 4000, 4000])];
-    expect(baseline15(worse, 'oss', NOW, 7)).toBe(5);
+    expect(baseline15(worse, 'oss', NOW, 7).voters).toBe(5);
   });
 });
 
@@ -90,19 +97,62 @@ describe('rollups', () => {
     expect(quartersToRoll(q(9, 15) + 30_000, []).at(-1)).toBe(q(8, 45)); // not yet
     const have = rollupRows(q(9, 0), [{ service: 'oss', voters: 5, networks: 3 }]);
     expect(have).toHaveLength(14);
-    expect(have.find((r) => r.service === 'oss')!.voters).toBe(5);
+    expect(have.find((r) => r.service === 'oss')).toMatchObject({ voters: 5, networks: 3 });
     expect(quartersToRoll(q(9, 16) + 30_000, have)).not.toContain(q(9, 0));
   });
 });
 
 describe('rules', () => {
+  const at = (voters15: number, networks15: number, baseline15 = 0, baselineNetworks15 = 0) => ({
+    voters15,
+    networks15,
+    baseline15,
+    baselineNetworks15,
+  });
   it('public: outage needs voters on many networks; team: people', () => {
-    expect(stateOf(300, 9, 0, PUBLIC_RULES)).toBe('elevated');
-    expect(stateOf(20, 10, 0, PUBLIC_RULES)).toBe('outage');
-    expect(stateOf(20, 10, 6, PUBLIC_RULES)).toBe('elevated'); // 4 × baseline = 24
-    expect(stateOf(7, 7, 0, PUBLIC_RULES)).toBe('normal');
-    expect(stateOf(5, 1, 0, TEAM_RULES)).toBe('outage');
-    expect(stateOf(3, 1, 0, TEAM_RULES)).toBe('elevated');
+    expect(stateOf(at(300, 9), PUBLIC_RULES)).toBe('elevated');
+    expect(stateOf(at(20, 10), PUBLIC_RULES)).toBe('outage');
+    expect(stateOf(at(7, 7), PUBLIC_RULES)).toBe('normal');
+    expect(stateOf(at(5, 1), TEAM_RULES)).toBe('outage');
+    expect(stateOf(at(3, 1), TEAM_RULES)).toBe('elevated');
+  });
+  it('above a baseline: the factor at large counts, a deviation chance does not explain at small ones', () => {
+    expect(votersNeeded(20, 4, 10, 100)).toBe(400);
+    expect(votersNeeded(8, 2, 5, 4)).toBe(14); // 4 + 5 × 2
+    expect(stateOf(at(13, 13, 4, 4), PUBLIC_RULES)).toBe('normal'); // chance, at a baseline of 4
+    expect(stateOf(at(14, 14, 4, 4), PUBLIC_RULES)).toBe('elevated');
+    expect(stateOf(at(400, 400, 100, 100), PUBLIC_RULES)).toBe('outage');
+    expect(stateOf(at(400, 20, 100, 20), PUBLIC_RULES)).toBe('normal'); // the voters, but not the networks
+  });
+});
+
+describe('configuration', () => {
+  it('COLLECTOR_EXPECTED_USERS raises the minimums of services without history, and only those', () => {
+    expect(youngMinimums(PUBLIC_RULES)).toMatchObject({ outageMinVoters: 20, elevatedMinVoters: 8 });
+    const rules = { ...PUBLIC_RULES, ...configFromEnv({ COLLECTOR_EXPECTED_USERS: '100000' }).rules };
+    expect(youngMinimums(rules)).toEqual({
+      outageMinVoters: 100,
+      outageMinNetworks: 50,
+      elevatedMinVoters: 80,
+      elevatedMinNetworks: 40,
+    });
+    expect(youngMinimums({ ...PUBLIC_RULES, expectedUsers: 5000 })).toMatchObject({ outageMinVoters: 20 }); // floors stay
+    const noisy = { voters15: 60, networks15: 60, baseline15: 0, baselineNetworks15: 0 };
+    expect(stateOf(noisy, rules, true)).toBe('normal'); // new: everyday noise of 100,000 users
+    expect(stateOf(noisy, rules, false)).toBe('outage'); // with history the baseline would be > 0 (not here)
+    expect(configFromEnv({ COLLECTOR_OUTAGE_MIN_VOTERS: '500' }).rules).toEqual({ outageMinVoters: 500 });
+  });
+
+  it('refuses a team mode without keys, keys without team mode, and short keys, with one line each', () => {
+    expect(() => configFromEnv({ COLLECTOR_MODE: 'team' })).toThrow(/needs COLLECTOR_TEAM_KEYS/);
+    expect(() => configFromEnv({ COLLECTOR_TEAM_KEYS: 'k'.repeat(20) })).toThrow(/set COLLECTOR_MODE=team/);
+    expect(() => configFromEnv({ COLLECTOR_MODE: 'team', COLLECTOR_TEAM_KEYS: 'short' })).toThrow(/at least 16/);
+    expect(() => configFromEnv({ COLLECTOR_MODE: 'teams' })).toThrow(
+      'COLLECTOR_MODE: expected public or team, got "teams"',
+    );
+    const c = configFromEnv({ COLLECTOR_MODE: 'team', COLLECTOR_TEAM_KEYS: `${'a'.repeat(16)}, ${'b'.repeat(16)}` });
+    expect(c.teamKeys).toEqual(['a'.repeat(16), 'b'.repeat(16)]);
+    expect(c.mode).toBe('team');
   });
 });
 

@@ -102,7 +102,9 @@ export function parseStatus(text: string): ServiceCrowdStatus[] | null {
     const id = s.service;
     if (typeof id !== 'string' || !(CROWD_SERVICES as readonly string[]).includes(id) || seen.has(id)) continue;
     const { m5, m15, m60 } = s.reports;
-    if (![m5, m15, m60, s.voters15, s.voters60, s.networks15, s.baseline15].every(isCount)) continue;
+    if (![m5, m15, m60, s.voters15, s.voters60, s.networks15, s.baseline15, s.baselineNetworks15].every(isCount)) {
+      continue;
+    }
     if (typeof s.state !== 'string' || !(CROWD_STATES as readonly string[]).includes(s.state)) continue;
     if (!Array.isArray(s.perMinute) || s.perMinute.length > 60 || !s.perMinute.every(isCount)) continue;
     const byPhase15 = counts(s.byPhase15, PHASES);
@@ -117,6 +119,7 @@ export function parseStatus(text: string): ServiceCrowdStatus[] | null {
       voters60: s.voters60 as number,
       networks15: s.networks15 as number,
       baseline15: s.baseline15 as number,
+      baselineNetworks15: s.baselineNetworks15 as number,
       perMinute: s.perMinute as number[],
       byPhase15,
       byVerdict15,

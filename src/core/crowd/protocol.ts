@@ -129,6 +129,8 @@ export interface ServiceCrowdStatus {
   networks15: number;
   /** Usual distinct voters per 15 minutes at this time of day: the median over the previous baselineDays days. */
   baseline15: number;
+  /** The same for networks. */
+  baselineNetworks15: number;
   /** Votes per minute over the last hour, oldest first; the last entry is the current minute. */
   perMinute: number[];
   /** Last 15 minutes, votes per phase / per local verdict (only non-zero entries). */
@@ -141,10 +143,18 @@ export interface StatusRules {
   elevatedMinVoters: number;
   elevatedMinNetworks: number;
   elevatedBaselineFactor: number;
+  /** Also at least this many standard deviations (√baseline) above the baseline: noise is Poisson. */
+  elevatedSigmas: number;
   outageMinVoters: number;
   outageMinNetworks: number;
   outageBaselineFactor: number;
+  outageSigmas: number;
   baselineDays: number;
+  /**
+   * Installed users the operator expects (0: not set). While a service has history on at most half of the
+   * baseline days, the minimums are raised to match (collector/src/rules.ts minimumsForUsers).
+   */
+  expectedUsers: number;
 }
 
 /** GET /v1/status */
