@@ -13,7 +13,8 @@ import type {
   ServiceSummary,
 } from '../types';
 import { buildCtx, type Ctx, emptyMask, fact, hostList, type Mask } from './context';
-import { type Blame, type Finding, type Loop, RULES } from './rules';
+import { RULES } from './rules';
+import type { Blame, Finding, Loop } from './rules/common';
 import { countAfter, type Mark, okSince, Tally } from './tally';
 import { RECOVERY_MIN_OK, RECOVERY_QUIET_MS, WINDOW_MS } from './thresholds';
 

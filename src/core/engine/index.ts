@@ -3,15 +3,8 @@ export { LiveEngine } from './live';
 export { Tally } from './tally';
 export * from './thresholds';
 export { failClass, noiseOf, providerCode, OSS_EC_CODES, OPENAPI_WEAK_AUTH_STATUSES, type FailClass } from './classify';
-export {
-  RULES,
-  type Rule,
-  type Finding,
-  type Loop,
-  loopsFromOutcomes,
-  isOfficialIncident,
-  STATUS_ACTIVE,
-  STATUS_ALARMS,
-} from './rules';
+export { RULES } from './rules';
+export type { Blame, Finding, Loop, Rule } from './rules/common';
+export { loopsFromOutcomes } from './rules/loops';
+export { isOfficialIncident, STATUS_ACTIVE, STATUS_ALARMS } from './rules/provider-side';
 export { INCONCLUSIVE, isInconclusive } from './context';
-export type { Blame } from './rules';
