@@ -175,6 +175,8 @@ export type Observation =
       skewMs?: number;
       /** For dns probes: whether the public resolver says the name exists. */
       exists?: boolean;
+      /** For status-page probes whose feed was read: its alarms still open when it was read. */
+      alarms?: number;
       detail?: string;
     };
 

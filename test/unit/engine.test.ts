@@ -204,25 +204,27 @@ describe('rules', () => {
   });
   it('status page listing an alarm + a failing service → outage; an unreadable feed or one without alarms is no evidence', () => {
     const fails = [...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })), ...okImgs(4)];
-    const feed = (ok: boolean, detail?: string): Observation => ({
+    const feed = (ok: boolean, detail?: string, alarms?: number): Observation => ({
       kind: 'probe',
       t: T0,
       probe: 'status-page',
       target: 'status.aliyun.com',
       ok,
+      ...(alarms !== undefined ? { alarms } : {}),
       ...(detail ? { detail } : {}),
     });
-    // run.ts: ok = the feed was readable; detail "<n> events, <m> alarm"
-    const r = run(fails, [feed(true, '2 events, 1 alarm')]);
+    // run.ts: ok = the feed was readable; alarms = its alarms still open
+    const r = run(fails, [feed(true, '2 events, 1 open alarms', 1)]);
     expect(vc(r)).toEqual(['provider', 'outage']);
     expect(r.d.evidence.find((e) => e.id === 'status-page')!.text.args).toEqual(['status.aliyun.com']);
     for (const f of [
       feed(false, 'HTTP 503'),
       feed(false, 'unreadable feed'),
       feed(false, 'timeout'),
-      feed(true, '0 events, 0 alarm'),
-      feed(true, '3 events, 0 alarm'),
+      feed(true, '0 events, 0 open alarms', 0),
+      feed(true, '3 events, 0 open alarms', 0),
       feed(true),
+      feed(false, 'HTTP 503', 1),
       feed(false, 'inconclusive: redirect'),
     ]) {
       const x = run(fails, [f]);

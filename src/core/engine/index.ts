@@ -6,5 +6,5 @@ export { failClass, noiseOf, providerCode, OSS_EC_CODES, OPENAPI_WEAK_AUTH_STATU
 export { RULES } from './rules';
 export type { Blame, Finding, Loop, Rule } from './rules/common';
 export { loopsFromOutcomes } from './rules/loops';
-export { isOfficialIncident, STATUS_ACTIVE, STATUS_ALARMS } from './rules/provider-side';
+export { isOfficialIncident } from './rules/provider-side';
 export { INCONCLUSIVE, isInconclusive } from './context';

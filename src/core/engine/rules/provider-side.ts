@@ -110,19 +110,12 @@ export const ruleOutage: Rule = (ctx) => {
 };
 
 /**
- * A status-page probe is official evidence of an incident only when the feed was read AND lists alarms: run.ts
- * writes `ok` = "the feed was readable" and detail `"<n> events, <m> alarm"` (STATUS_ALARMS). An unreadable feed
- * (ok false: HTTP error, garbage, timeout) is no evidence either way; a readable feed without alarms is none.
- * run.ts's `<m> alarm` counts the alarms of the feed's last 24 hours, ended ones too; when the detail also says
- * `<k> active` (open alarms and notices, as officialState() reads them), that count is used instead.
+ * A status-page probe is official evidence of an incident only when the feed was read (`ok`) AND it lists alarms
+ * still open when it was read (`alarms`, counted by the probe: core/probes/status-page.ts openAlarms). An unreadable
+ * feed (HTTP error, garbage, timeout) is no evidence either way; a readable feed without open alarms is none.
  */
-export const STATUS_ALARMS = /(\d+) alarm/;
-export const STATUS_ACTIVE = /(\d+) active/;
-
 export function isOfficialIncident(p: ProbeObs): boolean {
-  if (p.probe !== 'status-page' || !p.ok || p.detail === undefined) return false;
-  const m = STATUS_ACTIVE.exec(p.detail) ?? STATUS_ALARMS.exec(p.detail);
-  return m !== null && Number(m[1]) > 0;
+  return p.probe === 'status-page' && p.ok && (p.alarms ?? 0) > 0;
 }
 
 function serviceFailEvidence(ctx: Ctx, s: SvcStat): Evidence[] {
