@@ -12,12 +12,11 @@ import {
   isOfficialIncident,
   LiveEngine,
   loopsFromOutcomes,
-  OSS_EC_CODES,
-  providerCode,
   RECOVERY_MIN_OK,
   RECOVERY_QUIET_MS,
   Tally,
 } from '../../src/core/engine';
+import { OSS_EC_CODES, providerCode } from '../../src/core/taxonomy/provider-codes';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
 import { REFERENCE, external } from '../corpus/paths';
 

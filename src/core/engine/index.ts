@@ -2,7 +2,7 @@ export { diagnose, decide, decidingRule, type DiagnoseOptions } from './diagnose
 export { LiveEngine } from './live';
 export { Tally } from './tally';
 export * from './thresholds';
-export { failClass, noiseOf, providerCode, OSS_EC_CODES, OPENAPI_WEAK_AUTH_STATUSES, type FailClass } from './classify';
+export { failClass, noiseOf, type FailClass } from './classify';
 export { RULES } from './rules';
 export type { Blame, Finding, Loop, Rule } from './rules/common';
 export { loopsFromOutcomes } from './rules/loops';
