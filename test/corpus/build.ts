@@ -997,17 +997,22 @@ add({
 
 // ---- write -----------------------------------------------------------------------------------------------
 
-export function build(): void {
-  const dir = join(HERE, 'har');
-  mkdirSync(dir, { recursive: true });
+/**
+ * Write every scenario to `<dir>/har/<name>.har` and the expected verdicts to `<dir>/expected.json` (default: this
+ * folder, the committed corpus). corpus.test.ts builds into a temporary folder and compares, so the committed
+ * files cannot drift from this builder. Returns the number of scenarios.
+ */
+export function build(dir: string = HERE): number {
+  const harDir = join(dir, 'har');
+  mkdirSync(harDir, { recursive: true });
   const expected: Record<string, { verdict: string; cause: string; watchAll?: boolean; note: string }> = {};
   for (const s of S) {
     const entries = [...s.entries].sort((a, b) => a.t - b.t);
-    writeFileSync(join(dir, `${s.name}.har`), JSON.stringify(harOf(entries, s.dialect), null, 1) + '\n');
+    writeFileSync(join(harDir, `${s.name}.har`), JSON.stringify(harOf(entries, s.dialect), null, 1) + '\n');
     expected[s.name] = { verdict: s.verdict, cause: s.cause, ...(s.watchAll ? { watchAll: true } : {}), note: s.note };
   }
-  writeFileSync(join(HERE, 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
-  console.log(`wrote ${S.length} scenarios`);
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
+  return S.length;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) build();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) console.log(`wrote ${build()} scenarios`);
