@@ -11,11 +11,11 @@ import {
   failClass,
   isOfficialIncident,
   LiveEngine,
-  loopsFromOutcomes,
   RECOVERY_MIN_OK,
   RECOVERY_QUIET_MS,
   Tally,
 } from '../../src/core/engine';
+import { findLoops } from '../../src/core/loops/redirect-loops';
 import { OSS_EC_CODES, providerCode } from '../../src/core/taxonomy/provider-codes';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
 import { REFERENCE, external } from '../corpus/paths';
@@ -115,8 +115,7 @@ const loopObs = (at: number): Observation => ({
   hosts: ['ecs.console.aliyun.com', 'signin.aliyun.com'],
   hops: 6,
   login: true,
-  cookiesSet: true,
-  cookiesReturned: true,
+  cookies: 'returned',
   service: 'console',
 });
 
@@ -268,16 +267,18 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
     ]);
   });
 
-  it('a loop found only in the outcomes (HAR) recovers with page loads on its hosts or its service', () => {
+  it('a loop found in the outcomes (a HAR: findLoops) recovers with page loads on its hosts or its service', () => {
     const outs = [...signinLoop(0), ...okImgs(6, 0), ...ctl(4)];
-    expect(vc(both(outs))).toEqual(['provider', 'login-loop']);
-    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK, (i) => consoleApi(70 + i))]))).toEqual(['healthy', 'none']);
-    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK - 1, (i) => consoleApi(70 + i))]))).toEqual([
+    const loops = findLoops(outs);
+    expect(loops).toHaveLength(1);
+    expect(vc(both(outs, loops))).toEqual(['provider', 'login-loop']);
+    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK, (i) => consoleApi(70 + i))], loops))).toEqual(['healthy', 'none']);
+    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK - 1, (i) => consoleApi(70 + i))], loops))).toEqual([
       'provider',
       'login-loop',
     ]);
     // pictures are not page loads
-    expect(vc(both([...outs, ...okImgs(12, 70)]))).toEqual(['provider', 'login-loop']);
+    expect(vc(both([...outs, ...okImgs(12, 70)], loops))).toEqual(['provider', 'login-loop']);
   });
 
   it('ERR_TOO_MANY_REDIRECTS on the login host ends the chain: the loop protected the console and recovers with it', () => {
@@ -293,14 +294,14 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
       }),
       o('signin.aliyun.com', { at: 3.3, type: 'main_frame', path: '/login.htm', error: 'net::ERR_TOO_MANY_REDIRECTS' }),
     ];
-    const loops = loopsFromOutcomes(steps);
+    const loops = findLoops(steps);
     expect(loops).toHaveLength(1);
     expect(loops[0]!.service).toBe('console');
-    expect(loops[0]!.items.map((x) => x.o.kind)).toContain('http.redirect_loop');
+    expect(loops[0]!.t).toBe(sec(3.3)); // the browser's error is its newest step
     const outs = [...steps, ...okImgs(6), ...ctl(4)];
-    expect(vc(both(outs))).toEqual(['provider', 'login-loop']);
+    expect(vc(both(outs, loops))).toEqual(['provider', 'login-loop']);
     // the sign-in page is never loaded again (the ticket is valid): console pages are what shows it is over
-    const r = both([...outs, ...n(RECOVERY_MIN_OK, (i) => consolePage(70 + i))]);
+    const r = both([...outs, ...n(RECOVERY_MIN_OK, (i) => consolePage(70 + i))], loops);
     expect(vc(r)).toEqual(['healthy', 'none']);
     expect(r.d.services.find((x) => x.id === 'login')?.failures).toBe(1); // still shown as it happened
   });
@@ -314,7 +315,7 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
   });
 
   it('cookies-blocked loops recover too once the login works', () => {
-    const blocked: Observation = { ...loopObs(0), cookiesReturned: false, cookiesBlocked: true } as Observation;
+    const blocked: Observation = { ...loopObs(0), cookiesBlocked: true } as Observation;
     expect(vc(both(okImgs(8), [blocked]))).toEqual(['user', 'cookies-blocked']);
     expect(vc(both([...okImgs(8), ...n(5, (i) => consolePage(70 + i))], [blocked]))).toEqual(['healthy', 'none']);
   });

@@ -4,7 +4,6 @@ export { Tally } from './tally';
 export * from './thresholds';
 export { failClass, noiseOf, type FailClass } from './classify';
 export { RULES } from './rules';
-export type { Blame, Finding, Loop, Rule } from './rules/common';
-export { loopsFromOutcomes } from './rules/loops';
+export type { Blame, Finding, Rule } from './rules/common';
 export { isOfficialIncident } from './rules/provider-side';
 export { INCONCLUSIVE, isInconclusive } from './context';

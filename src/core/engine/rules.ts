@@ -10,7 +10,15 @@ import type { Rule } from './rules/common';
 import { ruleHealthy, ruleSession, ruleUnclear } from './rules/healthy';
 import { ruleLoops } from './rules/loops';
 import { rulePageBug } from './rules/pictures';
-import { ruleAuthOnset, ruleCdn, ruleDnsProvider, ruleOutage, ruleServerError } from './rules/provider-side';
+import {
+  ruleAuthOnset,
+  ruleBrokenApi,
+  ruleCdn,
+  ruleDnsProvider,
+  ruleNoAnswer,
+  ruleOutage,
+  ruleServerError,
+} from './rules/provider-side';
 import {
   ruleBlockedByExtension,
   ruleClockSkew,
@@ -38,6 +46,8 @@ export const RULES: readonly (readonly [string, Rule])[] = [
   ['page-bug', rulePageBug],
   ['cdn', ruleCdn],
   ['server-error', ruleServerError],
+  ['no-answer', ruleNoAnswer],
+  ['broken-api', ruleBrokenApi],
   ['credentials', ruleCredentials],
   ['risk-control', ruleRiskControl],
   ['blocked-by-extension', ruleBlockedByExtension],

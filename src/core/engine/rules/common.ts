@@ -4,12 +4,13 @@
  * probes, first successes). Imports nothing from the families or from rules.ts.
  */
 import { serviceOf } from '../../catalogue/match';
-import type { Cause, Evidence, Observation, RequestOutcome, ServiceId, Verdict } from '../../types';
+import type { LoopObservation } from '../../loops/redirect-loops';
+import type { Cause, Evidence, Observation, ServiceId, Verdict } from '../../types';
 import { type FailClass, isProviderSide, marksService } from '../classify';
 import { type Ctx, fact, hostList } from '../context';
 import type { Item } from '../tally';
 
-export type { Ctx };
+export type { Ctx, LoopObservation };
 
 /**
  * What a finding blames, for recovery (diagnose.ts): it is dropped once all of it has been quiet for
@@ -26,11 +27,11 @@ export interface Blame {
   /** Observations the finding rests on; successes after the newest count (to `services`, else to any). */
   obs?: Observation[];
   /**
-   * Redirect loops (observed or found in the outcomes). Each is over once no step of it for RECOVERY_QUIET_MS and
-   * RECOVERY_MIN_OK successes since its last step: page loads (main_frame, sub_frame, xhr) on its hosts or on the
-   * service it protected for a loop through a login host, any successful request on its hosts otherwise.
+   * Redirect loops (core/loops). Each is over once no step of it for RECOVERY_QUIET_MS and RECOVERY_MIN_OK
+   * successes since its newest step: page loads (main_frame, sub_frame, xhr) on its hosts or on the service it
+   * protected for a loop through a login host, any successful request on its hosts otherwise.
    */
-  loops?: Loop[];
+  loops?: LoopObservation[];
 }
 
 export interface Finding {
@@ -140,23 +141,4 @@ export function firstOkByKey(ctx: Ctx): Map<string, number> {
     if (it.c === null && it.o.kind === 'ok' && !m.has(it.o.keyTag!)) m.set(it.o.keyTag!, it.o.t);
   });
   return m;
-}
-
-export interface Loop {
-  hosts: string[];
-  hops: number;
-  login: boolean;
-  cookiesSet: boolean;
-  cookiesReturned: boolean;
-  cookiesBlocked?: boolean;
-  /** Any step carried a cookie (true), every step was seen carrying none (false), or unknown (absent). */
-  cookiesSent?: boolean;
-  t: number;
-  /** Start time of its newest step (chains keep growing after they were found to loop). */
-  last: number;
-  /** The service the loop protected (not the login service when another is involved). */
-  service: ServiceId | null;
-  items: { o: RequestOutcome }[];
-  /** The observation it came from, for loops observed by the extension. */
-  obs?: Observation;
 }

@@ -1,10 +1,15 @@
-/** The last rules: healthy, the session (a cookie-less retry works where the user is refused), unclear. */
+/**
+ * The last rules: healthy (or quiet: too little traffic and nothing wrong), the session (a cookie-less retry works
+ * where the user is refused), unclear (failures whose side no rule decided).
+ */
 import type { Evidence } from '../../types';
 import { type FailClass, isProviderSide } from '../classify';
 import { distinctHosts, evidence, fact, failsOf, hostList } from '../context';
 import type { Item } from '../tally';
 import { MIN_TRAFFIC } from '../thresholds';
+import { loopBlame, loopEvidence, loopsOf } from './loops';
 import {
+  type Blame,
   blameOf,
   controlEvidence,
   type Ctx,
@@ -30,12 +35,19 @@ function weakRefusals(ctx: Ctx): Item[] {
   return failsOf(ctx, ['auth-weak'], true).filter((it) => it.o.status === 401 || it.o.status === 403);
 }
 
-/** Enough traffic and nothing significant failing. */
+/**
+ * Enough traffic and nothing significant failing → healthy. Too little traffic (a fresh install, a quiet hour) and
+ * no watched request failed → healthy too, with the `few-requests` fact: Faultline is watching and has seen nothing
+ * wrong (src/core/quiet.ts; the popup and the CLI say so instead of "everything works").
+ */
 export const ruleHealthy: Rule = (ctx) => {
   const t = ctx.tally;
-  if (t.watched < MIN_TRAFFIC) return null;
+  if (healthBlockers(ctx).length > 0 || loopsOf(ctx).length > 0) return null;
+  if (t.watched < MIN_TRAFFIC) {
+    for (const a of ctx.fails.values()) for (const it of a) if (it.o.service !== null) return null;
+    return { verdict: 'healthy', cause: 'none', evidence: [fact('few-requests', [t.watched], ctx.now, t.watched)] };
+  }
   for (const s of ctx.services.values()) if (s.weakSignificant) return null;
-  if (healthBlockers(ctx).length > 0) return null;
   // Failures as seen in the window (recovered ones included: they happened).
   let failed = 0;
   for (const h of t.hosts.values()) {
@@ -84,6 +96,9 @@ export const ruleUnclear: Rule = (ctx) => {
         vague[0]!.target,
       ]),
     );
+  // Loops whose cookies did not decide (rules/loops.ts): evidence, and they keep the verdict from healthy.
+  const loops = loopsOf(ctx);
+  for (const l of loops.slice(0, 1)) ev.push(loopEvidence(l), fact('cookies-unknown', [], l.t));
   if (ctx.tally.watched < MIN_TRAFFIC) ev.push(fact('few-requests', [ctx.tally.watched], ctx.now, ctx.tally.watched));
   const finding: Finding = {
     verdict: 'unclear',
@@ -93,6 +108,12 @@ export const ruleUnclear: Rule = (ctx) => {
   // Blamed: what failed, and whatever keeps ruleHealthy from answering (so that it can recover).
   const blamed = new Set<Item>(f);
   for (const it of healthBlockers(ctx)) blamed.add(it);
-  if (blamed.size) finding.blame = blameOf([...blamed]);
+  let blame: Blame | undefined = blamed.size ? blameOf([...blamed]) : undefined;
+  if (loops.length) {
+    const lb = loopBlame(ctx, loops);
+    blame = { ...blame, loops: lb.loops! };
+    if (lb.classes) blame.classes = [...new Set([...(blame.classes ?? []), ...lb.classes])];
+  }
+  if (blame) finding.blame = blame;
   return finding;
 };

@@ -1,19 +1,21 @@
 /**
  * Rules that blame the provider: its names do not resolve, keys that worked are refused on several services at
- * once (the auth service), independent groups fail together (outage), the CDN, one server answering 5xx —
- * with the evidence helpers they share.
+ * once (the auth service), independent groups fail together (outage), the CDN, one server answering 5xx, one host
+ * that never answers, an API that answers 404 to every call — with the evidence helpers they share.
  */
-import type { Evidence, ServiceId } from '../../types';
+import type { Evidence, RequestOutcome, ServiceId } from '../../types';
 import type { FailClass } from '../classify';
 import { distinctHosts, evidence, fact, failsOf, hostList, type SvcStat } from '../context';
 import type { Item } from '../tally';
 import {
+  API_NOT_FOUND_MIN,
   AUTH_ONSET_MIN_FAILURES,
   AUTH_ONSET_MIN_SERVICES,
   BROKEN_IMAGE_MIN,
   CONTROL_MIN_OK,
   DNS_MIN,
   HOST_FAIL_RATIO,
+  NO_ANSWER_MIN,
   OUTAGE_MIN_GROUPS,
   OUTAGE_OVERLAP_MS,
   SERVICE_FAIL_RATIO,
@@ -202,4 +204,83 @@ export const ruleServerError: Rule = (ctx) => {
   return provider('server-error', [...serviceFailEvidence(ctx, sig[0]!), ...controlEvidence(ctx)], {
     services: [sig[0]!.id],
   });
+};
+
+/**
+ * Requests that got no answer and no error text (a Firefox HAR's status 0), read as a person would: the page
+ * loaded, neutral sites answered, and one provider host has NO_ANSWER_MIN of them and not one success → that host
+ * is failing (its CDN, or its server). Without that context they stay unclear (ruleUnclear).
+ */
+export const ruleNoAnswer: Rule = (ctx) => {
+  const t = ctx.tally;
+  if (!ctx.control.works) return null;
+  let pageLoaded = false;
+  for (const h of t.pageHosts.keys()) if ((t.hosts.get(h)?.ok ?? 0) > 0) pageLoaded = true;
+  if (!pageLoaded) return null;
+  const byHost = new Map<string, Item[]>();
+  for (const it of ctx.fails.get('unknown') ?? []) {
+    if (it.o.service === null || it.o.status !== 0 || (t.hosts.get(it.o.host)?.ok ?? 0) > 0) continue;
+    let a = byHost.get(it.o.host);
+    if (!a) byHost.set(it.o.host, (a = []));
+    a.push(it);
+  }
+  let worst: Item[] = [];
+  for (const a of byHost.values()) if (a.length > worst.length) worst = a;
+  if (worst.length < NO_ANSWER_MIN) return null;
+  const host = worst[0]!.o.host;
+  return provider(
+    worst[0]!.o.service === 'cdn' ? 'cdn' : 'server-error',
+    [evidence('no-answer', [worst.length, host], worst), ...controlEvidence(ctx)],
+    blameOf(worst),
+  );
+};
+
+/** Path shapes of static files (a missing one is a missing file, not a broken API). */
+const STATIC_FILE =
+  /\.(?:js|mjs|css|map|png|jpe?g|gif|webp|avif|svg|ico|woff2?|ttf|otf|eot|mp4|webm|mp3|wasm|txt|html?)$/i;
+
+/** The registrable part of a host, roughly (a.b.example.com → example.com, x.example.com.cn → example.com.cn). */
+function siteOf(host: string): string {
+  const labels = host.split('.');
+  if (labels.length <= 2 || /^\d+$/.test(labels[labels.length - 1]!)) return host;
+  const sld = labels[labels.length - 2]!;
+  const n = labels[labels.length - 1]!.length === 2 && /^(?:com|net|org|gov|edu|co|ac)$/.test(sld) ? 3 : 2;
+  return labels.slice(-n).join('.');
+}
+
+/**
+ * A broken deployment: one of the site's own API endpoints (fetch/XHR, a path that is not a static file) answered
+ * 404 to every call — API_NOT_FOUND_MIN of them and not one success in the window. The site's own: a provider
+ * service, or a watched site on the same domain as a page loaded in the window (third-party calls stay noise, as
+ * do missing pictures, favicons and static files).
+ */
+export const ruleBrokenApi: Rule = (ctx) => {
+  const t = ctx.tally;
+  if (t.apiNotFound.length < API_NOT_FOUND_MIN) return null;
+  const pages = new Set<string>();
+  for (const h of t.pageHosts.keys()) pages.add(siteOf(h));
+  const byEndpoint = new Map<string, RequestOutcome[]>();
+  t.apiNotFound.forEach((o) => {
+    if (o.service === null || STATIC_FILE.test(o.path)) return;
+    if (o.service === 'site' && !pages.has(siteOf(o.host))) return;
+    const k = o.host + o.path;
+    let a = byEndpoint.get(k);
+    if (!a) byEndpoint.set(k, (a = []));
+    a.push(o);
+  });
+  const broken: RequestOutcome[] = [];
+  const endpoints: string[] = [];
+  for (const [k, a] of byEndpoint)
+    if (a.length >= API_NOT_FOUND_MIN && t.endpoint(a[0]!.host, a[0]!.path) === undefined) {
+      broken.push(...a);
+      endpoints.push(k);
+    }
+  if (broken.length === 0) return null;
+  return provider('page-bug', [
+    evidence(
+      'api-not-found',
+      [broken.length, hostList(endpoints)],
+      broken.map((o) => ({ o })),
+    ),
+  ]);
 };

@@ -3,15 +3,15 @@
  * DNS, the clock, TLS interception; and, once the rest of the provider works, credentials, risk control and a
  * blocking extension.
  */
+import { medianSkew } from '../../probes/clock';
 import type { Cause, Evidence } from '../../types';
 import { type FailClass, isProviderSide } from '../classify';
 import { distinctHosts, evidence, fact, failsOf, hostList } from '../context';
 import type { Item } from '../tally';
 import {
   BLOCKED_MIN,
-  CLOCK_SKEW_MIN_RESPONSES,
+  CLOCK_SKEW_MIN_HOSTS,
   CLOCK_SKEW_MS,
-  CLOCK_SKEW_RATIO,
   CREDENTIALS_MIN_FAILURES,
   CREDENTIALS_MIN_OTHERS_OK,
   DNS_MIN,
@@ -25,6 +25,7 @@ import {
   type Blame,
   blameOf,
   controlEvidence,
+  type Ctx,
   dnsProbes,
   firstOkByKey,
   type ProbeObs,
@@ -69,10 +70,22 @@ export const ruleEverythingFailing: Rule = (ctx) => {
   );
 };
 
-/** The browser itself says it is offline. */
+/** Did any request (watched or not) that started after `t` succeed? */
+function succeededAfter(ctx: Ctx, t: number): boolean {
+  for (const q of ctx.tally.hostOk.values()) if (q.length > 0 && q.at(q.length - 1) > t) return true;
+  return false;
+}
+
+/**
+ * The browser itself says it is offline (ERR_INTERNET_DISCONNECTED, NS_ERROR_OFFLINE): the operating system has no
+ * network. Decisive on its own, unless a request that started after the newest of them succeeded (a blip).
+ */
 export const ruleOffline: Rule = (ctx) => {
   const off = ctx.fails.get('offline') ?? [];
   if (off.length < OFFLINE_MIN) return null;
+  let newest = -Infinity;
+  for (const it of off) if (it.o.t > newest) newest = it.o.t;
+  if (succeededAfter(ctx, newest)) return null;
   return user('offline', [evidence('offline', [off.length], off), ...controlEvidence(ctx)], { classes: ['offline'] });
 };
 
@@ -97,22 +110,24 @@ export const ruleDnsLocal: Rule = (ctx) => {
   return user('dns-local', ev, { classes: ['dns'] });
 };
 
-/** The clock: servers say our time is off (codes), certificate dates fail on several hosts, Date headers or a probe show skew. */
+/**
+ * The clock: servers say our time is off (codes), certificate dates fail on several hosts, a clock probe shows skew,
+ * or Date headers do — next to a failure a wrong clock explains.
+ */
 export const ruleClockSkew: Rule = (ctx) => {
   const ev: Evidence[] = [];
   const codes = ctx.fails.get('skew') ?? [];
   if (codes.length) ev.push(evidence('clock-code', [codes.length, hostList(distinctHosts(codes))], codes));
-  const t = ctx.tally;
-  // Date headers alone prove nothing (cached responses keep their origin Date; HAR tools write wrong zones):
-  // they only count next to failures a wrong clock explains.
-  const clocky =
-    codes.length +
-    (ctx.fails.get('tls-date')?.length ?? 0) +
-    (ctx.fails.get('auth')?.length ?? 0) +
-    (ctx.fails.get('tls')?.length ?? 0);
-  const dateSkew = clocky > 0 && t.skewed >= CLOCK_SKEW_MIN_RESPONSES && t.skewed >= CLOCK_SKEW_RATIO * t.dated;
+  // Date headers alone prove nothing (HAR tools write odd zones; caches keep old Dates): they count only next to
+  // failures a wrong clock explains — skew codes, certificate dates, TLS, a signed request refused. Never an
+  // ordinary 401 or an expired session.
+  const signed = (ctx.fails.get('auth') ?? []).filter((it) => it.o.keyTag !== undefined).length;
+  const clocky = codes.length + (ctx.fails.get('tls-date')?.length ?? 0) + (ctx.fails.get('tls')?.length ?? 0) + signed;
+  // Fresh, dynamic responses only (Tally.dates), the median over hosts (one stale object cannot decide).
+  const dates = clocky > 0 ? medianSkew(ctx.tally.dates.toArray(), CLOCK_SKEW_MIN_HOSTS) : null;
+  const dateSkew = dates !== null && dates.skewMs !== null && Math.abs(dates.skewMs) > CLOCK_SKEW_MS;
   if (dateSkew)
-    ev.push(fact('clock-date', [Math.round(Math.abs(t.skewSum / t.skewed) / 60_000), t.skewed], ctx.now, t.skewed));
+    ev.push(fact('clock-date', [Math.round(Math.abs(dates.skewMs!) / 60_000), dates.samples], ctx.now, dates.samples));
   const probe = ctx.probes.filter(
     (p) => p.probe === 'clock' && p.skewMs !== undefined && Math.abs(p.skewMs) > CLOCK_SKEW_MS,
   );
