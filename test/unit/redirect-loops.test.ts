@@ -236,6 +236,25 @@ describe('RedirectLoopDetector', () => {
   });
 });
 
+describe('the loop starts at the first page that comes round again', () => {
+  it('a page loaded just before (a sign-in that set the session) is not a hop of the loop', () => {
+    const d = new RedirectLoopDetector();
+    d.push(step(0, 'login.taobao.com/sso/set', 'load', { sentCookies: [] }));
+    let last = null;
+    for (let k = 0; k < 4; k++) {
+      d.push(
+        redirect(500 + k * 20, 'buyertrade.taobao.com/list', 'login.taobao.com/jump', { sentCookies: ['cookie2'] }),
+      );
+      last =
+        d.push(
+          redirect(510 + k * 20, 'login.taobao.com/jump', 'buyertrade.taobao.com/list', { sentCookies: ['cookie2'] }),
+        ) ?? last;
+    }
+    expect(last).toMatchObject({ cookies: 'carried', hops: 8 });
+    expect(last!.hosts).toEqual(['buyertrade.taobao.com', 'login.taobao.com']);
+  });
+});
+
 describe('findLoops: a recording’s loops, one observation per chain', () => {
   it('keeps the newest observation of each looping chain', () => {
     const hop = (at: number, host: string, to: string) =>

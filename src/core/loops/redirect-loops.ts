@@ -211,7 +211,22 @@ export function cookieState(steps: readonly LoopStep[]): LoopCookies {
   return common.size > 0 ? 'carried' : 'unknown';
 }
 
-function describe(steps: readonly LoopStep[], t: number): LoopObservation {
+/**
+ * Where the loop itself starts in its chain: at the first page that comes round again (the steps before it — the
+ * page the person was on, a sign-in minutes earlier — are not hops of the loop). The whole chain when no page
+ * repeats (the browser's error, a long chain).
+ */
+function loopStart(steps: readonly LoopStep[]): number {
+  const last = new Map<string, number>();
+  steps.forEach((s, i) => {
+    if (isNav(s)) last.set(s.url, i);
+  });
+  for (let i = 0; i < steps.length; i++) if (isNav(steps[i]!) && last.get(steps[i]!.url)! > i) return i;
+  return 0;
+}
+
+function describe(chain: readonly LoopStep[], t: number): LoopObservation {
+  const steps = chain.slice(loopStart(chain));
   const hosts = [...new Set(steps.map((s) => s.host))];
   const service =
     steps.find((s) => s.service && s.service !== 'login')?.service ?? steps.find((s) => s.service)?.service ?? null;
