@@ -44,8 +44,13 @@ export type HarResult =
  */
 export interface HarContext {
   watch: WatchFn;
-  /** pageref → host of the page's document (null: not an http(s) page). */
-  pages: Map<string, string | null>;
+  /**
+   * pageref → host of the page's document (null: not an http(s) page); `settled` once the document itself
+   * answered (until then a redirect at the start of the page may still lead elsewhere).
+   */
+  pages: Map<string, { host: string | null; settled: boolean }>;
+  /** Host + path shape the newest top-level redirect led to: that entry is the page's document too. */
+  redirectedTo: string | null;
   /** Entries converted so far. */
   entries: number;
 }
@@ -55,13 +60,13 @@ export interface HarContext {
  * (Browsertime, chrome-har) that gives its host before its first entry.
  */
 export function harContext(watch: WatchFn, pages?: unknown): HarContext {
-  const ctx: HarContext = { watch, pages: new Map(), entries: 0 };
+  const ctx: HarContext = { watch, pages: new Map(), redirectedTo: null, entries: 0 };
   if (Array.isArray(pages))
     for (const p of pages) {
       const id = p && typeof p === 'object' ? (p as { id?: unknown }).id : undefined;
       const title = p && typeof p === 'object' ? (p as { title?: unknown }).title : undefined;
       const u = typeof title === 'string' && /^https?:\/\/\S+$/.test(title) ? splitUrl(title) : null;
-      if (typeof id === 'string' && u) ctx.pages.set(id, u.host);
+      if (typeof id === 'string' && u) ctx.pages.set(id, { host: u.host, settled: false });
     }
   return ctx;
 }
@@ -211,15 +216,18 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
   const watch = ctx.watch;
   const first = ctx.entries === 0;
   ctx.entries++;
-  // The page this entry belongs to: its first entry is its document.
-  const ref = typeof e.pageref === 'string' ? e.pageref : undefined;
-  let firstOfPage = first;
-  if (ref !== undefined && !ctx.pages.has(ref)) {
-    ctx.pages.set(ref, u.scheme === 'http' || u.scheme === 'https' ? u.host : null);
-    firstOfPage = true;
-  }
-  const pageHost = ref !== undefined ? ctx.pages.get(ref) : undefined;
   let status = typeof res.status === 'number' ? res.status : 0;
+  // The page this entry belongs to: its first entry is its document, or leads to it through redirects.
+  const ref = typeof e.pageref === 'string' ? e.pageref : undefined;
+  const here = u.scheme === 'http' || u.scheme === 'https' ? u.host : null;
+  let page = ref !== undefined ? ctx.pages.get(ref) : undefined;
+  const document =
+    first || (ref !== undefined && page === undefined) || ctx.redirectedTo === u.host + pathShape(u.path);
+  if (ref !== undefined && document && !page?.settled) {
+    page = { host: here, settled: !(status >= 300 && status < 400) };
+    ctx.pages.set(ref, page);
+  }
+  const pageHost = page?.host;
   const error = str(res._error) ?? str(e._error) ?? undefined;
   const content = res.content as { mimeType?: unknown; text?: unknown; encoding?: unknown; size?: unknown } | undefined;
   const mime = content ? str(content.mimeType) : undefined;
@@ -237,7 +245,7 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
     kind = k.kind;
     phase = k.phase;
   }
-  const type = typeOf(e, mime, firstOfPage, acceptOf(req));
+  const type = typeOf(e, mime, document, acceptOf(req));
   // A failing sub-resource of a page outside the watched set: any page can make provider requests fail.
   if (
     type !== 'main_frame' &&
@@ -354,6 +362,7 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
         : loc;
       const target = splitUrl(abs);
       if (target) o.redirectTo = target.host + pathShape(target.path);
+      if (target && type === 'main_frame') ctx.redirectedTo = o.redirectTo!;
     }
   }
   // Provider error codes: error statuses, and mtop (which answers 200 even on failure).
