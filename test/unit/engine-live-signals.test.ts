@@ -20,7 +20,7 @@ import { OSS_EC_CODES, providerCode } from '../../src/core/taxonomy/provider-cod
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
 import { REFERENCE, external } from '../corpus/paths';
 
-import { T0, o, n, okImgs, ctl, sec } from './engine-fixtures';
+import { T0, o, n, okImgs, ctl, sec, ossOk, ossRefused, apiOk, apiRefused } from './engine-fixtures';
 
 function both(outs: RequestOutcome[], obs: Observation[] = [], now?: number) {
   const sorted = [...outs].sort((a, b) => a.t - b.t);
@@ -40,35 +40,6 @@ const ev = (d: Diagnosis, id: string) => d.evidence.find((e) => e.id === id);
 
 // ---- live shapes of 2023-11-12 (no bodies) -------------------------------------------------------------------
 
-const KEY = 'k1';
-const ossOk = (at: number, i = 0) =>
-  o('photos.oss-cn-hangzhou.aliyuncs.com', {
-    at,
-    type: 'xhr',
-    path: `/p/${i}.jpg`,
-    keyTag: KEY,
-    ids: { ossRequestId: `R${at}` },
-  });
-const ossRefused = (at: number, ec = '0002-00000902') =>
-  o('photos.oss-cn-hangzhou.aliyuncs.com', {
-    at,
-    type: 'xhr',
-    path: '/p/1.jpg',
-    status: 403,
-    keyTag: KEY,
-    ids: { ossRequestId: `R${at}`, ossEc: ec },
-  });
-const apiOk = (at: number) =>
-  o('ecs.cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/', keyTag: KEY, ids: { acsRequestId: `A-${at}` } });
-const apiRefused = (at: number, status = 404) =>
-  o('ecs.cn-hangzhou.aliyuncs.com', {
-    at,
-    type: 'xhr',
-    path: '/',
-    status,
-    keyTag: KEY,
-    ids: { acsRequestId: `A-${at}` },
-  });
 const consoleApi = (at: number, status = 200) =>
   o('ecs.console.aliyun.com', { at, type: 'xhr', path: '/api/ecs/DescribeInstances.json', status });
 const consolePage = (at: number, path = '/') => o('ecs.console.aliyun.com', { at, type: 'main_frame', path });

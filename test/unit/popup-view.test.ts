@@ -21,7 +21,7 @@ import { sampleCrowdReport } from '../../src/ui/crowd-preview';
 import { validateBatch } from '../../src/core/crowd/protocol';
 import { diagnose } from '../../src/core/engine';
 import { badgeModel } from '../../src/core/badge';
-import { o, okImgs, sec } from './engine-fixtures';
+import { apiOk, apiRefused, o, okImgs, ossOk, ossRefused, sec } from './engine-fixtures';
 
 const zh = makeResolver('zh_CN', FIXTURE_TEXTS);
 const en = makeResolver('en', FIXTURE_TEXTS);
@@ -170,29 +170,10 @@ describe('the popup is honest about quiet states and agrees with itself (engine 
   });
 
   it('a service the evidence names as failing is never shown as Working (the 2023-11-12 replay)', () => {
-    const KEY = 'k1';
-    const oss = (at: number, status = 200) =>
-      o('photos.oss-cn-hangzhou.aliyuncs.com', {
-        at,
-        type: 'xhr',
-        path: '/p/1.jpg',
-        status,
-        keyTag: KEY,
-        ids: status === 200 ? { ossRequestId: `R${at}` } : { ossRequestId: `R${at}`, ossEc: '0002-00000902' },
-      });
-    const api = (at: number, status = 200) =>
-      o('ecs.cn-hangzhou.aliyuncs.com', {
-        at,
-        type: 'xhr',
-        path: '/',
-        status,
-        keyTag: KEY,
-        ids: { acsRequestId: `A${at}` },
-      });
     const outs = [
-      ...[0, 1, 2].flatMap((i) => [oss(-300 + i * 10), api(-290 + i * 10)]),
-      ...[0, 1, 2, 3, 4].map((i) => oss(i * 10, 403)),
-      ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => api(2 + i * 10, 404)),
+      ...[0, 1, 2].flatMap((i) => [ossOk(-300 + i * 10), apiOk(-290 + i * 10)]),
+      ...[0, 1, 2, 3, 4].map((i) => ossRefused(i * 10)),
+      ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => apiRefused(2 + i * 10)),
       ...okImgs(6, 0),
     ];
     const d = diagnose(outs, [], { now: sec(120) });
