@@ -193,7 +193,13 @@ function acceptOf(req: Record<string, unknown> | undefined): string {
   const rh = req?.headers;
   if (!Array.isArray(rh)) return '';
   for (const h of rh as HarHeader[])
-    if (h && typeof h.name === 'string' && h.name.toLowerCase() === 'accept' && typeof h.value === 'string')
+    if (
+      h &&
+      typeof h.name === 'string' &&
+      h.name.length === 6 &&
+      h.name.toLowerCase() === 'accept' &&
+      typeof h.value === 'string'
+    )
       return h.value.toLowerCase();
   return '';
 }
@@ -220,9 +226,12 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
   // The page this entry belongs to: its first entry is its document, or leads to it through redirects.
   const ref = typeof e.pageref === 'string' ? e.pageref : undefined;
   const here = u.scheme === 'http' || u.scheme === 'https' ? u.host : null;
+  let path: string | undefined;
   let page = ref !== undefined ? ctx.pages.get(ref) : undefined;
   const document =
-    first || (ref !== undefined && page === undefined) || ctx.redirectedTo === u.host + pathShape(u.path);
+    first ||
+    (ref !== undefined && page === undefined) ||
+    (ctx.redirectedTo !== null && ctx.redirectedTo === u.host + (path = pathShape(u.path)));
   if (ref !== undefined && document && !page?.settled) {
     page = { host: here, settled: !(status >= 300 && status < 400) };
     ctx.pages.set(ref, page);
@@ -259,7 +268,7 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
     t,
     host: u.host,
     service,
-    path: pathShape(u.path),
+    path: path ?? pathShape(u.path),
     type,
     method: (req && str(req.method)) || 'GET',
     status,

@@ -6,6 +6,9 @@
 
 /** Does this response header say the response came from a cache? `Age` > 0, or a cache HIT (X-Cache, Via…). */
 export function isCacheHeader(name: string, value: string): boolean {
+  // Most headers are rejected by their length alone, without lower-casing them.
+  const n = name.length;
+  if (n !== 3 && n !== 7 && n !== 9 && n !== 11 && n !== 13 && n !== 14 && n !== 15) return false;
   switch (name.toLowerCase()) {
     case 'age': {
       const n = Number(value.trim());
