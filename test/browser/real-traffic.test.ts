@@ -8,7 +8,7 @@
  *    the verdict and the crowd queue untouched;
  *  - ERR_INTERNET_DISCONNECTED (CDP offline) → user / offline, and healthy once pages load again;
  *  - a 401 WWW-Authenticate (Bearer) handshake followed by 200 on the same URL → healthy;
- *  - a fresh install → healthy and quiet ("Watching"), no badge text.
+ *  - a fresh install → healthy and quiet ("Watching"), no badge text (before the forged pictures).
  * One browser profile per scenario (the engine's window is 15 minutes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,9 +217,22 @@ describe('loops as people hit them', () => {
 });
 
 describe('failures a page can forge', () => {
-  it('40 pictures at oss-cn-hangzhou.aliyuncs.com:9 and :8081 on a watched page leave the verdict and the crowd queue untouched', async () => {
+  it('a fresh install is quiet; then 40 pictures at oss-cn-hangzhou.aliyuncs.com:9 and :8081 on a watched page leave the verdict and the crowd queue untouched', async () => {
     const r = await start({ settings: { crowdEnabled: true, collectorUrl: `http://www.baidu.com/collector` } });
     try {
+      // A fresh install: healthy and quiet — the popup says Watching, not "something failed", and no badge.
+      const popup = await r.ctx.newPage();
+      await popup.goto(`chrome-extension://${r.extensionId}/src/popup/index.html`);
+      const root = popup.locator('main.fl[data-phase="ready"]');
+      await root.waitFor({ timeout: 10_000 });
+      expect([await root.getAttribute('data-verdict'), await root.getAttribute('data-cause')]).toEqual([
+        'healthy',
+        'none',
+      ]);
+      expect(await popup.textContent('main')).toContain('Watching');
+      expect(await popup.textContent('main')).not.toContain('Something failed');
+      expect((await readBadge(r.sw)).text).toBe('');
+      await popup.close();
       const page = await r.ctx.newPage();
       const seen = server.log.length;
       await page.goto('http://www.taobao.com/forged');
@@ -312,23 +325,6 @@ describe('the HTTP authentication handshake', () => {
       const s = await waitForDiagnosis(r, (x) => x.diagnosis.verdict === 'healthy', 10_000, 'healthy');
       expect([s.diagnosis.verdict, s.diagnosis.cause, challenged]).toEqual(['healthy', 'none', 3]);
       expect(JSON.stringify(await readOutcomes(r.sw))).not.toContain('SECRETTOKEN');
-    } finally {
-      await r.close();
-    }
-  });
-});
-
-describe('a fresh install', () => {
-  it('is healthy and quiet: the popup says Watching, the badge shows nothing', async () => {
-    const r = await start();
-    try {
-      expect(await popupVerdict(r)).toEqual({ verdict: 'healthy', cause: 'none' });
-      const p = await r.ctx.newPage();
-      await p.goto(`chrome-extension://${r.extensionId}/src/popup/index.html`);
-      await p.locator('main.fl[data-phase="ready"]').waitFor({ timeout: 10_000 });
-      expect(await p.textContent('main')).toContain('Watching');
-      expect(await p.textContent('main')).not.toContain('Something failed');
-      expect((await readBadge(r.sw)).text).toBe('');
     } finally {
       await r.close();
     }

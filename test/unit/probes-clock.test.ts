@@ -6,6 +6,7 @@ import {
   medianSkew,
   passiveClockSkew,
   probeSkew,
+  skewSample,
   skewLevel,
 } from '../../src/core/probes/clock';
 import type { RequestOutcome } from '../../src/core/types';
@@ -69,7 +70,7 @@ describe('passiveClockSkew', () => {
     expect(passiveClockSkew([...off, stale])).toEqual({ skewMs: 180_000, samples: 4, level: 'warn' });
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
-  it('needs 3 hosts; skips cached, HAR, probe, 304, no-response, static and non-watched outcomes', () => {
+  it('needs 3 hosts; skips cached, HAR, probe, 304, no-response and non-watched outcomes', () => {
     const skip = [
       resp(NOW, 3 * H, { fromCache: true }),
       resp(NOW, 3 * H, { source: 'har' }),
@@ -78,8 +79,6 @@ describe('passiveClockSkew', () => {
       resp(NOW, 3 * H, { status: 0 }),
       resp(NOW, 3 * H, { service: null, host: 'www.baidu.com' }),
       resp(NOW, 3 * H, { serverDate: undefined }),
-      resp(NOW, 3 * H, { type: 'image', host: 'img.alicdn.com' }),
-      resp(NOW, 3 * H, { type: 'script', host: 'g.alicdn.com' }),
       resp(NOW - 31 * 60_000, 3 * H),
     ].map((x, i) => ({ ...x, host: x.host + i }));
     expect(passiveClockSkew([...skip, resp(NOW, 0, at(HOSTS[0]!)), resp(NOW, 1000, at(HOSTS[1]!))])).toEqual({
@@ -90,12 +89,22 @@ describe('passiveClockSkew', () => {
     const three = [0, 1000, 2000].map((s, i) => resp(NOW, s, at(HOSTS[i]!)));
     expect(passiveClockSkew([...skip, ...three])).toEqual({ skewMs: 1000, samples: 3, level: 'ok' });
     expect(passiveClockSkew([resp(NOW, 5)], { minHosts: 1 })).toEqual({ skewMs: 5, samples: 1, level: 'ok' });
+    // a live browser says what came from its cache: its fresh pictures count
+    const pics = ['img.alicdn.com', 'gw.alicdn.com', 'g.alicdn.com'].map((h) =>
+      resp(NOW, 3 * H, { host: h, type: 'image' }),
+    );
+    expect(passiveClockSkew(pics).skewMs).toBe(3 * H);
   });
   it('uses ms/2 as the local instant of the response', () => {
     const o: RequestOutcome = { ...resp(NOW, 0), ms: 1000, serverDate: NOW + 500 };
     const on = (x: RequestOutcome) => HOSTS.slice(0, 3).map((h) => ({ ...x, host: h }));
     expect(passiveClockSkew(on(o)).skewMs).toBe(0);
     expect(passiveClockSkew(on({ ...o, ms: undefined })).skewMs).toBe(500);
+  });
+  it('from a HAR (the engine), only dynamic answers: exporters leave cached pictures unmarked', () => {
+    expect(skewSample(resp(NOW, 3 * H, { source: 'har' }))).toBe(3 * H);
+    expect(skewSample(resp(NOW, 3 * H, { source: 'har', type: 'image' }))).toBeNull();
+    expect(skewSample(resp(NOW, 3 * H, { type: 'image' }))).toBe(3 * H);
   });
   it('medianSkew: per host first, then across hosts', () => {
     const xs = [

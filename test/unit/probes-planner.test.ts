@@ -302,7 +302,7 @@ describe('DNS and clock probes', () => {
       rr(out({ host, type: 'xhr', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })),
     );
     expect(plan([rr(o), ...dated])).toEqual([]);
-    // …but not pictures of one image host (often cached, and one host cannot decide)
+    // …but not pictures of one image host (one host cannot decide)
     const pictures = [1, 2, 3].map((i) =>
       rr(out({ host: 'img.alicdn.com', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })),
     );

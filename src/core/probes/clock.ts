@@ -3,12 +3,12 @@
  * from a clock probe. skew = server − local; the local instant of a response is estimated as the middle of the
  * request (t + ms/2). Date headers have 1 s resolution, far below the thresholds.
  *
- * Only fresh, dynamic responses say what time it is at the server: a page, a frame or an API call answered for
- * this request. Cached or revalidated responses keep the Date of the origin's first answer — the converters
- * (convert/webrequest.ts, har/read.ts) drop the Date of a response served from a cache (304, `Age` > 0, a cache
- * HIT, the browser's cache, ~0 ms with an empty body) — and pictures, scripts and styles are too often cached
- * without saying so. One stale object cannot decide either: the skew is the median over hosts of each host's
- * median (medianSkew), and needs CLOCK_MIN_HOSTS hosts.
+ * Only fresh responses say what time it is at the server. Cached or revalidated responses keep the Date of the
+ * origin's first answer: the converters (convert/webrequest.ts, har/read.ts) drop the Date of a response served
+ * from a cache (304, `Age` > 0, a cache HIT, the browser's cache, ~0 ms with an empty body). A live browser says
+ * what came from its cache; a HAR often does not (exporters leave cached pictures, scripts and styles unmarked), so
+ * from a HAR only dynamic answers count — a page, a frame, an API call. One stale object cannot decide either: the
+ * skew is the median over hosts of each host's median (medianSkew), and needs CLOCK_MIN_HOSTS hosts.
  */
 import type { RequestOutcome } from '../types';
 
@@ -40,12 +40,12 @@ export function skewLevel(skewMs: number | null): ClockLevel {
 
 /**
  * One outcome's skew sample, or null when it cannot give one: no (fresh) Date, the browser's cache, a 304, no
- * response, a probe, or not a dynamic response (a page, a frame or an API call).
+ * response, a probe, or — from a HAR — not a dynamic response (a page, a frame or an API call).
  */
 export function skewSample(o: RequestOutcome): number | null {
   if (typeof o.serverDate !== 'number' || !Number.isFinite(o.serverDate) || o.serverDate <= 0) return null;
   if (o.fromCache || o.source === 'probe' || o.status <= 0 || o.status === 304) return null;
-  if (o.type !== 'main_frame' && o.type !== 'sub_frame' && o.type !== 'xhr') return null;
+  if (o.source === 'har' && o.type !== 'main_frame' && o.type !== 'sub_frame' && o.type !== 'xhr') return null;
   const ms = typeof o.ms === 'number' && o.ms > 0 ? o.ms : 0;
   return o.serverDate - (o.t + ms / 2);
 }
