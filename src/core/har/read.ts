@@ -188,20 +188,20 @@ export function readHar(json: unknown, watch: WatchFn): HarResult {
   return { ok: true, outcomes, observations: findLoops(outcomes), skipped, creator, first, last };
 }
 
-/** The Accept header of a request, lower-cased, when the HAR has it. */
-function acceptOf(req: Record<string, unknown> | undefined): string {
+/** A request header's value (`name` lower-case; names compared by length first), when the HAR has it. */
+function requestHeader(req: Record<string, unknown> | undefined, name: string): string | undefined {
   const rh = req?.headers;
-  if (!Array.isArray(rh)) return '';
+  if (!Array.isArray(rh)) return undefined;
   for (const h of rh as HarHeader[])
     if (
       h &&
       typeof h.name === 'string' &&
-      h.name.length === 6 &&
-      h.name.toLowerCase() === 'accept' &&
+      h.name.length === name.length &&
+      h.name.toLowerCase() === name &&
       typeof h.value === 'string'
     )
-      return h.value.toLowerCase();
-  return '';
+      return h.value;
+  return undefined;
 }
 
 /**
@@ -254,7 +254,7 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
     kind = k.kind;
     phase = k.phase;
   }
-  const type = typeOf(e, mime, document, acceptOf(req));
+  const type = typeOf(e, mime, document, (requestHeader(req, 'accept') ?? '').toLowerCase());
   // A failing sub-resource of a page outside the watched set: any page can make provider requests fail.
   if (
     type !== 'main_frame' &&
@@ -345,20 +345,7 @@ export function convertHarEntry(raw: unknown, ctx: HarContext): RequestOutcome |
   if (track) {
     const set = cookieNames(res.cookies, setCookieHeader, true);
     if (set) o.setCookies = set;
-    let cookieHeader: string | undefined;
-    const rh = req!.headers;
-    if (Array.isArray(rh)) {
-      for (const h of rh as HarHeader[])
-        if (
-          h &&
-          typeof h.name === 'string' &&
-          h.name.length === 6 &&
-          h.name.toLowerCase() === 'cookie' &&
-          typeof h.value === 'string'
-        )
-          cookieHeader = h.value;
-    }
-    const sent = cookieNames(req!.cookies, cookieHeader, false);
+    const sent = cookieNames(req!.cookies, requestHeader(req, 'cookie'), false);
     if (sent) o.sentCookies = sent;
   }
   if (status >= 300 && status < 400) {
