@@ -23,6 +23,48 @@ export function Locked({ label }: { label: string }) {
   );
 }
 
+/** A labelled text field that an administrator's policy may lock, with a note (help or error) under it. */
+function Field(p: {
+  id: string;
+  type: 'url' | 'password';
+  label: string;
+  placeholder?: string;
+  /** The "set by your organisation" text when locked, else false. */
+  locked: string | false;
+  value: string;
+  onInput: (v: string) => void;
+  onCommit: () => void;
+  note: { text: string; error: boolean } | null;
+}) {
+  const noteId = `${p.id}-note`;
+  return (
+    <>
+      <label class="field" for={p.id}>
+        {p.label}
+      </label>
+      {p.locked && <Locked label={p.locked} />}
+      <input
+        id={p.id}
+        type={p.type as 'url'}
+        placeholder={p.placeholder}
+        autocomplete="off"
+        spellcheck={false}
+        value={p.value}
+        disabled={p.locked !== false}
+        aria-invalid={p.note?.error ? 'true' : undefined}
+        aria-describedby={p.note ? noteId : undefined}
+        onInput={(e) => p.onInput((e.target as HTMLInputElement).value)}
+        onChange={p.onCommit}
+      />
+      {p.note && (
+        <p id={noteId} class={p.note.error ? 'err small' : 'small muted'}>
+          {p.note.text}
+        </p>
+      )}
+    </>
+  );
+}
+
 export function CrowdSection(p: {
   connector: Connector;
   /** Settings in force (policy applied) and the user's own. */
@@ -83,46 +125,27 @@ export function CrowdSection(p: {
       <p class="small muted">{T('options_crowd_what')}</p>
       <p class="small muted">{T('options_crowd_run')}</p>
 
-      <label class="field" for="collector">
-        {T('options_collector_label')}
-      </label>
-      {locks.collectorUrl && <Locked label={T('options_locked')} />}
-      <input
+      <Field
         id="collector"
         type="url"
+        label={T('options_collector_label')}
         placeholder="https://collector.example.com"
+        locked={locks.collectorUrl && T('options_locked')}
         value={collectorIn}
-        disabled={locks.collectorUrl}
-        aria-invalid={collectorErr ? 'true' : undefined}
-        aria-describedby={collectorErr ? 'collector-err' : undefined}
-        onInput={(e) => setCollectorIn((e.target as HTMLInputElement).value)}
-        onChange={commitCollector}
+        onInput={setCollectorIn}
+        onCommit={commitCollector}
+        note={collectorErr ? { text: T('options_collector_invalid'), error: true } : null}
       />
-      {collectorErr && (
-        <p id="collector-err" class="err small">
-          {T('options_collector_invalid')}
-        </p>
-      )}
-
-      <label class="field" for="team-key">
-        {T('options_team_key_label')}
-      </label>
-      {locks.teamKey && <Locked label={T('options_locked')} />}
-      <input
+      <Field
         id="team-key"
         type="password"
-        autocomplete="off"
-        spellcheck={false}
+        label={T('options_team_key_label')}
+        locked={locks.teamKey && T('options_locked')}
         value={keyIn}
-        disabled={locks.teamKey}
-        aria-invalid={keyErr ? 'true' : undefined}
-        aria-describedby="team-key-hint"
-        onInput={(e) => setKeyIn((e.target as HTMLInputElement).value)}
-        onChange={commitKey}
+        onInput={setKeyIn}
+        onCommit={commitKey}
+        note={{ text: T(keyErr ? 'options_team_key_invalid' : 'options_team_key_hint'), error: keyErr }}
       />
-      <p id="team-key-hint" class={keyErr ? 'err small' : 'small muted'}>
-        {T(keyErr ? 'options_team_key_invalid' : 'options_team_key_hint')}
-      </p>
 
       <label class="check">
         <input

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createApp, type AppOptions } from '../../collector/src/app';
 import { SqliteStore } from '../../collector/src/sqlite-store';
-import { CrowdSender, type CrowdDeps, type CrowdSettings } from '../../src/background/crowd';
+import { CrowdSender, type CrowdSettings } from '../../src/background/crowd';
+import { fakeAlarm, memoryKV } from '../unit/crowd-fakes';
 import { crowdSummary } from '../../src/core/crowd/summary';
 import type { StatusResponse } from '../../src/core/crowd/protocol';
 import type { Diagnosis, RequestOutcome } from '../../src/core/types';
@@ -36,22 +37,13 @@ async function startCollector(over: Partial<AppOptions>) {
   };
 }
 
-function memoryKV(): CrowdDeps['kv'] {
-  const m = new Map<string, string>();
-  return {
-    get: async (k) => (m.has(k) ? JSON.parse(m.get(k)!) : undefined),
-    set: async (k, v) => void m.set(k, JSON.stringify(v)),
-  };
-}
-
 function install(settings: CrowdSettings) {
-  let at: number | null = null;
   return new CrowdSender({
     settings: () => settings,
     fetch: (url, init) => fetch(url, init),
     now: Date.now,
     kv: memoryKV(),
-    alarm: { get: async () => at, set: async (w) => void (at = w) },
+    alarm: fakeAlarm(),
     random: (n) => new Uint8Array(randomBytes(n)),
     version: '0.1.0',
     timing: { requestTimeoutMs: 5000 },

@@ -28,6 +28,7 @@ import {
 import type { Diagnosis, FailureKind, Phase, RequestOutcome, ServiceId, Verdict } from '../../src/core/types';
 import { defaults } from '../../src/core/settings';
 import { FIXTURES } from '../../src/ui/fixtures';
+import { fakeAlarm, memoryKV } from './crowd-fakes';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2025, 5, 10, 12, 0, 30);
@@ -66,23 +67,6 @@ function fakeFetch(
   return { fn, calls };
 }
 
-function memoryKV(): CrowdDeps['kv'] & { data: Map<string, string>; writes: number } {
-  const data = new Map<string, string>();
-  const kv = {
-    data,
-    writes: 0,
-    async get(k: string) {
-      const v = data.get(k);
-      return v === undefined ? undefined : JSON.parse(v);
-    },
-    async set(k: string, v: unknown) {
-      kv.writes++;
-      data.set(k, JSON.stringify(v));
-    },
-  };
-  return kv;
-}
-
 /** A random source that never repeats (a counter mixed into every byte), and counts its calls. */
 function fakeRandom(seed = 1) {
   let n = 0;
@@ -99,19 +83,6 @@ const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')
 
 let now = T0;
 let settings: CrowdSettings | null = { enabled: true, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
-
-function fakeAlarm() {
-  let at: number | null = null;
-  const sets: number[] = [];
-  return {
-    sets,
-    get: async () => at,
-    set: async (when: number) => {
-      at = when;
-      sets.push(when);
-    },
-  };
-}
 
 function makeClient(over: Partial<CrowdDeps> = {}) {
   const kv = (over.kv as ReturnType<typeof memoryKV> | undefined) ?? memoryKV();
