@@ -119,7 +119,7 @@ export async function benchPerEvent(opts: { requests?: number; repetitions?: num
     });
     await history.ready;
     // Signed requests are tagged as in the worker: HMAC-SHA-256 under a per-install secret.
-    const tracker = new RequestTracker(serviceOf, (o) => history.add(o), makeKeyTagger(randomBytes(32)));
+    const tracker = new RequestTracker(serviceOf, (o) => history.add(o), { keyTag: makeKeyTagger(randomBytes(32)) });
     const counter = countTransactions();
     const t0 = process.hrtime.bigint();
     for (const b of batches) {

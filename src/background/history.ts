@@ -65,13 +65,14 @@ export const STORED_OUTCOME_FIELDS = [
   'sentCookies',
   'redirectTo',
   'fromCache',
+  'challenge',
   'source',
 ] as const satisfies readonly (keyof RequestOutcome)[];
 
 /** Fields of a request outcome that never reach storage, and why (every other field must be stored). */
 export const NOT_STORED_OUTCOME_FIELDS = {
   tabId: 'read only live, as events arrive (per-tab loop detection); nothing reads it from history',
-  initiator: 'nothing reads it',
+  initiator: 'no longer part of the record; v1 stored it and the v2 upgrade strips it',
 } as const;
 
 export type StoredOutcome = Pick<RequestOutcome, (typeof STORED_OUTCOME_FIELDS)[number]>;
@@ -81,19 +82,8 @@ type ObsOf<K extends Observation['kind']> = Extract<Observation, { kind: K }>;
 /** The fields of each kind of observation that are written (listed in the README's privacy section too). */
 export const STORED_OBSERVATION_FIELDS = {
   'broken-image': ['kind', 't', 'host', 'service', 'path', 'reason', 'count', 'pageHost'],
-  'redirect-loop': [
-    'kind',
-    't',
-    'hosts',
-    'hops',
-    'login',
-    'cookiesSet',
-    'cookiesReturned',
-    'cookiesSent',
-    'cookiesBlocked',
-    'service',
-  ],
-  probe: ['kind', 't', 'probe', 'target', 'ok', 'skewMs', 'exists', 'detail'],
+  'redirect-loop': ['kind', 't', 'hosts', 'hops', 'login', 'cookies', 'cookiesBlocked', 'service'],
+  probe: ['kind', 't', 'probe', 'target', 'ok', 'skewMs', 'exists', 'alarms', 'detail'],
 } as const satisfies { [K in Observation['kind']]: readonly (keyof ObsOf<K>)[] };
 
 /** Observation fields that never reach storage, and why. */
@@ -157,7 +147,8 @@ export function upgradeDb(
   }
   if (oldVersion >= 1 && oldVersion < 2) {
     // v1 stored every field of the record, including ones nothing reads (the initiating page's host, the
-    // tab id, the attribution of broken pictures): rewrite each record with the stored fields only. Runs inside
+    // tab id, the attribution of broken pictures) and loop fields the record no longer has (cookiesSet,
+    // cookiesReturned, cookiesSent): rewrite each record with the stored fields only. Runs inside
     // the versionchange transaction, so it is all or nothing; keys (insertion order) are kept. A v1 database
     // without its stores (a damaged profile) gets them.
     for (const name of ['outcomes', 'observations'] as const) {

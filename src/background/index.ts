@@ -10,7 +10,7 @@
  * The verdict is recomputed at most every RECOMPUTE_MS after new events (throttled, not per event).
  */
 import { browser, TEST_BUILD } from '../platform/browser';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store';
+import { loadEffectiveSettings, onEffectiveSettingsChanged } from '../platform/settings-store';
 import { RequestTracker } from '../core/convert/webrequest';
 import { serviceOf } from '../core/catalogue/match';
 import { defaults, type Settings } from '../core/settings';
@@ -29,7 +29,7 @@ import { SNAPSHOT_KEY } from '../core/messages';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
-import { CROWD_ALARM, CrowdWiring } from './crowd';
+import { CROWD_ALARM, CrowdSender, TEST_TIMING, browserCrowdDeps, crowdSettings } from './crowd';
 import { officialView } from './official';
 import { loadKeyTagger, rotateKeyTagger } from './key-secret';
 import { ReportCaps } from './report-caps';
@@ -65,7 +65,11 @@ const live = new LiveState();
 const badge = new Badge();
 const images = new ImageAttribution();
 const loops = new LoopWatch((o) => observe(o));
-const crowd = new CrowdWiring(() => (settingsLoaded ? settings : null));
+const crowd = new CrowdSender({
+  ...browserCrowdDeps(browser),
+  settings: () => crowdSettings(settingsLoaded ? settings : null),
+  timing: TEST_BUILD ? TEST_TIMING : undefined,
+});
 const probes = new ProbeDriver({ now, settings: () => settings, onObservation: (o) => observe(o) });
 
 let seeded = false;
@@ -90,8 +94,13 @@ function observe(o: Observation): void {
   scheduleRecompute();
 }
 
-// AccessKey tags are keyed with the per-install secret: outcomes wait (in order) the few ms it takes to load.
-const tracker = new RequestTracker(watch, outcome, 'later');
+// Test builds only: Firefox reaches the local test servers on their own (ephemeral) ports, which the tests cannot
+// map away; a shipped build counts a provider host only on its default port. AccessKey tags are keyed with the
+// per-install secret: outcomes wait (in order) the few ms it takes to load.
+const tracker = new RequestTracker(watch, outcome, {
+  keyTag: 'later',
+  ...(TEST_BUILD ? { trustedPort: (p: string) => Number(p) >= 1024 } : {}),
+});
 void loadKeyTagger().then((tag) => tracker.setKeyTag(tag));
 
 let recomputeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -158,7 +167,7 @@ registerListeners({
   },
 });
 
-onSettingsChanged((s) => {
+onEffectiveSettingsChanged((s) => {
   settings = s;
   settingsLoaded = true;
   history.setMaxAge(s.retentionDays * 24 * 3600_000);
@@ -167,7 +176,7 @@ onSettingsChanged((s) => {
 
 /** Resolves once settings are loaded, IndexedDB is open, the live state rebuilt and the badge applied. */
 export const ready: Promise<void> = (async () => {
-  settings = await loadSettings().catch(() => defaults());
+  settings = await loadEffectiveSettings().catch(() => defaults());
   settingsLoaded = true;
   history.setMaxAge(settings.retentionDays * 24 * 3600_000);
   await history.ready;
@@ -222,6 +231,7 @@ const deps: MessageDeps = {
   observe,
   attribute: (host, path) => images.lookup(host, path),
   crowdView: () => crowd.popupView(),
+  crowdPreview: () => crowd.preview(),
   officialView: (d, at) => officialView(probes.official, d, at),
   reportCaps: new ReportCaps(now),
   onHistoryChanged: () => {

@@ -187,7 +187,11 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
   it('writes only the stored fields: not the tab, not the initiating page, not attribution', async () => {
     const factory = new IDBFactory();
     const { h } = make({ idbFactory: factory });
-    const full = outcome(T0, { tabId: 7, initiator: 'shop.example', keyTag: '0123456789abcdef', ms: 12 });
+    // As a v1-era record would come in: with the initiating page's host (no longer part of the type).
+    const full = {
+      ...outcome(T0, { tabId: 7, keyTag: '0123456789abcdef', ms: 12 }),
+      initiator: 'shop.example',
+    } as RequestOutcome;
     h.add(full);
     h.addObservation({
       kind: 'broken-image',

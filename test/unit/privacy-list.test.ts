@@ -101,6 +101,7 @@ describe('README privacy list ≡ the stored record', () => {
       sentCookies: ['b'],
       redirectTo: 'x/y',
       fromCache: true,
+      challenge: true,
       source: 'browser',
     };
     expect(Object.keys(toStoredOutcome(full)).sort()).toEqual([...(listed.get('request') ?? [])].sort());

@@ -72,7 +72,7 @@ describe('short soak (Node): bounds hold at every checkpoint and stop growing', 
         history.add(o);
         live.add(o);
       },
-      'later',
+      { keyTag: 'later' },
     );
     tracker.setKeyTag(makeKeyTagger(new Uint8Array(32).fill(9)));
 

@@ -22,7 +22,7 @@ describe('RequestTracker key tags', () => {
 
   it('tags signed requests with the function given; the id itself never reaches the outcome', () => {
     const out: RequestOutcome[] = [];
-    const tr = new RequestTracker(serviceOf, (o) => out.push(o), tag);
+    const tr = new RequestTracker(serviceOf, (o) => out.push(o), { keyTag: tag });
     request(tr, 1, signed, 403);
     request(tr, 2, plain);
     expect(out[0]!.keyTag).toBe(tag(KEY));
@@ -32,7 +32,7 @@ describe('RequestTracker key tags', () => {
 
   it("'later': holds every outcome, in order, until the secret arrives, then tags them", () => {
     const out: { o: RequestOutcome; url?: string }[] = [];
-    const tr = new RequestTracker(serviceOf, (o, url) => out.push(url ? { o, url } : { o }), 'later');
+    const tr = new RequestTracker(serviceOf, (o, url) => out.push(url ? { o, url } : { o }), { keyTag: 'later' });
     request(tr, 1, plain);
     request(tr, 2, signed, 403);
     request(tr, 3, plain, 404);
@@ -48,7 +48,7 @@ describe('RequestTracker key tags', () => {
 
   it('lets held outcomes go untagged rather than hold the stream when the secret never comes', () => {
     const out: RequestOutcome[] = [];
-    const tr = new RequestTracker(serviceOf, (o) => out.push(o), 'later');
+    const tr = new RequestTracker(serviceOf, (o) => out.push(o), { keyTag: 'later' });
     for (let i = 0; i < MAX_PARKED; i++) request(tr, 10 + i * 2, i === 0 ? signed : plain);
     expect(out).toHaveLength(0);
     request(tr, 100_000, plain);
@@ -59,7 +59,7 @@ describe('RequestTracker key tags', () => {
 
   it('a redirect to another signed URL is tagged with the new key', () => {
     const out: RequestOutcome[] = [];
-    const tr = new RequestTracker(serviceOf, (o) => out.push(o), tag);
+    const tr = new RequestTracker(serviceOf, (o) => out.push(o), { keyTag: tag });
     const other = signed.replace(KEY, 'LTAI5tZZZZZZZZZZZZZZZZZZ');
     tr.onBeforeRequest({ requestId: '1', url: signed, type: 'image', timeStamp: 1 });
     tr.onBeforeRedirect({ requestId: '1', url: signed, timeStamp: 2, statusCode: 302, redirectUrl: other });

@@ -5,10 +5,17 @@
  *
  * Per request it keeps a small pending record from onBeforeRequest until onCompleted/onErrorOccurred, so that
  * "headers said 403, then ERR_BLOCKED_BY_ORB / NS_BINDING_ABORTED" becomes an HTTP 403, not an abort.
+ *
+ * Failures a page can forge never leave the edge: any page on a watched site can point pictures at a provider
+ * host on a port no service uses (`https://oss-cn-hangzhou.aliyuncs.com:9/…`), and any page at all can make
+ * provider requests fail. So a catalogue host on a non-default port is not watched, and a failing sub-resource
+ * whose initiating page is outside the watched set is dropped (neither evidence nor a crowd report). The
+ * initiating page is read here and never stored.
  */
 import type { RequestIds, RequestOutcome, ResourceKind, ServiceId } from '../types';
-import { classify } from '../taxonomy/browser-errors';
-import { pathShape, splitUrl } from '../url/url-shape';
+import { classify, isFailureKind } from '../taxonomy/browser-errors';
+import { isCacheHeader, isChallengeHeader } from '../taxonomy/responses';
+import { pathShape, splitUrl, type UrlParts } from '../url/url-shape';
 import { accessKeyIdOf, type KeyTagFn } from '../url/key-tag';
 import { isLoginHost } from '../catalogue/match';
 
@@ -39,6 +46,27 @@ export interface RawRequestDetails {
 /** Decides which hosts are watched and as what service; null = not watched (ignored). */
 export type WatchFn = (host: string) => ServiceId | null;
 
+export interface TrackerOptions {
+  /**
+   * Ports other than the scheme's default that still count as the provider's (test builds only: Firefox reaches
+   * the local test servers on their own ports). Default: none.
+   */
+  trustedPort?: (port: string) => boolean;
+  /**
+   * Turns the AccessKeyId a request was signed with into its stored tag (core/url/key-tag.ts; the background
+   * keys it with the per-install secret). 'later': the secret is still loading — outcomes are held, in order,
+   * until setKeyTag() (at most MAX_PARKED). Absent: signed requests get no tag.
+   */
+  keyTag?: KeyTagFn | 'later';
+}
+
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' };
+
+/** A URL on its scheme's default port (no port written, or the default written out). */
+export function onDefaultPort(u: UrlParts): boolean {
+  return u.port === '' || DEFAULT_PORT[u.scheme] === u.port;
+}
+
 interface Pending {
   t: number;
   host: string;
@@ -47,8 +75,9 @@ interface Pending {
   type: ResourceKind;
   method: string;
   tabId: number;
-  initiator?: string;
-  /** The AccessKeyId the request was signed with: memory only, tagged when the outcome is made. */
+  /** Started by a page outside the watched set (a sub-resource): its failures are dropped. */
+  foreign: boolean;
+  /** The AccessKeyId the request was signed with: memory only, turned into its tag when the outcome leaves. */
   keyId?: string;
   /** The real URL, held only while the request is in flight and handed to `emit` for failures (never stored). */
   url: string;
@@ -57,6 +86,10 @@ interface Pending {
   ids?: RequestIds;
   setCookies?: string[];
   sentCookies?: string[];
+  /** The response came from a cache (Age, a cache HIT): its Date is not the time of this request. */
+  cached?: boolean;
+  /** The response asked for credentials (WWW-Authenticate). */
+  challenge?: boolean;
   track: boolean;
 }
 
@@ -91,36 +124,22 @@ function fromExtension(d: RawRequestDetails): boolean {
   return origin.startsWith('chrome-extension://') || origin.startsWith('moz-extension://');
 }
 
-type Emit = (o: RequestOutcome, failingUrl?: string) => void;
-
 export class RequestTracker {
   private pending = new Map<string, Pending>();
-  /** Every outcome goes out through here: its key id (if signed) is tagged on the way. */
-  private readonly emit: Emit;
   private keyTag: KeyTagFn | undefined;
-  /**
-   * The signed outcome just made by outcome() and its AccessKeyId, until it is emitted (synchronously, right
-   * after): memory only, never on the outcome itself.
-   */
-  private signed: RequestOutcome | null = null;
-  private signedId = '';
-  /** Outcomes (and key ids) waiting for the key-tag function, in emit order; null when not waiting. */
-  private parked: { o: RequestOutcome; url: string | undefined; id: string | undefined }[] | null;
+  /** Outcomes (and the key ids they were signed with) waiting for the key-tag function; null when not waiting. */
+  private parked: { o: RequestOutcome; url: string | undefined; keyId: string | undefined }[] | null;
   /**
    * @param emit receives every converted outcome; for a failure (HTTP ≥ 400 or a network error, not an abort)
    *   also its real URL, for the in-memory cookie-less retry of the active checks. The URL is never stored.
-   * @param keyTag turns the AccessKeyId a request was signed with into its stored tag (core/url/key-tag.ts; the
-   *   background keys it with the per-install secret). 'later': the secret is still loading — outcomes are
-   *   held, in order, until setKeyTag() (at most MAX_PARKED). Absent: signed requests get no tag.
    */
   constructor(
     private readonly watch: WatchFn,
-    private readonly out: Emit,
-    keyTag?: KeyTagFn | 'later',
+    private readonly emit: (o: RequestOutcome, failingUrl?: string) => void,
+    private readonly opts: TrackerOptions = {},
   ) {
-    this.emit = (o, url) => this.send(o, url);
-    this.keyTag = keyTag === 'later' ? undefined : keyTag;
-    this.parked = keyTag === 'later' ? [] : null;
+    this.keyTag = opts.keyTag === 'later' ? undefined : opts.keyTag;
+    this.parked = opts.keyTag === 'later' ? [] : null;
   }
 
   /** Set (or replace) the key-tag function; outcomes held meanwhile go out now, tagged, in order. */
@@ -128,34 +147,39 @@ export class RequestTracker {
     this.keyTag = fn;
     const held = this.parked;
     this.parked = null;
-    for (const h of held ?? []) this.release(h.o, h.url, h.id);
+    for (const h of held ?? []) this.deliver(h.o, h.url, h.keyId);
   }
 
-  private send(o: RequestOutcome, url: string | undefined): void {
-    let id: string | undefined;
-    if (o === this.signed) {
-      id = this.signedId;
-      this.signed = null;
-      this.signedId = '';
-    }
+  /** The service a URL is watched as, or null: a catalogue host answers only on its default port. */
+  private watched(u: UrlParts): ServiceId | null {
+    const s = this.watch(u.host);
+    if (s === null || s === 'site' || onDefaultPort(u) || this.opts.trustedPort?.(u.port)) return s;
+    return null;
+  }
+
+  /** Emit, unless it is a failure a page outside the watched set could have forged. */
+  private send(p: Pending, o: RequestOutcome, failingUrl?: string): void {
+    if (p.foreign && isFailureKind(o.kind)) return;
     if (this.parked) {
       if (this.parked.length < MAX_PARKED) {
-        this.parked.push({ o, url, id });
+        this.parked.push({ o, url: failingUrl, keyId: p.keyId });
         return;
       }
       // The secret never came: let the held ones go, untagged, rather than hold the stream.
       const held = this.parked;
       this.parked = null;
-      for (const h of held) this.release(h.o, h.url, undefined);
-      id = undefined;
+      for (const h of held) this.deliver(h.o, h.url, undefined);
+      this.deliver(o, failingUrl, undefined);
+      return;
     }
-    this.release(o, url, id);
+    this.deliver(o, failingUrl, p.keyId);
   }
 
-  private release(o: RequestOutcome, url: string | undefined, id: string | undefined): void {
-    if (id !== undefined && this.keyTag) o.keyTag = this.keyTag(id);
-    if (url === undefined) this.out(o);
-    else this.out(o, url);
+  /** The AccessKeyId becomes its tag on the way out; the id itself never reaches the outcome. */
+  private deliver(o: RequestOutcome, failingUrl: string | undefined, keyId: string | undefined): void {
+    if (keyId !== undefined && this.keyTag) o.keyTag = this.keyTag(keyId);
+    if (failingUrl === undefined) this.emit(o);
+    else this.emit(o, failingUrl);
   }
 
   /** Number of requests in flight (for tests and diagnostics). */
@@ -199,11 +223,11 @@ export class RequestTracker {
     const target = d.redirectUrl ? splitUrl(d.redirectUrl) : null;
     const o = this.outcome(p, d.timeStamp, status, undefined, d.fromCache);
     if (target) o.redirectTo = target.host + pathShape(target.path);
-    this.emit(o);
+    this.send(p, o);
     // The same requestId continues at the new URL.
     this.pending.delete(d.requestId);
     if (target) {
-      const service = this.watch(target.host);
+      const service = this.watched(target);
       if (service !== null) {
         const next: Pending = {
           ...p,
@@ -219,6 +243,8 @@ export class RequestTracker {
         delete next.ids;
         delete next.setCookies;
         delete next.sentCookies;
+        delete next.cached;
+        delete next.challenge;
         const keyId = accessKeyIdOf(target.query);
         if (keyId) next.keyId = keyId;
         else delete next.keyId;
@@ -243,9 +269,13 @@ export class RequestTracker {
     if (fromExtension(d)) return undefined;
     const u = splitUrl(d.url);
     if (!u) return undefined;
-    const service = this.watch(u.host);
+    const service = this.watched(u);
     if (service === null) return undefined;
     const type = resourceKind(d.type);
+    // The page that made a sub-resource request (Firefox: its document; Chromium: the initiator's origin). An
+    // opaque origin ("null": a sandboxed frame, a data: document) can be made by any page.
+    const pageUrl = type === 'main_frame' ? undefined : (d.documentUrl ?? d.initiator ?? d.originUrl);
+    const page = originHost(pageUrl);
     const p: Pending = {
       t: d.timeStamp,
       host: u.host,
@@ -254,12 +284,11 @@ export class RequestTracker {
       type,
       method: d.method ?? 'GET',
       tabId: d.tabId ?? -1,
+      foreign: pageUrl === 'null' || (page !== undefined && this.watch(page) === null),
       url: d.url,
       status: 0,
       track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
     };
-    const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);
-    if (init) p.initiator = init;
     const keyId = accessKeyIdOf(u.query);
     if (keyId) p.keyId = keyId;
     return p;
@@ -271,8 +300,8 @@ export class RequestTracker {
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
     const o = this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache);
-    if (o.status >= 400) this.emit(o, p.url);
-    else this.emit(o);
+    if (o.status >= 400) this.send(p, o, p.url);
+    else this.send(p, o);
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
@@ -280,8 +309,8 @@ export class RequestTracker {
     if (!p) return;
     this.pending.delete(d.requestId);
     const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
-    if (o.kind !== 'aborted') this.emit(o, p.url);
-    else this.emit(o);
+    if (o.kind !== 'aborted') this.send(p, o, p.url);
+    else this.send(p, o);
   }
 
   private outcome(
@@ -307,13 +336,10 @@ export class RequestTracker {
       source: 'browser',
     };
     if (error) o.error = error.slice(0, 120);
-    if (p.serverDate) o.serverDate = p.serverDate;
+    // A Date says what time it is at the server only when this request was answered now (not from a cache).
+    if (p.serverDate && !p.cached && !fromCache && status !== 304) o.serverDate = p.serverDate;
     if (p.ids) o.ids = p.ids;
-    if (p.initiator) o.initiator = p.initiator;
-    if (p.keyId) {
-      this.signed = o;
-      this.signedId = p.keyId;
-    }
+    if (p.challenge && status === 401) o.challenge = true;
     if (p.setCookies) o.setCookies = p.setCookies;
     if (p.sentCookies) o.sentCookies = p.sentCookies;
     if (fromCache) o.fromCache = true;
@@ -333,6 +359,8 @@ function readHeaders(p: Pending, headers: RawHeader[]): void {
     const name = h.name.toLowerCase();
     const v = h.value;
     if (v === undefined) continue;
+    if (isCacheHeader(name, v)) p.cached = true;
+    if (isChallengeHeader(name)) p.challenge = true;
     switch (name) {
       case 'date': {
         const t = Date.parse(v);
