@@ -552,26 +552,30 @@ export class History {
    * Outcomes with sinceMs ≤ t ≤ untilMs, oldest first, including those not yet flushed. `untilMs` keeps out
    * records "from the future" when the clock was set back (they were written before the jump).
    */
-  async recent(sinceMs: number, untilMs = Infinity): Promise<RequestOutcome[]> {
-    await this.ready;
-    const inRange = (o: { t: number }) => o.t >= sinceMs && o.t <= untilMs;
-    const stored =
-      this.mode === 'memory'
-        ? this.mem.filter(inRange)
-        : await this.db!.getAllFromIndex('outcomes', 't', this.range(sinceMs, untilMs));
-    for (const o of this.buf) if (inRange(o)) stored.push(o);
-    return stored;
+  recent(sinceMs: number, untilMs = Infinity): Promise<RequestOutcome[]> {
+    return this.between('outcomes', () => [this.mem, this.buf], sinceMs, untilMs);
   }
 
-  async recentObservations(sinceMs: number, untilMs = Infinity): Promise<Observation[]> {
+  recentObservations(sinceMs: number, untilMs = Infinity): Promise<Observation[]> {
+    return this.between('observations', () => [this.memObs, this.obsBuf], sinceMs, untilMs);
+  }
+
+  /** Stored (or, in memory mode, kept) and buffered records of one kind with since ≤ t ≤ until. */
+  private async between<N extends 'outcomes' | 'observations'>(
+    store: N,
+    lists: () => [FaultlineDB[N]['value'][], FaultlineDB[N]['value'][]],
+    since: number,
+    until: number,
+  ): Promise<FaultlineDB[N]['value'][]> {
     await this.ready;
-    const inRange = (o: { t: number }) => o.t >= sinceMs && o.t <= untilMs;
-    const stored =
+    const inRange = (o: { t: number }) => o.t >= since && o.t <= until;
+    const [mem, buf] = lists();
+    const out =
       this.mode === 'memory'
-        ? this.memObs.filter(inRange)
-        : await this.db!.getAllFromIndex('observations', 't', this.range(sinceMs, untilMs));
-    for (const o of this.obsBuf) if (inRange(o)) stored.push(o);
-    return stored;
+        ? mem.filter(inRange)
+        : ((await this.db!.getAllFromIndex(store, 't', this.range(since, until))) as FaultlineDB[N]['value'][]);
+    for (const o of buf) if (inRange(o)) out.push(o);
+    return out;
   }
 
   private range(since: number, until: number): IDBKeyRange {

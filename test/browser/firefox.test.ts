@@ -120,23 +120,26 @@ describe('Firefox', () => {
       ))!;
     }
 
-    async function readOutcomes(p: Page): Promise<RequestOutcome[]> {
+    /** Every record of one store of the history, read from the extension page. */
+    async function readAll<T>(p: Page, store: 'outcomes' | 'observations'): Promise<T[]> {
       return p.evaluate(
-        () =>
-          new Promise<RequestOutcome[]>((res, rej) => {
+        (name) =>
+          new Promise<T[]>((res, rej) => {
             const r = indexedDB.open('faultline');
             r.onerror = () => rej(r.error);
             r.onsuccess = () => {
-              const g = r.result.transaction('outcomes').objectStore('outcomes').getAll();
+              const g = r.result.transaction(name).objectStore(name).getAll();
               g.onsuccess = () => {
                 r.result.close();
-                res(g.result as RequestOutcome[]);
+                res(g.result as T[]);
               };
               g.onerror = () => rej(g.error);
             };
           }),
+        store,
       );
     }
+    const readOutcomes = (p: Page) => readAll<RequestOutcome>(p, 'outcomes');
 
     it('records a 404 image and an OSS 403 (headers + NS_BINDING_ABORTED → http.4xx, with ids), a refused connection and a reset', async () => {
       const ext = await extensionPage();
@@ -215,21 +218,7 @@ describe('Firefox', () => {
       const page = await browser.newPage();
       await page.goto(`http://www.taobao.com:${server.port}/pics`);
       const read = () =>
-        ext.evaluate(
-          () =>
-            new Promise<{ kind: string; reason?: string; count?: number; pageHost?: string }[]>((res, rej) => {
-              const r = indexedDB.open('faultline');
-              r.onerror = () => rej(r.error);
-              r.onsuccess = () => {
-                const g = r.result.transaction('observations').objectStore('observations').getAll();
-                g.onsuccess = () => {
-                  r.result.close();
-                  res(g.result as { kind: string }[]);
-                };
-                g.onerror = () => rej(g.error);
-              };
-            }),
-        );
+        readAll<{ kind: string; reason?: string; count?: number; pageHost?: string }>(ext, 'observations');
       const found = await until(
         async () => {
           const obs = (await read()).filter((o) => o.kind === 'broken-image' && o.reason === 'empty-url');

@@ -96,6 +96,48 @@ async function extensionPage(r: Run): Promise<Page> {
   return p;
 }
 
+/**
+ * Replace the extension's database, from a page of its origin, while the worker is stopped: deleted, then opened
+ * at `version` (v1: with the v1 stores and `outcomes` written into them; other versions: empty).
+ */
+async function replaceDatabase(r: Run, version: number, outcomes: object[] = []): Promise<void> {
+  const ext = await extensionPage(r);
+  await ext.evaluate(
+    ({ version, records }) =>
+      new Promise<void>((resolve, reject) => {
+        const del = indexedDB.deleteDatabase('faultline');
+        del.onerror = () => reject(del.error);
+        del.onsuccess = () => {
+          const open = indexedDB.open('faultline', version);
+          open.onerror = () => reject(open.error);
+          open.onupgradeneeded = () => {
+            if (version !== 1) return;
+            const db = open.result;
+            db.createObjectStore('outcomes', { autoIncrement: true }).createIndex('t', 't');
+            db.createObjectStore('observations', { autoIncrement: true }).createIndex('t', 't');
+            db.createObjectStore('meta');
+          };
+          open.onsuccess = () => {
+            if (!records.length) {
+              open.result.close();
+              resolve();
+              return;
+            }
+            const tx = open.result.transaction('outcomes', 'readwrite');
+            for (const o of records) tx.objectStore('outcomes').add(o);
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+        };
+      }),
+    { version, records: outcomes },
+  );
+  await ext.close();
+}
+
 async function popupState(r: Run): Promise<{ page: Page; state: PopupState }> {
   const page = await r.ctx.newPage();
   await page.goto(`chrome-extension://${r.extensionId}/src/popup/index.html`);
@@ -212,34 +254,7 @@ describe('history under storage faults (real Chromium)', () => {
 
     const ctl = await serviceWorkerControl(r.ctx, r.extensionId);
     await ctl.stop();
-    const ext = await extensionPage(r);
-    await ext.evaluate(
-      (records) =>
-        new Promise<void>((resolve, reject) => {
-          const del = indexedDB.deleteDatabase('faultline');
-          del.onerror = () => reject(del.error);
-          del.onsuccess = () => {
-            const open = indexedDB.open('faultline', 1);
-            open.onupgradeneeded = () => {
-              const db = open.result;
-              db.createObjectStore('outcomes', { autoIncrement: true }).createIndex('t', 't');
-              db.createObjectStore('observations', { autoIncrement: true }).createIndex('t', 't');
-              db.createObjectStore('meta');
-            };
-            open.onsuccess = () => {
-              const tx = open.result.transaction('outcomes', 'readwrite');
-              for (const o of records) tx.objectStore('outcomes').add(o);
-              tx.oncomplete = () => {
-                open.result.close();
-                resolve();
-              };
-              tx.onerror = () => reject(tx.error);
-            };
-          };
-        }),
-      v1,
-    );
-    await ext.close();
+    await replaceDatabase(r, 1, v1);
     // Opening the popup wakes the worker: it opens (and upgrades) the database, seeds its window from it.
     const { page: popup, state } = await popupState(r);
     const stored = await readStore<Record<string, unknown>>(r.sw, 'outcomes');
@@ -263,23 +278,8 @@ describe('history under storage faults (real Chromium)', () => {
     const r = run!;
     const ctl = await serviceWorkerControl(r.ctx, r.extensionId);
     await ctl.stop();
-    const ext = await extensionPage(r);
     // A database of a newer schema (left by a newer version of the extension): this version cannot open it.
-    await ext.evaluate(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const del = indexedDB.deleteDatabase('faultline');
-          del.onerror = () => reject(del.error);
-          del.onsuccess = () => {
-            const open = indexedDB.open('faultline', 99);
-            open.onsuccess = () => {
-              open.result.close();
-              resolve();
-            };
-            open.onerror = () => reject(open.error);
-          };
-        }),
-    );
+    await replaceDatabase(r, 99);
     const { page: popup, state } = await popupState(r);
     expect(state.history).toMatchObject({ storage: 'memory' });
     const note = popup.locator('[data-testid="history-health"]');
@@ -300,6 +300,5 @@ describe('history under storage faults (real Chromium)', () => {
     );
     await p.close();
     await popup.close();
-    await ext.close();
   });
 });

@@ -14,6 +14,8 @@ import { readHar } from '../../src/core/har/read';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { diagnose } from '../../src/core/engine/diagnose';
 import type { Observation, RequestOutcome } from '../../src/core/types';
+import { emptyDatabase } from './idb-faults';
+import { o } from './engine-fixtures';
 
 const HAR_DIR = join(__dirname, '../corpus/har');
 
@@ -115,28 +117,11 @@ describe('History schema v1 → v2', () => {
 
   it('a v1 database without its stores (damaged) is repaired, not left unopenable', async () => {
     const factory = new IDBFactory();
-    await new Promise<void>((resolve) => {
-      const r = factory.open('faultline', 1);
-      r.onsuccess = () => {
-        r.result.close();
-        resolve();
-      };
-    });
+    await emptyDatabase(factory, 1);
     const h = new History({ idbFactory: factory, keyRange: IDBKeyRange });
     await h.ready;
     expect(h.health.storage).toBe('indexeddb');
-    h.add({
-      t: 1,
-      host: 'a.aliyun.com',
-      service: 'console',
-      path: '/',
-      type: 'xhr',
-      method: 'GET',
-      status: 200,
-      kind: 'ok',
-      phase: 'ok',
-      source: 'browser',
-    });
+    h.add(o('ecs.console.aliyun.com', { type: 'xhr' }));
     await h.flush();
     expect(await h.count()).toBe(1);
     h.close();

@@ -10,7 +10,7 @@ import {
   openHistoryDb,
 } from '../../src/background/history';
 import type { Observation, RequestOutcome } from '../../src/core/types';
-import { installFaults, type Faults } from './idb-faults';
+import { emptyDatabase, installFaults, type Faults } from './idb-faults';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -263,7 +263,7 @@ describe('History bounds hold at every write', () => {
   it('the write buffer is bounded while storage fails: oldest dropped, counted, and the count is kept', async () => {
     faults = await installFaults();
     const factory = new IDBFactory();
-    const { h } = make({ idbFactory: factory, maxBufferedOutcomes: 1000, maxBufferedObservations: 100 });
+    const { h } = make({ idbFactory: factory, maxBufferedOutcomes: 200, maxBufferedObservations: 20 });
     await h.ready;
     faults.failWith = 'UnknownError';
     // 50 failed flushes of 1,000 events (the case that once left 50,000 events in memory).
@@ -271,7 +271,7 @@ describe('History bounds hold at every write', () => {
       for (let i = 0; i < 1000; i++) h.add(outcome(T0 + round * 1000 + i));
       h.addObservation(probe(T0 + round));
       await expect(h.flush()).rejects.toMatchObject({ name: 'UnknownError' });
-      expect(h.pending).toBeLessThanOrEqual(1000 + 100);
+      expect(h.pending).toBeLessThanOrEqual(200 + 20);
     }
     const health = h.health;
     expect(health.failing).toBe('UnknownError');
@@ -290,7 +290,7 @@ describe('History bounds hold at every write', () => {
     expect(again.health.dropped).toBe(health.dropped);
     await again.clear();
     expect(again.health.dropped).toBe(0);
-  });
+  }, 30_000);
 
   it('the defaults bound the buffer to 10,000 outcomes and 1,000 observations', () => {
     expect(BUFFER_LIMITS).toEqual({ maxOutcomes: 10_000, maxObservations: 1_000 });
@@ -349,13 +349,7 @@ describe('History storage faults', () => {
 
   it('an IndexedDB that cannot open (a newer schema left by a downgrade): works from memory and says so', async () => {
     const factory = new IDBFactory();
-    await new Promise<void>((resolve) => {
-      const r = factory.open('faultline', 99);
-      r.onsuccess = () => {
-        r.result.close();
-        resolve();
-      };
-    });
+    await emptyDatabase(factory, 99);
     const errors: unknown[] = [];
     const { h, setNow } = make({ idbFactory: factory, onError: (e) => errors.push(e) });
     h.add(outcome(T0 - 60_000));

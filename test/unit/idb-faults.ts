@@ -52,3 +52,15 @@ export async function installFaults(): Promise<Faults> {
   };
   return faults;
 }
+
+/** Leave behind an empty database named `name` at `version` (no stores): a damaged or foreign schema. */
+export function emptyDatabase(factory: IDBFactory, version: number, name = 'faultline'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const r = factory.open(name, version);
+    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+      r.result.close();
+      resolve();
+    };
+  });
+}
