@@ -90,12 +90,12 @@ function fromExtension(d: RawRequestDetails): boolean {
 export class RequestTracker {
   private pending = new Map<string, Pending>();
   /**
-   * @param emit receives every converted outcome; for a failure (HTTP ≥ 400 or a network error, not an abort)
-   *   also its real URL, for the in-memory cookie-less retry of the active checks. The URL is never stored.
+   * @param emit receives every converted outcome and the request's real URL, for joins kept in memory (the
+   *   cookie-less retry of the active checks, the broken-picture attribution). The URL is never stored.
    */
   constructor(
     private readonly watch: WatchFn,
-    private readonly emit: (o: RequestOutcome, failingUrl?: string) => void,
+    private readonly emit: (o: RequestOutcome, url: string) => void,
   ) {}
 
   /** Number of requests in flight (for tests and diagnostics). */
@@ -139,7 +139,7 @@ export class RequestTracker {
     const target = d.redirectUrl ? splitUrl(d.redirectUrl) : null;
     const o = this.outcome(p, d.timeStamp, status, undefined, d.fromCache);
     if (target) o.redirectTo = target.host + pathShape(target.path);
-    this.emit(o);
+    this.emit(o, p.url);
     // The same requestId continues at the new URL.
     this.pending.delete(d.requestId);
     if (target) {
@@ -210,18 +210,14 @@ export class RequestTracker {
     if (!p) return;
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
-    const o = this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache);
-    if (o.status >= 400) this.emit(o, p.url);
-    else this.emit(o);
+    this.emit(this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache), p.url);
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
     const p = this.pending.get(d.requestId) ?? this.orphan(d);
     if (!p) return;
     this.pending.delete(d.requestId);
-    const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
-    if (o.kind !== 'aborted') this.emit(o, p.url);
-    else this.emit(o);
+    this.emit(this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache), p.url);
   }
 
   private outcome(
