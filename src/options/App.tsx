@@ -18,6 +18,7 @@ import {
 } from '../core/settings';
 import { withTimeout, type Connector } from '../ui/connector-api';
 import { sampleCrowdReport } from '../ui/crowd-preview';
+import { PrivateWindowsNote } from '../ui/private-windows';
 import { effectiveLang, makeResolver } from '../ui/texts';
 
 export interface OptionsProps {
@@ -254,6 +255,11 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
         >
           {T('options_clear_history')}
         </button>
+      </section>
+
+      <section class="card" aria-labelledby="o-private">
+        <h2 id="o-private">{T('options_private_title')}</h2>
+        <PrivateWindowsNote connector={connector} tx={tx} />
       </section>
 
       <section class="card" aria-labelledby="o-checks">
