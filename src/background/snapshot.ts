@@ -7,7 +7,7 @@
  * worker has nothing pending and the browser may stop it.
  */
 import type { PopupState } from '../core/messages';
-import type { Diagnosis } from '../core/types';
+import type { Diagnosis, Text } from '../core/types';
 
 export interface SnapshotDeps {
   /** The state to write, from memory (must not recompute: that would schedule the next write). */
@@ -29,10 +29,13 @@ export function whatItSays(d: Diagnosis): string {
     d.verdict,
     d.cause,
     d.services.map((s) => [s.id, s.state, s.requests, s.failures]),
-    d.evidence.map((e) => [e.id, e.text, e.count]),
-    d.advice.map((a) => [a.id, a.text, a.action ?? null]),
+    d.evidence.map((e) => [e.id, text(e.text), e.count]),
+    d.advice.map((a) => [a.id, text(a.text), a.action ?? null]),
   ]);
 }
+
+/** A text as an array: a snapshot read back from storage may come with its object keys in another order. */
+const text = (x: Text) => [x.key, x.args ?? []];
 
 export class SnapshotWriter {
   private dirty = false;

@@ -38,6 +38,7 @@ import {
 } from './sim-scenarios';
 import { PAGES } from '../../sim/browser';
 import { startSim, type Sim, type SimMode } from '../../sim/server';
+import { firefoxIdle } from './lifecycle';
 import type { RequestOutcome } from '../../src/core/types';
 
 it('web-ext lint on the shipped dist/firefox: 0 errors, 0 warnings', () => {
@@ -352,59 +353,34 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
     await person.closeTabs();
   });
 
-  it('the event page sleeps: suspended within its idle time, writes nothing while idle; badge and verdict survive', async () => {
-    // Firefox's event-page idle timeout (30 s by default), shortened for this test; an extension started after the
-    // change uses it, so it is set before the install.
+  it('the event page sleeps: suspended within its idle time, stays so, writes nothing when nothing changed; badge and verdict survive', async () => {
+    // Firefox's event-page idle timeout (30 s by default) shortened for this test; an extension started after the
+    // change uses it, so it is set before the (fresh) install.
     const IDLE_MS = 3_000;
     await fx.setPref('extensions.background.idle.timeout', IDLE_MS);
-    const person = await fresh();
-    await fx.recordActivity();
     try {
-      await person.browse([PAGES.shop]);
-      sim.setMode('cdn-failure');
-      await person.browse([PAGES.shop, PAGES.shop]);
-      const before = await pollFirefoxPopup(fx, { verdict: 'provider', cause: 'cdn' }, 20_000);
-      expect({ verdict: before.verdict, cause: before.cause }).toEqual({ verdict: 'provider', cause: 'cdn' });
-      await person.closeTabs();
-      const lastTraffic = Date.now();
-      // Suspended by Firefox once idle: within the idle timeout, plus slack for a loaded machine.
-      await until(
-        async () => (await fx.backgroundState()) === 'stopped',
-        IDLE_MS + 20_000,
-        'event page suspended',
-        100,
-      );
-      const stoppedAfter = Date.now() - lastTraffic;
-      // …and nothing wakes it while nothing happens (the next alarm is a minute away).
-      const seen = new Set<string>();
-      for (const end = Date.now() + 4_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
-        seen.add(await fx.backgroundState());
-      expect([...seen], 'stays suspended with no traffic').toEqual(['stopped']);
-      const idle = await fx.activity();
-      const written = idle.writes.filter((w) => w.t > lastTraffic);
+      const r = await firefoxIdle(fx, dist, { sim, observeMs: 4_000, wake: true, stopWithinMs: IDLE_MS + 20_000 });
+      const firstStop = r.stops[0]!;
       rows.push(
-        `| idle: last traffic → suspended | ${stoppedAfter} ms (idle timeout ${IDLE_MS} ms); storage.session writes meanwhile: ${written.map((w) => w.keys.join('+')).join(', ') || 'none'} | | |`,
+        `| idle | suspended ${r.stoppedAfterMs} ms after the last traffic (idle timeout ${IDLE_MS} ms); writes: ${r.writes.map((w) => w.keys.join('+')).join(', ') || 'none'} | ${JSON.stringify(r.badgeWhileStopped)} while suspended | |`,
       );
-      // Writes only for what the last traffic changed, coalesced (the snapshot at most once a second): no chain.
-      expect(written.length, JSON.stringify(written)).toBeLessThanOrEqual(4);
-      // The badge survived (read in the parent process: nothing woken) …
-      expect(await fx.badge()).toEqual(before.badge);
-      expect(await fx.backgroundState()).toBe('stopped');
-      // … and the popup wakes the event page, which rebuilt the same verdict from stored history …
-      const woken = Date.now();
-      const after = await pollFirefoxPopup(fx, { verdict: 'provider', cause: 'cdn' }, 20_000);
-      expect({ verdict: after.verdict, cause: after.cause }).toEqual({ verdict: 'provider', cause: 'cdn' });
-      // … and, nothing having changed, writes nothing and is suspended again.
-      await until(async () => (await fx.backgroundState()) === 'stopped', IDLE_MS + 20_000, 'suspended again', 100);
-      const wake = await fx.activity();
-      expect(wake.starts.filter((t) => t >= woken).length, 'the popup woke it').toBeGreaterThanOrEqual(1);
+      expect(r.stoppedAfterMs, 'suspended within the idle time (plus slack)').toBeLessThan(IDLE_MS + 15_000);
+      // Nothing woke it until the popup did (the next alarm is a minute away) …
+      expect(r.starts.filter((t) => t > firstStop && t < r.woken!.at)).toEqual([]);
+      // … the badge stayed while it was suspended …
+      expect(badgeVerdict(r.badgeWhileStopped)).toBe('provider');
+      // … the popup woke it with the same verdict, rebuilt from stored history …
       expect(
-        wake.writes.filter((w) => w.t >= woken),
-        'a wake-up where nothing changed writes nothing',
-      ).toEqual([]);
+        r.starts.some((t) => t >= r.woken!.at),
+        'the popup woke the event page',
+      ).toBe(true);
+      expect({ verdict: r.woken!.verdict, cause: r.woken!.cause }).toEqual({ verdict: 'provider', cause: 'cdn' });
+      // … and storage.session saw only what the last traffic changed, coalesced, and nothing from a wake-up that
+      // changed nothing.
+      expect(r.writes.filter((w) => w.t < firstStop).length, JSON.stringify(r.writes)).toBeLessThanOrEqual(4);
+      expect(r.writes.filter((w) => w.t >= firstStop)).toEqual([]);
     } finally {
       await fx.chrome("Services.prefs.clearUserPref('extensions.background.idle.timeout');");
-      await person.closeTabs();
     }
   });
 });
