@@ -83,7 +83,12 @@ function check(img: HTMLImageElement, settled: boolean, lazy: string | null = la
   if (url && (reason === 'error' || reason === 'zero-size')) {
     const n = cur.urls.get(url);
     if (n !== undefined) cur.urls.set(url, n + 1);
-    else if (cur.urls.size < CS_URLS_PER_GROUP) cur.urls.set(url, 1);
+    else cur.urls.set(url, 1);
+    // A full group goes now (every picture keeps its URL for the join; messages stay bounded).
+    if (cur.urls.size >= CS_URLS_PER_GROUP) {
+      flush();
+      return;
+    }
   }
   schedule();
 }
@@ -158,6 +163,7 @@ function schedule(): void {
 }
 
 function flush(): void {
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
   flushTimer = undefined;
   if (stopped || pending.size === 0) return;
   const batch = pending;

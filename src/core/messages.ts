@@ -64,8 +64,8 @@ export interface BrokenImageReport {
   urls?: { url: string; count: number }[];
 }
 
-/** How many URLs one broken-picture group carries at most (the rest of its count is reported unattributed). */
-export const CS_URLS_PER_GROUP = 50;
+/** How many URLs one broken-picture group carries at most: the content script sends a group once it is full. */
+export const CS_URLS_PER_GROUP = 100;
 
 export type CsToBg = {
   type: 'cs/broken-images';

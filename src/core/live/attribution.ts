@@ -4,7 +4,7 @@
  * Keyed by path shape instead, every item photo of a shop page would share one key, and a failed picture could be
  * labelled with the outcome of a working neighbour. O(1) per outcome.
  */
-import type { BrokenImageReport } from '../messages';
+import { CS_URLS_PER_GROUP, type BrokenImageReport } from '../messages';
 import type { FailureKind, RequestOutcome } from '../types';
 import { pathShape, splitUrl } from '../url/url-shape';
 
@@ -58,7 +58,7 @@ export function splitByOutcome(
 ): (PictureOutcome & { count: number })[] {
   const parts = new Map<string, PictureOutcome & { count: number }>();
   let left = count;
-  const urls = Array.isArray(group.urls) ? group.urls : [];
+  const urls = Array.isArray(group.urls) ? group.urls.slice(0, CS_URLS_PER_GROUP) : [];
   for (const entry of urls) {
     if (left <= 0) break;
     const raw = typeof entry?.url === 'string' ? entry.url.slice(0, MAX_URL) : '';
