@@ -50,9 +50,11 @@ export function GrantAccess({
         </div>
       </div>
       <p class="explain">{tx({ key: 'popup_access_body' })}</p>
-      <button type="button" class="btn btn-primary" data-action="grant-access" onClick={ask}>
-        {tx({ key: 'popup_access_grant' })}
-      </button>
+      <div class="explain">
+        <button type="button" class="btn btn-primary" data-action="grant-access" onClick={ask}>
+          {tx({ key: 'popup_access_grant' })}
+        </button>
+      </div>
       {denied && (
         <p class="notice" role="status">
           {tx({ key: 'popup_access_denied' })}

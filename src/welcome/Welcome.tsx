@@ -99,7 +99,7 @@ export function Welcome({ connector }: { connector: Connector }) {
         <PrivateWindowsNote connector={connector} tx={tx} />
       </section>
 
-      <p>
+      <p style={{ marginTop: '16px' }}>
         <button type="button" class="btn btn-secondary" onClick={() => void connector.openOptions()}>
           {T('welcome_open_options')}
         </button>
