@@ -9,10 +9,11 @@ import manifest, { targetFromEnv } from './manifest.config';
 
 const target = targetFromEnv();
 /**
- * FAULTLINE_TEST=1 (the browser scenario tests, test/browser/harness.ts `testBuild`): a separate build in
- * dist/<target>-test of the same code with shorter waits where the product waits for real time (the engine's
- * recovery quiet period, src/core/engine/thresholds.ts), so a recovery shows in seconds. No other difference, no
- * test-only code path. Never zipped; production builds compile the branch away.
+ * FAULTLINE_TEST=1 (the browser tests, test/browser/harness.ts `testBuild`): a separate build in
+ * dist/<target>-test of the same code with two test-build constants (TEST_BUILD, src/platform/browser.ts): the
+ * engine's recovery quiet period is 5 s instead of 60 s (src/core/engine/thresholds.ts), so a recovery shows in
+ * seconds, and catalogue hosts are also watched on high ports (src/background/index.ts), for local fake servers
+ * addressed by port. Never zipped; production builds compile the branches away.
  */
 const testBuild = process.env.FAULTLINE_TEST === '1';
 

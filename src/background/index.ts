@@ -13,7 +13,7 @@
  * popup's snapshot in storage.session is written only when something changed (snapshot.ts). With no traffic the
  * browser stops the worker after its idle time and nothing wakes it but an alarm or a new event.
  */
-import { browser } from '../platform/browser';
+import { browser, TEST_BUILD } from '../platform/browser';
 import { loadSettings, onSettingsChanged } from '../platform/settings-store';
 import { RequestTracker } from '../core/convert/webrequest';
 import { hostPermissions, serviceOf } from '../core/catalogue/match';
@@ -100,7 +100,9 @@ function observe(o: Observation): void {
   scheduleRecompute();
 }
 
-const tracker = new RequestTracker(watch, outcome);
+// Test builds only: Firefox reaches the local test servers on their own (ephemeral) ports, which the tests cannot
+// map away; a shipped build counts a provider host only on its default port.
+const tracker = new RequestTracker(watch, outcome, TEST_BUILD ? { trustedPort: (p) => Number(p) >= 1024 } : {});
 
 let recomputeTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleRecompute(): void {

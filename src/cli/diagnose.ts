@@ -79,7 +79,7 @@ export function diagnoseHarText(
   const har = readHar(json, watch);
   if (!har.ok) return { error: 'cli_err_not_har' };
   const now = har.last;
-  const diagnosis = diagnose(har.outcomes, [], { now, window: now - har.first + 1 });
+  const diagnosis = diagnose(har.outcomes, har.observations, { now, window: now - har.first + 1 });
   return { diagnosis, requests: har.outcomes.length };
 }
 

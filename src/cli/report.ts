@@ -1,6 +1,7 @@
 /** The human-readable report of a Diagnosis, in English or Simplified Chinese (texts from public/_locales). */
 import { SERVICES } from '../core/catalogue/services';
 import { type Lang, t, text } from '../core/i18n/messages';
+import { quietRequests } from '../core/quiet';
 import type { Diagnosis } from '../core/types';
 
 const fmtTime = (ms: number) =>
@@ -23,8 +24,16 @@ export function renderReport(d: Diagnosis, lang: Lang, meta: { file: string; req
   const out: string[] = [];
   out.push(t(lang, 'cli_header', [meta.file, meta.requests]));
   out.push('');
-  out.push(`${t(lang, 'cli_verdict')}${sp}${t(lang, 'verdict_' + d.verdict)} — ${t(lang, causeKey(d.cause, 'title'))}`);
-  out.push('  ' + t(lang, causeKey(d.cause, 'explain')));
+  const quiet = quietRequests(d);
+  if (quiet !== null) {
+    out.push(`${t(lang, 'cli_verdict')}${sp}${t(lang, 'popup_quiet_headline')} — ${t(lang, 'popup_quiet_title')}`);
+    out.push('  ' + t(lang, 'popup_quiet_explain', [quiet]));
+  } else {
+    out.push(
+      `${t(lang, 'cli_verdict')}${sp}${t(lang, 'verdict_' + d.verdict)} — ${t(lang, causeKey(d.cause, 'title'))}`,
+    );
+    out.push('  ' + t(lang, causeKey(d.cause, 'explain')));
+  }
   if (d.since !== null) out.push(`${t(lang, 'cli_since')}${sp}${fmtTime(d.since)}`);
   if (d.evidence.length) {
     out.push('');

@@ -44,7 +44,8 @@ function newestSource(): number {
 
 /**
  * The test build of a target, dist/<target>-test (FAULTLINE_TEST=1, see vite.config.ts: the same code with the
- * engine's real-time waits shortened), built when missing or older than the sources. Returns its directory.
+ * engine's recovery wait shortened and high ports trusted), built when missing or older than the sources.
+ * Returns its directory.
  */
 export function testBuild(target: 'chrome' | 'firefox'): string {
   const dir = join(ROOT, 'dist', `${target}-test`);

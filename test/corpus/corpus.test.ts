@@ -4,12 +4,13 @@
  * real process.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/diagnose';
 import { ALL_CAUSES, type Diagnosis } from '../../src/core/types';
+import { build } from './build';
 import { CORPUS, REPO, realHarDir } from './paths';
 
 const expected = JSON.parse(readFileSync(resolve(REPO, 'test/corpus/expected.json'), 'utf8')) as Record<
@@ -43,6 +44,28 @@ function spawnCli(args: string[], input?: string) {
 }
 
 describe('labelled corpus', () => {
+  it('the committed HARs and expected.json are exactly what build.ts writes (npx tsx test/corpus/build.ts)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-corpus-'));
+    try {
+      const n = build(dir);
+      const built = readdirSync(join(dir, 'har')).sort();
+      expect(built).toHaveLength(n);
+      expect(
+        readdirSync(CORPUS)
+          .filter((f) => f.endsWith('.har'))
+          .sort(),
+        'the same files',
+      ).toEqual(built);
+      for (const f of built)
+        expect(readFileSync(join(CORPUS, f), 'utf8') === readFileSync(join(dir, 'har', f), 'utf8'), f).toBe(true);
+      expect(readFileSync(resolve(REPO, 'test/corpus/expected.json'), 'utf8')).toBe(
+        readFileSync(join(dir, 'expected.json'), 'utf8'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('has at least 30 scenarios and covers every cause id', () => {
     expect(Object.keys(expected).length).toBeGreaterThanOrEqual(30);
     const causes = new Set(Object.values(expected).map((e) => e.cause));
