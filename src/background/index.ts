@@ -182,9 +182,11 @@ registerListeners({
       .catch((e) => console.error('[faultline] permissions', e));
   },
   onTabRemoved: (tabId) => loops.forgetTab(tabId),
-  // Best effort: write what is buffered (at most ~250 ms of events) before Firefox unloads the event page.
+  // Best effort: write what is buffered (at most ~250 ms of events, a pending snapshot) before Firefox unloads
+  // the event page.
   onSuspend: () => {
     void history.flush().catch(() => undefined);
+    void snapshot.flush();
   },
 });
 

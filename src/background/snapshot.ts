@@ -63,10 +63,15 @@ export class SnapshotWriter {
     if (whatItSays(d) !== this.shown) this.dirty = true;
     if (!this.dirty || this.armed) return;
     this.armed = true;
-    (this.deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => void this.flush(), this.deps.delayMs);
+    (this.deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => void this.write(), this.deps.delayMs);
   }
 
-  private async flush(): Promise<void> {
+  /** Write now what is pending, if anything (Firefox is about to unload the event page). */
+  flush(): Promise<void> {
+    return this.write();
+  }
+
+  private async write(): Promise<void> {
     this.armed = false;
     if (!this.dirty) return;
     this.dirty = false;

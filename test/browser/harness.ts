@@ -348,6 +348,8 @@ export interface LaunchedFirefox {
   chrome<T>(body: string): Promise<T>;
   /** Open an extension page (e.g. 'src/popup/index.html') in a new tab from the privileged context. */
   openPage(path: string): Promise<FirefoxPage>;
+  /** An open tab showing this extension page (e.g. one the extension opened itself), waiting for it. */
+  findPage(path: string, timeoutMs?: number, skip?: Set<FirefoxPage>): Promise<FirefoxPage>;
   /** The event page's state: 'running', 'suspending', 'stopped' or 'starting'. */
   backgroundState(): Promise<string>;
   /**
@@ -430,22 +432,28 @@ export async function launchFirefox(opts: { port?: number; prefs?: Record<string
       installed = null;
     },
     async openPage(path) {
-      const url = base + path;
       const before = new Set(await browser.pages());
-      await chrome(`gBrowser.selectedTab = gBrowser.addTab(${JSON.stringify(url)}, {
+      await chrome(`gBrowser.selectedTab = gBrowser.addTab(${JSON.stringify(base + path)}, {
         triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`);
-      // puppeteer lists the tab (as about:blank: it cannot navigate there itself); find it by its location.
+      return self.findPage(path, 30_000, before);
+    },
+    async findPage(path, timeoutMs = 30_000, skip = new Set()) {
+      const url = base + path;
+      // puppeteer lists an extension tab (as about:blank: it cannot navigate there itself); find it by its
+      // location, asking each page with a deadline (a page still loading may not answer at once).
+      const hrefOf = (p: FirefoxPage) =>
+        Promise.race([
+          p.evaluate(() => location.href).catch(() => ''),
+          new Promise<string>((r) => setTimeout(() => r(''), 2_000)),
+        ]);
       return (await until(
         async () => {
-          for (const p of await browser.pages()) {
-            if (before.has(p)) continue;
-            const href = await p.evaluate(() => location.href).catch(() => '');
-            if (href === url) return p;
-          }
+          for (const p of await browser.pages()) if (!skip.has(p) && (await hrefOf(p)) === url) return p;
           return null;
         },
-        15_000,
-        `extension page ${path} opened`,
+        timeoutMs,
+        `extension page ${path} open`,
+        200,
       ))!;
     },
     backgroundState: () => chrome<string>(`return ${policy}?.extension?.backgroundState ?? 'none';`),

@@ -290,8 +290,9 @@ describe('broken pictures joined to their own request', () => {
         sumBy(imgs, (b) => b.status === 404 && b.failure === 'http.4xx'),
         JSON.stringify(imgs),
       ).toBe(30);
+      // A corrupt body: the response said 200; Chromium may cancel the rest once decoding fails (aborted after 200).
       expect(
-        sumBy(imgs, (b) => b.status === 200 && b.failure === 'ok'),
+        sumBy(imgs, (b) => b.status === 200 && (b.failure === 'ok' || b.failure === 'aborted')),
         JSON.stringify(imgs),
       ).toBe(30);
       expect(JSON.stringify(imgs)).not.toMatch(/SECRET|\?|http:|\/item\/1\d{6}/);

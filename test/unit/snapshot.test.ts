@@ -93,6 +93,17 @@ describe('SnapshotWriter', () => {
     expect(written).toHaveLength(0);
   });
 
+  it('a pending write can be made at once (the event page is being unloaded), and only once', async () => {
+    const { w, written, tick } = setup(() => d());
+    w.eventsArrived();
+    w.diagnosed(d());
+    await w.flush();
+    expect(written).toHaveLength(1);
+    await tick();
+    await w.flush();
+    expect(written).toHaveLength(1);
+  });
+
   it('what it says ignores times and samples, not counts', () => {
     const a = d();
     const b = structuredClone(a);
