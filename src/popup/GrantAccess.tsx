@@ -5,22 +5,9 @@
  * with permissions.request on the click itself (the browser requires the user gesture); the popup follows every
  * permission change, wherever it was made.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Connector } from '../ui/connector-api';
 import type { Resolve } from '../ui/texts';
-
-/** true / false once known; null while unknown (the verdict view is shown meanwhile). */
-export function useHostAccess(connector: Connector): boolean | null {
-  const [access, setAccess] = useState<boolean | null>(null);
-  useEffect(() => {
-    const check = () => {
-      connector.hostAccess().then(setAccess, () => setAccess(null));
-    };
-    check();
-    return connector.onPermissionsChanged(check);
-  }, [connector]);
-  return access;
-}
 
 export function GrantAccess({
   connector,

@@ -10,12 +10,13 @@ import { DOMAINS } from '../core/catalogue/services';
 import { defaults } from '../core/settings';
 import { withTimeout, type Connector } from '../ui/connector-api';
 import { PrivateWindowsNote } from '../ui/private-windows';
+import { useHostAccess } from '../ui/host-access';
 import { effectiveLang, makeResolver } from '../ui/texts';
 
 export function Welcome({ connector }: { connector: Connector }) {
   const [lang, setLang] = useState<Lang>(() => effectiveLang('auto', connector.uiLanguage()));
   const [retention, setRetention] = useState(defaults().retentionDays);
-  const [access, setAccess] = useState<boolean | null>(null);
+  const access = useHostAccess(connector);
   const [denied, setDenied] = useState(false);
   const tx = useMemo(() => makeResolver(lang), [lang]);
   const T = (key: string, ...args: (string | number)[]) => tx({ key, args });
@@ -28,11 +29,6 @@ export function Welcome({ connector }: { connector: Connector }) {
       },
       () => undefined,
     );
-    const check = () => {
-      connector.hostAccess().then(setAccess, () => setAccess(null));
-    };
-    check();
-    return connector.onPermissionsChanged(check);
   }, [connector]);
 
   useEffect(() => {
@@ -43,10 +39,8 @@ export function Welcome({ connector }: { connector: Connector }) {
   const ask = () => {
     // No await before the request: the permission prompt needs the click's user gesture.
     connector.requestHostAccess().then(
-      (granted) => {
-        setDenied(!granted);
-        if (granted) setAccess(true);
-      },
+      // Granted: permissions.onAdded updates `access`.
+      (granted) => setDenied(!granted),
       () => setDenied(true),
     );
   };
