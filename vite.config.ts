@@ -10,10 +10,10 @@ import manifest, { targetFromEnv } from './manifest.config';
 const target = targetFromEnv();
 /**
  * FAULTLINE_TEST=1 (the browser tests, test/browser/harness.ts `testBuild`): a separate build in
- * dist/<target>-test of the same code with two test-build constants (TEST_BUILD, src/platform/browser.ts): the
- * engine's recovery quiet period is 5 s instead of 60 s (src/core/engine/thresholds.ts), so a recovery shows in
- * seconds, and catalogue hosts are also watched on high ports (src/background/index.ts), for local fake servers
- * addressed by port. Never zipped; production builds compile the branches away.
+ * dist/<target>-test of the same code with test-build constants (TEST_BUILD, src/platform/browser.ts) where the
+ * product waits for real time or for the real world — the engine's recovery quiet period 5 s instead of 60 s
+ * (src/core/engine/thresholds.ts), the crowd client's timing, catalogue hosts also watched on high ports (local
+ * fake servers), a managed policy read from storage.local. Never zipped; production builds compile them away.
  */
 const testBuild = process.env.FAULTLINE_TEST === '1';
 

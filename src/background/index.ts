@@ -14,7 +14,7 @@
  * browser stops the worker after its idle time and nothing wakes it but an alarm or a new event.
  */
 import { browser, TEST_BUILD } from '../platform/browser';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store';
+import { loadEffectiveSettings, onEffectiveSettingsChanged } from '../platform/settings-store';
 import { RequestTracker } from '../core/convert/webrequest';
 import { hostPermissions, serviceOf } from '../core/catalogue/match';
 import { defaults, type Settings } from '../core/settings';
@@ -35,7 +35,7 @@ import { SnapshotWriter } from './snapshot';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
-import { CROWD_ALARM, CrowdWiring } from './crowd';
+import { CROWD_ALARM, CrowdSender, TEST_TIMING, browserCrowdDeps, crowdSettings } from './crowd';
 import { officialView } from './official';
 
 /** Every minute while the window holds events: verdict ageing, flush fallback, probes. */
@@ -72,7 +72,11 @@ const live = new LiveState();
 const badge = new Badge();
 const images = new ImageAttribution();
 const loops = new LoopWatch((o) => observe(o));
-const crowd = new CrowdWiring(() => (settingsLoaded ? settings : null));
+const crowd = new CrowdSender({
+  ...browserCrowdDeps(browser),
+  settings: () => crowdSettings(settingsLoaded ? settings : null),
+  timing: TEST_BUILD ? TEST_TIMING : undefined,
+});
 const probes = new ProbeDriver({ now, settings: () => settings, onObservation: (o) => observe(o) });
 
 let seeded = false;
@@ -190,7 +194,7 @@ registerListeners({
   },
 });
 
-onSettingsChanged((s) => {
+onEffectiveSettingsChanged((s) => {
   settings = s;
   settingsLoaded = true;
   history.setMaxAge(s.retentionDays * 24 * 3600_000);
@@ -199,7 +203,7 @@ onSettingsChanged((s) => {
 
 /** Resolves once settings are loaded, IndexedDB is open, the live state rebuilt and the badge applied. */
 export const ready: Promise<void> = (async () => {
-  settings = await loadSettings().catch(() => defaults());
+  settings = await loadEffectiveSettings().catch(() => defaults());
   settingsLoaded = true;
   history.setMaxAge(settings.retentionDays * 24 * 3600_000);
   await history.ready;
@@ -252,6 +256,7 @@ const deps: MessageDeps = {
   observe,
   pictureOutcome: (tabId, url) => images.lookup(tabId, url),
   crowdView: () => crowd.popupView(),
+  crowdPreview: () => crowd.preview(),
   officialView: (d, at) => officialView(probes.official, d, at),
   onHistoryChanged: () => {
     live.clear();

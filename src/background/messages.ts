@@ -31,6 +31,8 @@ export interface MessageDeps {
   pictureOutcome: (tabId: number, url: string) => PictureOutcome;
   /** What other Faultline users report (crowd mode), from the last cached collector status. */
   crowdView: () => NonNullable<PopupState['crowd']>;
+  /** The next crowd request exactly as it would be sent (the options page shows it). */
+  crowdPreview: () => Promise<Replies['ui/crowd-preview']>;
   officialView: (d: Diagnosis, now: number) => PopupState['official'];
   /** Called after history was cleared so the live state and badge follow. */
   onHistoryChanged: () => void;
@@ -101,6 +103,8 @@ async function handle(msg: Message, tabId: number, deps: MessageDeps): Promise<R
       await deps.history.clear();
       deps.onHistoryChanged();
       return { ok: true };
+    case 'ui/crowd-preview':
+      return deps.crowdPreview();
     case 'ui/retry': {
       // Run the active checks now (within their budget) and recompute.
       await deps.probes.run();

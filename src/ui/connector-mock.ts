@@ -6,6 +6,8 @@ import type { PopupState } from '../core/messages';
 import { defaults, type LangSetting, type Settings } from '../core/settings';
 import type { Verdict } from '../core/types';
 import type { Connector } from './connector-api';
+import type { ManagedPolicy } from '../core/policy';
+import type { CrowdPreview } from '../core/crowd/queue';
 import { FIXTURES } from './fixtures';
 
 export interface MockOptions {
@@ -29,6 +31,27 @@ export interface MockOptions {
   hostAccess?: boolean;
   /** Private windows allowed (default false) and the browser (default chrome). */
   privateWindows?: { allowed: boolean; browser: 'chrome' | 'firefox' };
+  /** Settings besides the defaults. */
+  settings?: Partial<Settings>;
+  /** The administrator's policy (default: none). */
+  policy?: ManagedPolicy;
+  /** Answer of crowdPreview (default: off, or empty when crowd mode is on in the mock's settings). */
+  crowdPreview?: CrowdPreview;
+}
+
+function previewOf(s: Settings): CrowdPreview {
+  const on = s.crowdEnabled && s.collectorUrl !== '';
+  return {
+    state: on ? 'empty' : 'off',
+    url: on ? `${s.collectorUrl.replace(/\/+$/, '')}/v1/reports` : null,
+    body: null,
+    bytes: 0,
+    reports: 0,
+    queued: 0,
+    pending: 0,
+    teamKey: on && s.teamKey !== '',
+    last: null,
+  };
 }
 
 export interface MockConnector extends Connector {
@@ -39,7 +62,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createMockConnector(o: MockOptions = {}): MockConnector {
   const calls: MockConnector['calls'] = [];
-  let settings: Settings = { ...defaults(), lang: o.lang ?? 'auto' };
+  let settings: Settings = { ...defaults(), ...o.settings, lang: o.lang ?? 'auto' };
   let access = o.hostAccess ?? true;
   const listeners = new Set<() => void>();
   const rec = async <T>(method: string, args: unknown[], v: T): Promise<T> => {
@@ -65,6 +88,8 @@ export function createMockConnector(o: MockOptions = {}): MockConnector {
     openUrl: (url) => rec('openUrl', [url], undefined),
     openOptions: () => rec('openOptions', [], undefined),
     getSettings: () => rec('getSettings', [], settings),
+    getPolicy: () => rec('getPolicy', [], o.policy ?? {}),
+    crowdPreview: () => rec('crowdPreview', [], o.crowdPreview ?? previewOf(settings)),
     async saveSettings(s) {
       settings = s;
       await rec('saveSettings', [s], undefined);
