@@ -29,11 +29,13 @@ export interface RawChromium {
   extensionId(): string | undefined;
   /** Every span of the extension's service worker so far, oldest first. */
   spans: WorkerSpan[];
-  /** Extension pages seen (URLs), e.g. the welcome page opened on install. */
-  pageUrls: string[];
+  /** Extension pages seen (the first URL of each target), e.g. the welcome page opened on install. */
+  pages: { targetId: string; url: string }[];
   send<T = unknown>(method: string, params?: object, sessionId?: string): Promise<T>;
   /** Open a page and attach to it (flat session); returns the session id and the target id. */
   open(url: string): Promise<{ sessionId: string; targetId: string }>;
+  /** Attach to an open page (flat session); returns the session id. */
+  attach(targetId: string): Promise<string>;
   /** Evaluate an expression in an attached page (awaits promises, returns by value). */
   evaluate<T>(sessionId: string, expression: string): Promise<T>;
   closeTarget(targetId: string): Promise<void>;
@@ -60,7 +62,7 @@ export async function launchRawChromium(opts: { dist: string; args?: string[] })
   const fromBrowser = child.stdio[4] as Readable;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const spans: WorkerSpan[] = [];
-  const pageUrls: string[] = [];
+  const pages: { targetId: string; url: string }[] = [];
   const workers = new Set<string>();
   let extId: string | undefined;
   let nextId = 0;
@@ -80,7 +82,9 @@ export async function launchRawChromium(opts: { dist: string; args?: string[] })
       workers.add(ti.targetId);
       extId = new URL(ti.url).host;
       spans.push({ started: Date.now(), stopped: null });
-    } else if (ti.type === 'page' && !pageUrls.includes(ti.url)) pageUrls.push(ti.url);
+    } else if (ti.type === 'page' && !pages.some((p) => p.targetId === ti.targetId)) {
+      pages.push({ targetId: ti.targetId, url: ti.url });
+    }
   };
 
   fromBrowser.on('data', (chunk: Buffer) => {
@@ -110,18 +114,20 @@ export async function launchRawChromium(opts: { dist: string; args?: string[] })
       toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
     });
 
+  const attach = async (targetId: string): Promise<string> =>
+    (await send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true })).sessionId;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await send('Target.setDiscoverTargets', { discover: true });
 
   return {
     extensionId: () => extId,
     spans,
-    pageUrls,
+    pages,
     send,
+    attach,
     async open(url) {
       const { targetId } = await send<{ targetId: string }>('Target.createTarget', { url });
-      const { sessionId } = await send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-      return { sessionId, targetId };
+      return { sessionId: await attach(targetId), targetId };
     },
     async evaluate<T>(sessionId: string, expression: string) {
       const r = await send<{ result: { value?: T }; exceptionDetails?: { text: string } }>(
