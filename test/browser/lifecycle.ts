@@ -92,8 +92,18 @@ export async function chromiumIdle(dist: string, o: IdleOptions): Promise<IdleRe
     await cr.closeTarget(shop.targetId);
     const lastTraffic = Date.now();
     const span = () => cr.spans.at(-1)!;
-    await until(() => span().stopped !== null, stopWithin, 'the browser stopped the idle service worker', 100);
-    const stoppedAfterMs = span().stopped! - lastTraffic;
+    // The first stop after the traffic (an alarm may start the worker again later: that is a new span).
+    const firstStop = () => cr.spans.find((x) => x.stopped !== null && x.stopped > lastTraffic)?.stopped;
+    await until(() => firstStop() !== undefined, stopWithin, 'the browser stopped the idle service worker', 100).catch(
+      async (e: Error) => {
+        const writes = await cr.evaluate<unknown[]>(observer.sessionId, 'window.__writes').catch(() => []);
+        const rel = (t: number | null) => (t === null ? null : t - lastTraffic);
+        throw new Error(
+          `${e.message}; worker spans (ms after the last traffic): ${JSON.stringify(cr.spans.map((x) => [rel(x.started), rel(x.stopped)]))}; storage.session writes: ${JSON.stringify(writes)}`,
+        );
+      },
+    );
+    const stoppedAfterMs = firstStop()! - lastTraffic;
     await new Promise((r) => setTimeout(r, o.observeMs));
     const badgeWhileStopped = await cr.evaluate<string>(observer.sessionId, 'chrome.action.getBadgeText({})');
     let woken: IdleReport['woken'];
