@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { codeFromBody, bodyText } from '../../src/core/har/body';
 import { convertEntry, readHar } from '../../src/core/har/read';
-import { decodeHar } from '../../src/cli/diagnose';
+import { decodeHar } from '../corpus/in-memory';
 
 const watchAll = (h: string) => serviceOf(h) ?? 'site';
 const entry = (url: string, response: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({

@@ -111,24 +111,42 @@ export function readHar(json: unknown, watch: WatchFn): HarResult {
   if (!Array.isArray(entries)) return { ok: false, error: 'no-entries-array' };
   const creatorObj = (log as { creator?: { name?: unknown } }).creator;
   const creator = typeof creatorObj?.name === 'string' ? creatorObj.name : '';
-  const outcomes: RequestOutcome[] = [];
-  let skipped = 0;
-  let sorted = true;
-  let prevT = -Infinity;
-  for (let i = 0; i < entries.length; i++) {
-    const o = convertEntry(entries[i], watch, outcomes.length === 0);
+  const collector = new HarCollector(watch);
+  for (let i = 0; i < entries.length; i++) collector.add(entries[i]);
+  return collector.finish(creator);
+}
+
+/**
+ * Entries → outcomes, one entry at a time, in file order: what the in-memory reader (readHar) and the streaming
+ * reader (stream.ts) share, so both convert every entry through the one convertEntry.
+ */
+export class HarCollector {
+  readonly outcomes: RequestOutcome[] = [];
+  skipped = 0;
+  private sorted = true;
+  private prevT = -Infinity;
+
+  constructor(private readonly watch: WatchFn) {}
+
+  add(raw: unknown): void {
+    const o = convertEntry(raw, this.watch, this.outcomes.length === 0);
     if (!o) {
-      skipped++;
-      continue;
+      this.skipped++;
+      return;
     }
-    if (o.t < prevT) sorted = false;
-    prevT = o.t;
-    outcomes.push(o);
+    if (o.t < this.prevT) this.sorted = false;
+    this.prevT = o.t;
+    this.outcomes.push(o);
   }
-  if (!sorted) outcomes.sort((a, b) => a.t - b.t);
-  const first = outcomes.length ? outcomes[0]!.t : 0;
-  const last = outcomes.length ? outcomes[outcomes.length - 1]!.t : 0;
-  return { ok: true, outcomes, skipped, creator, first, last };
+
+  /** The outcomes sorted by start time (the collector is spent afterwards). */
+  finish(creator: string): HarResult & { ok: true } {
+    const outcomes = this.outcomes;
+    if (!this.sorted) outcomes.sort((a, b) => a.t - b.t);
+    const first = outcomes.length ? outcomes[0]!.t : 0;
+    const last = outcomes.length ? outcomes[outcomes.length - 1]!.t : 0;
+    return { ok: true, outcomes, skipped: this.skipped, creator, first, last };
+  }
 }
 
 /** One HAR entry → outcome, or null when it is not a usable http(s) request. */
