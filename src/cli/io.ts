@@ -2,8 +2,7 @@
  * The command line's only contact with the machine: output, environment, clock, files, folders and stdin.
  * `main` takes an Io, so tests can run it in-process and watch what it reads.
  */
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Io {
@@ -19,7 +18,7 @@ export interface Io {
   list: (dir: string) => Promise<string[]>;
 }
 
-/** Big enough that the per-chunk cost vanishes, small enough to stay in the CPU caches nearby. */
+/** Big enough that the per-chunk cost vanishes; two of them are all the file reading ever holds. */
 export const CHUNK = 1024 * 1024;
 
 export function nodeIo(): Io {
@@ -28,7 +27,7 @@ export function nodeIo(): Io {
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     now: () => Date.now(),
-    open: (path) => (path === '-' ? process.stdin : createReadStream(path, { highWaterMark: CHUNK })),
+    open: (path) => (path === '-' ? process.stdin : readChunks(path)),
     kind: async (path) => (path === '-' ? 'file' : (await stat(path)).isDirectory() ? 'dir' : 'file'),
     list: async (dir) => {
       const found: string[] = [];
@@ -38,4 +37,29 @@ export function nodeIo(): Io {
       return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     },
   };
+}
+
+/**
+ * A file's bytes in CHUNK-sized pieces through two buffers used in turn: the next read runs while the consumer
+ * works on the current chunk, and no chunk is allocated per read. The consumer must be done with a chunk when it
+ * asks for the next one (the HAR reader copies whatever it keeps).
+ */
+async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r');
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let k = 0;
+  let pending = fh.read(bufs[0]!, 0, CHUNK, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const chunk = bufs[k]!.subarray(0, bytesRead);
+      k ^= 1;
+      pending = fh.read(bufs[k]!, 0, CHUNK, null);
+      yield chunk;
+    }
+  } finally {
+    await pending.catch(() => undefined); // the read ahead, when the consumer stopped early
+    await fh.close();
+  }
 }

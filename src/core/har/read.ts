@@ -125,6 +125,8 @@ export class HarCollector {
   skipped = 0;
   private sorted = true;
   private prevT = -Infinity;
+  /** One copy of each host, path shape and method: a HAR of a million entries repeats them endlessly. */
+  private readonly strings = new Map<string, string>();
 
   constructor(private readonly watch: WatchFn) {}
 
@@ -134,9 +136,25 @@ export class HarCollector {
       this.skipped++;
       return;
     }
+    o.host = this.intern(o.host);
+    o.path = this.intern(o.path);
+    o.method = this.intern(o.method);
     if (o.t < this.prevT) this.sorted = false;
     this.prevT = o.t;
     this.outcomes.push(o);
+  }
+
+  /**
+   * The kept copy is a fresh string: a host is often a slice of its URL, and would keep the whole URL (query
+   * string and all) alive for as long as the outcome lives.
+   */
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 100_000) return s;
+    const copy = (' ' + s).slice(1);
+    this.strings.set(copy, copy);
+    return copy;
   }
 
   /** The outcomes sorted by start time (the collector is spent afterwards). */

@@ -23,9 +23,9 @@
  * 'not-har'), `log` not an object ('not-har'), `entries` not an array ('no-entries-array'). A key given twice
  * keeps the last value, as JSON.parse does.
  *
- * Text: UTF-8 files are decoded per value as Latin-1 by default (see src/cli decodeHar: the same strings as
- * the in-memory path, and one-byte strings for V8); files with a UTF-16 BOM are transcoded to UTF-8 and decoded
- * as UTF-8; a UTF-8 BOM is skipped.
+ * Text: UTF-8 files are decoded per value as Latin-1, as the in-memory path always did (test/corpus/in-memory.ts:
+ * JSON's structure is ASCII, the engine reads only ASCII fields, and V8 keeps one-byte strings); files with a
+ * UTF-16 BOM are transcoded to UTF-8 and decoded as UTF-8; a UTF-8 BOM is skipped.
  */
 import { MAX_BODY_TEXT } from './body';
 import { HarCollector, type WatchFn } from './read';
