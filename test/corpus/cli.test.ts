@@ -4,7 +4,16 @@
  * `npm run diagnose`, and installed with npm into a temporary prefix. Exit codes, one-line errors, languages,
  * several files, Markdown, and terminal-safe output. In-process where only main() is under test.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -274,6 +283,20 @@ describe('terminal-safe output', () => {
     expectOneLineError(err);
     expect(err.err).not.toMatch(CONTROL);
   });
+});
+
+describe('the extension', () => {
+  const chrome = join(REPO, 'dist', 'chrome');
+  it.skipIf(!existsSync(join(chrome, 'manifest.json')))(
+    'ships the command line’s texts in its locale files but not in its pages’ JavaScript',
+    () => {
+      expect(readFileSync(join(chrome, '_locales', 'zh_CN', 'messages.json'), 'utf8')).toContain('"cli_help"');
+      const js = readdirSync(join(chrome, 'assets')).filter((f) => f.endsWith('.js'));
+      expect(js.length).toBeGreaterThan(0);
+      for (const f of js)
+        expect(readFileSync(join(chrome, 'assets', f), 'utf8'), f).not.toMatch(/\bcli_(help|err_usage)\b/);
+    },
+  );
 });
 
 describe('installed with npm', () => {
