@@ -192,7 +192,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         summary.errors++;
         fail(r.error, r.args);
         if (many && args.format === 'json')
-          io.stdout(jsonLine({ file: r.file, error: r.error.replace(/^cli_err_/, '') }));
+          io.stdout(jsonLine({ file: r.file, error: r.error.replace(/^cli_err_/, '').replace(/_/g, '-') }));
         continue;
       }
       summary.files++;

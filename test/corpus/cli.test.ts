@@ -197,20 +197,26 @@ describe('several files or a folder', () => {
   });
 
   it('--json: one object per line, the summary last; a bad file is reported and makes it exit 2', () => {
-    const r = cli(['diagnose', '--json', corpus('outage'), join(tmp, 'missing.har'), corpus('cdn')]);
+    const notHar = join(tmp, 'not-a-har.har');
+    writeFileSync(notHar, '{"log": 1}');
+    const r = cli(['diagnose', '--json', corpus('outage'), join(tmp, 'missing.har'), notHar, corpus('cdn')]);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toEqual([expect.stringContaining('missing.har (ENOENT)')]);
+    expect(r.err.trim().split('\n')).toEqual([
+      expect.stringContaining('missing.har (ENOENT)'),
+      expect.stringContaining('not-a-har.har is not a HAR file'),
+    ]);
     const objs = r.out
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(objs).toHaveLength(4);
+    expect(objs).toHaveLength(5);
     expect(objs[0]).toMatchObject({ file: corpus('outage'), requests: 22, verdict: 'provider', cause: 'outage' });
     expect(objs[0]!.first).toBeTypeOf('number');
     expect(objs[1]).toEqual({ file: join(tmp, 'missing.har'), error: 'read' });
-    expect(objs[2]).toMatchObject({ verdict: 'provider', cause: 'cdn' });
-    expect(objs[3]).toEqual({
-      summary: { files: 2, errors: 1, verdicts: { provider: 2, user: 0, healthy: 0, unclear: 0 } },
+    expect(objs[2]).toEqual({ file: notHar, error: 'not-har' });
+    expect(objs[3]).toMatchObject({ verdict: 'provider', cause: 'cdn' });
+    expect(objs[4]).toEqual({
+      summary: { files: 2, errors: 2, verdicts: { provider: 2, user: 0, healthy: 0, unclear: 0 } },
     });
   });
 
