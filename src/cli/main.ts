@@ -46,11 +46,8 @@ export interface Args {
 export function parseArgs(argv: readonly string[]): Args | { usage: string; lang: Lang | null } {
   const a: Args = { command: 'diagnose', format: 'text', watchAll: false, lang: null, paths: [] };
   let usage: string | null = null;
-  let i = 0;
-  if (argv[0] === 'diagnose') i = 1;
-  else if (argv[0] === 'help') return { ...a, command: 'help' };
-  else if (argv[0] === 'version') return { ...a, command: 'version' };
-  for (; i < argv.length; i++) {
+  let commandSeen = false;
+  for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const value = (name: string) => (x === name ? argv[++i] : x.slice(name.length + 1));
     if (x === '--help' || x === '-h') a.command = 'help';
@@ -69,6 +66,10 @@ export function parseArgs(argv: readonly string[]): Args | { usage: string; lang
     } else if (x === '--') {
       a.paths.push(...argv.slice(i + 1));
       break;
+    } else if (!commandSeen && a.paths.length === 0 && (x === 'diagnose' || x === 'help' || x === 'version')) {
+      // the command, before any file (`faultline --lang zh-CN diagnose x.har` too); `./help` is a file
+      commandSeen = true;
+      if (x !== 'diagnose' && a.command === 'diagnose') a.command = x;
     } else if (x === '-' || !x.startsWith('-')) a.paths.push(x);
     else usage ??= 'cli_err_usage';
   }

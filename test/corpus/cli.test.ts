@@ -83,6 +83,7 @@ describe('the bundle', () => {
   it('writes a readable Chinese report (--lang, or the locale)', () => {
     for (const r of [
       cli(['diagnose', '--lang', 'zh-CN', corpus('outage')]),
+      cli(['--lang', 'zh-CN', 'diagnose', corpus('outage')]),
       cli(['diagnose', corpus('outage')], { env: { LANG: 'zh_CN.UTF-8' } }),
     ]) {
       expect(r.code).toBe(0);
