@@ -361,26 +361,29 @@ export async function benchHar(
     }
     const d = JSON.parse(cli[0]!.out) as { verdict: string; cause: string };
 
-    // the readers alone, each in its own process (peak RSS of the reader alone)
-    const readers: ReaderRow[] = [];
-    for (const reader of ['stream', 'streamparser', 'in-memory']) {
-      const runs: ReaderRow[] = [];
-      for (let r = 0; r < 3; r++) {
+    // the readers alone, each in its own process (peak RSS of the reader alone), in turn so load hits all alike
+    const names = ['stream', 'streamparser', 'in-memory'];
+    const runs = new Map<string, ReaderRow[]>(names.map((x) => [x, []]));
+    for (let r = 0; r < 3; r++) {
+      for (const reader of names) {
         const p = spawnSync(
           process.execPath,
           ['--import', 'tsx', fileURLToPath(new URL('./har-readers.ts', import.meta.url)), reader, file],
           { cwd: REPO, encoding: 'utf8' },
         );
         if (p.status !== 0) throw new Error(`reader ${reader} failed: ${p.stderr.trim().split('\n')[0]}`);
-        runs.push(JSON.parse(p.stdout) as ReaderRow);
+        runs.get(reader)!.push(JSON.parse(p.stdout) as ReaderRow);
       }
-      readers.push({
-        reader: runs[0]!.reader,
-        ms: median(runs.map((x) => x.ms)),
-        rssMB: median(runs.map((x) => x.rssMB)),
-        outcomes: runs[0]!.outcomes,
-      });
     }
+    const readers: ReaderRow[] = names.map((x) => {
+      const rs = runs.get(x)!;
+      return {
+        reader: rs[0]!.reader,
+        ms: median(rs.map((y) => y.ms)),
+        rssMB: median(rs.map((y) => y.rssMB)),
+        outcomes: rs[0]!.outcomes,
+      };
+    });
     rmSync(file);
 
     // more than 1 GB
