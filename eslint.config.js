@@ -116,6 +116,19 @@ export default tseslint.config(
     },
   },
   {
+    // The rule families import rules/common.ts, never rules.ts (which imports them): no cycles.
+    files: ['src/core/engine/rules/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportDeclaration[source.value=/^\\.\\.\\/rules(\\.ts)?$/]',
+          message: 'A rule family imports rules/common.ts, never rules.ts.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/popup/**', 'src/options/**', 'src/welcome/**'],
     rules: {
       'no-restricted-globals': ['error', ...EXTENSION_GLOBALS],

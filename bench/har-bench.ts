@@ -72,6 +72,8 @@ function generateEntry(i: number, n: number, rand: () => number, withContent = f
     url += `h5/mtop.taobao.detail.getdetail/6.0/?jsv=2.7.2&appKey=12574478&t=${t}&sign=${id.toString(16)}`;
   else if (host.includes('oss-'))
     url += `photos/${id}.jpg?OSSAccessKeyId=LTAI5tAbCdEfGhIjKlMnOpQr&Expires=1699785600&Signature=abc`;
+  // Pages of many kinds (a person does not load one page shape every two seconds: that would be a client loop).
+  else if (type === 'document') url += `page${id % 97}/index.htm?spm=a21bo.${id % 1000}`;
   else url += `api/v1/items/${id}?spm=a21bo.${id % 1000}`;
   const roll = rand();
   let status = 200;

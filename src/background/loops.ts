@@ -1,16 +1,15 @@
 /**
- * Login and redirect loops per tab: main-frame outcomes (server redirects and the loads that follow, with the
- * cookie names the tracker saw) and webNavigation events (reloads start a new chain; the browsers' own
- * ERR_TOO_MANY_REDIRECTS / NS_ERROR_REDIRECT_LOOP) feed the pure detector (src/core/loops). When a loop goes
+ * Login and redirect loops per tab: the tab's outcomes, made loop steps by the same function the HAR reader uses
+ * (core/loops stepOf: page loads, server redirects, sign-in posts, the browser's loop errors, with the cookie names
+ * the tracker saw), and webNavigation events (reloads and typed addresses start a new chain; the browsers' own
+ * ERR_TOO_MANY_REDIRECTS / NS_ERROR_REDIRECT_LOOP) feed the one pure detector (src/core/loops). When a loop goes
  * through a login host, the browser's cookie settings are read where an API exists and is permitted
  * (Chromium contentSettings, Firefox privacy.websites.cookieConfig; both optional permissions).
  */
 import { browser, contentSettings } from '../platform/browser';
-import { RedirectLoopDetector, type NavStep } from '../core/loops/redirect-loops';
+import { RedirectLoopDetector, stepOf, type LoopObservation, type LoopStep } from '../core/loops/redirect-loops';
 import type { NavigationEvent } from '../core/convert/navigation';
-import type { Observation, RequestOutcome } from '../core/types';
-
-type LoopObservation = Extract<Observation, { kind: 'redirect-loop' }>;
+import type { RequestOutcome } from '../core/types';
 
 /** While a loop persists, report it again at most this often per tab (one observation per hop would flood). */
 export const LOOP_REPORT_EVERY_MS = 5_000;
@@ -33,19 +32,9 @@ export class LoopWatch {
   constructor(private readonly emit: (o: LoopObservation) => void) {}
 
   onOutcome(o: RequestOutcome): void {
-    if (o.type !== 'main_frame' || o.tabId === undefined || o.tabId < 0 || o.source !== 'browser') return;
-    const step: NavStep = {
-      t: o.t,
-      tabId: o.tabId,
-      url: o.host + o.path,
-      host: o.host,
-      service: o.service,
-      kind: o.redirectTo ? 'redirect' : 'commit',
-    };
-    if (o.redirectTo) step.to = o.redirectTo;
-    if (o.setCookies) step.setCookies = o.setCookies;
-    if (o.sentCookies) step.sentCookies = o.sentCookies;
-    this.push(step);
+    if (o.tabId === undefined || o.tabId < 0 || o.source !== 'browser') return;
+    const step = stepOf(o);
+    if (step) this.push(step);
   }
 
   onNavigation(ev: NavigationEvent): void {
@@ -60,17 +49,8 @@ export class LoopWatch {
       this.detector.reset(ev.tabId);
       return;
     }
-    if (ev.kind === 'error' && ev.errorKind === 'http.redirect_loop') {
-      this.push({
-        t: ev.t,
-        tabId: ev.tabId,
-        url: ev.host + ev.path,
-        host: ev.host,
-        service: ev.service,
-        kind: 'error',
-        error: ev.error ?? '',
-      });
-    }
+    if (ev.kind === 'error' && ev.errorKind === 'http.redirect_loop')
+      this.push({ t: ev.t, tab: ev.tabId, url: ev.host + ev.path, host: ev.host, service: ev.service, kind: 'error' });
   }
 
   forgetTab(tabId: number): void {
@@ -78,12 +58,12 @@ export class LoopWatch {
     this.lastReport.delete(tabId);
   }
 
-  private push(step: NavStep): void {
+  private push(step: LoopStep): void {
     const o = this.detector.push(step);
     if (!o) return;
-    const last = this.lastReport.get(step.tabId);
+    const last = this.lastReport.get(step.tab);
     if (last !== undefined && step.t - last < LOOP_REPORT_EVERY_MS) return;
-    this.lastReport.set(step.tabId, step.t);
+    this.lastReport.set(step.tab, step.t);
     if (!o.login) {
       this.emit(o);
       return;

@@ -98,19 +98,26 @@ const NODE_BYTES = {
     Buffer.from(h.buffer, h.byteOffset, h.byteLength).indexOf(needle, from),
 };
 
-/** Stream one file (or stdin) through the HAR reader; stops reading as soon as the input is known to be bad. */
+/**
+ * Stream one file (or stdin) through the HAR reader; stops reading as soon as the input is known to be bad. A
+ * file whose log.pages come after its entries (no tool we know writes that) is read a second time with them.
+ */
 export async function readHarFile(
   io: Io,
   path: string,
   watch: WatchFn,
+  pages?: { pages: unknown },
 ): Promise<HarStreamResult | { ok: false; error: 'read'; code: string }> {
-  const reader = new HarStream(watch, NODE_BYTES);
+  const reader = new HarStream(watch, pages ? { ...NODE_BYTES, pages: pages.pages } : NODE_BYTES);
   try {
     for await (const chunk of io.open(path)) if (!reader.write(chunk)) break;
   } catch (e) {
     return { ok: false, error: 'read', code: (e as { code?: string }).code ?? 'error' };
   }
-  return reader.end();
+  const r = reader.end();
+  if (r.ok && r.pagesAfterEntries !== undefined && !pages && path !== '-')
+    return readHarFile(io, path, watch, { pages: r.pagesAfterEntries });
+  return r;
 }
 
 async function diagnoseFile(io: Io, file: string, watchAll: boolean): Promise<Read | Failure> {
@@ -124,7 +131,7 @@ async function diagnoseFile(io: Io, file: string, watchAll: boolean): Promise<Re
     return { file, error: 'cli_err_not_har', args: [file] };
   }
   const now = har.last;
-  const diagnosis = diagnose(har.outcomes, [], { now, window: now - har.first + 1 });
+  const diagnosis = diagnose(har.outcomes, har.observations, { now, window: now - har.first + 1 });
   return {
     file,
     diagnosis,

@@ -6,6 +6,7 @@
  */
 import { serviceName } from '../core/report';
 import { type Lang, t, text } from '../core/i18n/messages';
+import { quietRequests } from '../core/quiet';
 import type { Diagnosis, Verdict } from '../core/types';
 
 /**
@@ -53,8 +54,16 @@ export function renderReport(d: Diagnosis, lang: Lang, meta: { file: string; req
   const out: string[] = [];
   out.push(t(lang, 'cli_header', [meta.file, meta.requests]));
   out.push('');
-  out.push(`${t(lang, 'cli_verdict')}${sp}${t(lang, 'verdict_' + d.verdict)} — ${t(lang, causeKey(d.cause, 'title'))}`);
-  out.push('  ' + t(lang, causeKey(d.cause, 'explain')));
+  const quiet = quietRequests(d);
+  if (quiet !== null) {
+    out.push(`${t(lang, 'cli_verdict')}${sp}${t(lang, 'popup_quiet_headline')} — ${t(lang, 'popup_quiet_title')}`);
+    out.push('  ' + t(lang, 'popup_quiet_explain', [quiet]));
+  } else {
+    out.push(
+      `${t(lang, 'cli_verdict')}${sp}${t(lang, 'verdict_' + d.verdict)} — ${t(lang, causeKey(d.cause, 'title'))}`,
+    );
+    out.push('  ' + t(lang, causeKey(d.cause, 'explain')));
+  }
   if (d.since !== null) out.push(`${t(lang, 'cli_since')}${sp}${fmtTime(d.since)}`);
   if (d.evidence.length) {
     out.push('');

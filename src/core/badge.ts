@@ -6,6 +6,7 @@
 import type { Diagnosis, ServiceId, Verdict } from './types';
 import { SERVICES } from './catalogue/services';
 import { t, type Lang } from './i18n/messages';
+import { quietRequests } from './quiet';
 
 export const BADGE_COLORS: Record<Verdict, string> = {
   provider: '#c5221f',
@@ -31,9 +32,17 @@ export function serviceName(id: ServiceId, lang: Lang): string {
 }
 
 /** The badge for a diagnosis (null = nothing known yet), in the given UI language. */
-export function badgeModel(d: Pick<Diagnosis, 'verdict' | 'cause' | 'services'> | null, lang: Lang): BadgeModel {
+export function badgeModel(
+  d: (Pick<Diagnosis, 'verdict' | 'cause' | 'services'> & Partial<Pick<Diagnosis, 'evidence'>>) | null,
+  lang: Lang,
+): BadgeModel {
   if (!d || d.verdict === 'healthy') {
-    return { text: '', color: BADGE_COLORS.healthy, title: t(lang, d ? 'badge_tooltip_healthy' : 'actionTitle') };
+    const key = !d
+      ? 'actionTitle'
+      : d.evidence && quietRequests({ verdict: d.verdict, evidence: d.evidence }) !== null
+        ? 'badge_tooltip_quiet'
+        : 'badge_tooltip_healthy';
+    return { text: '', color: BADGE_COLORS.healthy, title: t(lang, key) };
   }
   const verdict = t(lang, `verdict_${d.verdict}`);
   const cause = t(lang, `cause_${d.cause.replace(/-/g, '_')}_title`);

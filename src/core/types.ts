@@ -118,8 +118,6 @@ export interface RequestOutcome {
   code?: string;
   /** Tab the request belongs to (-1 = none). */
   tabId?: number;
-  /** Page host that initiated the request, when known. */
-  initiator?: string;
   /** Short one-way tag of the AccessKeyId the request was signed with (never the id itself). */
   keyTag?: string;
   /** Cookie *names* the response set (login hosts and main frames only). */
@@ -129,8 +127,16 @@ export interface RequestOutcome {
   /** For a redirect: host + path shape of the target. */
   redirectTo?: string;
   fromCache?: boolean;
+  /** The response asked for credentials (a 401 with WWW-Authenticate): the first half of an HTTP auth handshake. */
+  challenge?: boolean;
   source: OutcomeSource;
 }
+
+/**
+ * What a loop's steps say about cookies: set and never carried back, carried back after being set, carried on every
+ * step (set earlier), none at any step, or not known (core/loops/redirect-loops.ts cookieState).
+ */
+export type LoopCookies = 'not-returned' | 'returned' | 'carried' | 'none' | 'unknown';
 
 /** Extra page-side or probe evidence that is not a plain request. */
 export type Observation =
@@ -150,17 +156,17 @@ export type Observation =
       failure?: FailureKind;
     }
   | {
-      /** A redirect loop detected per tab (core/loops). */
+      /** A redirect or login loop (core/loops: one detector for the live worker and the HAR reader). */
       kind: 'redirect-loop';
+      /** Time of the newest step that showed the loop. */
       t: number;
       hosts: string[];
+      /** Page loads and redirects in the chain. */
       hops: number;
+      /** A login host is part of the loop. */
       login: boolean;
-      /** Cookies set by the login response and carried back afterwards. */
-      cookiesSet: boolean;
-      cookiesReturned: boolean;
-      /** Whether any step carried a cookie; false when every step was seen carrying none; absent when unknown. */
-      cookiesSent?: boolean;
+      /** What the loop's own steps say about cookies (core/loops cookieState). */
+      cookies: LoopCookies;
       /** From browser settings when the API exists: cookies / third-party cookies blocked. */
       cookiesBlocked?: boolean;
       service: ServiceId | null;
@@ -175,6 +181,8 @@ export type Observation =
       skewMs?: number;
       /** For dns probes: whether the public resolver says the name exists. */
       exists?: boolean;
+      /** For status-page probes whose feed was read: its alarms still open when it was read. */
+      alarms?: number;
       detail?: string;
     };
 

@@ -5,6 +5,7 @@
 import type { PopupState } from '../core/messages';
 import type { ActionId, Cause, Diagnosis, ServiceId, ServiceState, Verdict } from '../core/types';
 import { SERVICES, STATUS_PAGES } from '../core/catalogue/services';
+import { quietRequests } from '../core/quiet';
 import type { Lang } from '../core/i18n/messages';
 import type { Resolve } from '../ui/texts';
 
@@ -35,12 +36,14 @@ export interface HeadlineView {
 
 export function headlineView(d: Diagnosis, tx: Resolve, now: number): HeadlineView {
   const ck = causeKey(d.cause);
+  // Quiet (too little traffic, nothing failed): watching, nothing wrong seen — not "everything works".
+  const quiet = quietRequests(d);
   return {
     verdict: d.verdict,
     cause: d.cause,
-    headline: tx({ key: `verdict_${d.verdict}` }),
-    title: tx({ key: `cause_${ck}_title` }),
-    explain: tx({ key: `cause_${ck}_explain` }),
+    headline: tx({ key: quiet !== null ? 'popup_quiet_headline' : `verdict_${d.verdict}` }),
+    title: tx({ key: quiet !== null ? 'popup_quiet_title' : `cause_${ck}_title` }),
+    explain: quiet !== null ? tx({ key: 'popup_quiet_explain', args: [quiet] }) : tx({ key: `cause_${ck}_explain` }),
     since:
       d.since !== null && d.verdict !== 'healthy' ? tx({ key: 'popup_since', args: [shortTime(d.since, now)] }) : null,
     checked: tx({ key: 'popup_checked', args: [shortTime(d.at, now)] }),

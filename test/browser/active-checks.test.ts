@@ -256,7 +256,11 @@ describe('probes: none while healthy, then within budget while failing', () => {
     expect(byProbe['control:www.baidu.com']!.ok).toBe(true);
     expect(byProbe['control:www.qq.com']!.ok).toBe(true);
     expect(byProbe['dns:nx.aliyun.com']!).toMatchObject({ ok: true, exists: false });
-    expect(byProbe['status-page:status.aliyun.com']!).toMatchObject({ ok: true, detail: '1 events, 1 alarm' });
+    expect(byProbe['status-page:status.aliyun.com']!).toMatchObject({
+      ok: true,
+      alarms: 1,
+      detail: '1 events, 1 open alarms',
+    });
     const retry = obs.find((o) => o.probe === 'cookieless-retry')!;
     expect(retry.ok, 'the picture fails without cookies too').toBe(false);
     expect(retry.target).toMatch(/^img\.alicdn\.com\/ok\//);

@@ -239,7 +239,8 @@ function assertOutcomes(stored: RequestOutcome[], times: number): void {
       if (e.ids) expect(o.ids, key(e)).toEqual(e.ids);
       expect(o.source).toBe('browser');
       expect(o.t).toBeGreaterThan(Date.now() - 120_000);
-      if (e.type !== 'main_frame') expect(o.initiator, key(e)).toBe('www.taobao.com');
+      // the initiating page is read at the edge (forged failures) and never stored
+      expect(Object.keys(o), key(e)).not.toContain('initiator');
     }
   }
   const oss = stored.find((o) => o.service === 'oss')!;

@@ -29,6 +29,13 @@ interface E {
   /** Date header offset from the request time, in seconds (default 0). */
   dateSkew?: number;
   noDate?: boolean;
+  method?: string;
+  /** Request headers beyond User-Agent and Cookie. */
+  reqHeaders?: Record<string, string>;
+  /** Chrome's `_fromCache` ('memory' | 'disk'): served from the browser's cache. */
+  fromCache?: string;
+  /** The page (pageref) the entry belongs to; its first entry is the page's document. */
+  page?: string;
 }
 
 type Dialect = 'chrome' | 'firefox' | 'wpt';
@@ -59,6 +66,7 @@ function harOf(entries: E[], dialect: Dialect = 'chrome'): unknown {
           for (const c of e.setCookies)
             headers.push({ name: 'Set-Cookie', value: `${c}=v${c.length}; Path=/; Domain=.taobao.com` });
         const reqHeaders = [{ name: 'User-Agent', value: 'Mozilla/5.0' }];
+        for (const [name, value] of Object.entries(e.reqHeaders ?? {})) reqHeaders.push({ name, value });
         if (e.sentCookies?.length)
           reqHeaders.push({ name: 'Cookie', value: e.sentCookies.map((c) => `${c}=x`).join('; ') });
         const content: Record<string, unknown> = {
@@ -86,7 +94,7 @@ function harOf(entries: E[], dialect: Dialect = 'chrome'): unknown {
           startedDateTime: new Date(t).toISOString(),
           time: e.ms ?? 40,
           request: {
-            method: 'GET',
+            method: e.method ?? 'GET',
             url: e.url,
             httpVersion: 'HTTP/1.1',
             headers: reqHeaders,
@@ -100,6 +108,8 @@ function harOf(entries: E[], dialect: Dialect = 'chrome'): unknown {
           timings: { send: 0, wait: e.ms ?? 40, receive: 0 },
         };
         if (dialect === 'chrome' && e.type) entry._resourceType = e.type;
+        if (e.fromCache) entry._fromCache = e.fromCache;
+        if (e.page) entry.pageref = e.page;
         return entry;
       }),
     },
@@ -326,10 +336,10 @@ add({
   ],
 });
 add({
-  name: 'unclear-low-traffic',
-  verdict: 'unclear',
-  cause: 'insufficient-evidence',
-  note: 'two requests are not enough to call anything healthy',
+  name: 'quiet-low-traffic',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'two requests that worked: too few to call anything healthy, nothing wrong seen — quiet (few-requests), never unclear',
   entries: [doc('https://www.taobao.com/', 0), img('img.alicdn.com', 1, 1)],
 });
 add({
@@ -995,19 +1005,335 @@ add({
   ],
 });
 
+// ---- real traffic: what published captures showed (shapes described in issue 11; written here) ----------------
+
+/** A console page whose every API call works: fresh dynamic answers, Dates right. */
+const consolePage = (t0: number, extra: Partial<E> = {}): E[] => [
+  doc('https://ecs.console.aliyun.com/', t0, extra),
+  ...many(4, t0 + 1, 4, (_i, t) => xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t, extra)),
+];
+add({
+  name: 'session-expired-not-clock',
+  verdict: 'unclear',
+  cause: 'insufficient-evidence',
+  note: 'a session that merely expired (the console API answers 401) beside cached CDN objects with 21-day-old Dates — served in ~0 ms with no body and unmarked, 304s, Age, X-Cache/Via hits, _fromCache: never the clock',
+  entries: [
+    ...consolePage(0),
+    ...many(3, 6, 4, (_i, t) =>
+      xhr('https://ecs.console.aliyun.com/api/ecs/DescribeRegions.json', t, {
+        status: 401,
+        body: '{"code":"NotLogin"}',
+      }),
+    ),
+    ...many(6, 1, 3, (i, t) => img('img.alicdn.com', i, t, { ms: 0, dateSkew: -21 * 86_400 })),
+    ...many(3, 1, 3, (i, t) => ({
+      t,
+      url: `https://g.alicdn.com/code/lib/${i}.js`,
+      type: 'script',
+      status: 304,
+      dateSkew: -21 * 86_400,
+    })),
+    ...many(3, 2, 3, (i, t) =>
+      xhr(`https://gw.alicdn.com/tfs/config/${i}.json`, t, {
+        dateSkew: -21 * 86_400,
+        headers: { Age: '1814400', 'X-Cache': 'HIT TCP_MEM_HIT dirn:-2:-2' },
+      }),
+    ),
+    ...many(3, 2, 3, (i, t) =>
+      xhr(`https://g.alicdn.com/tfs/feed/${i}.json`, t, {
+        dateSkew: -21 * 86_400,
+        headers: { Via: 'cache13.l2cn1830[0,0,200-0,H], cache17.cn4393[0,1,200-0,H]' },
+      }),
+    ),
+    ...many(3, 3, 3, (i, t) =>
+      xhr(`https://at.alicdn.com/t/font_${i}.json`, t, { dateSkew: -21 * 86_400, fromCache: 'disk' }),
+    ),
+    ...control(5),
+  ],
+});
+add({
+  name: 'clock-skew-date-headers',
+  verdict: 'user',
+  cause: 'clock-skew',
+  note: 'fresh API answers of three sites all say the server time is 30 minutes ahead, and a signed OSS request is refused (SignatureDoesNotMatch): the clock',
+  entries: [
+    ...consolePage(0, { dateSkew: 1800 }),
+    xhr('https://www.yuque.com/api/mine', 2, { dateSkew: 1800 }),
+    xhr('https://h5api.m.taobao.com/h5/mtop.user.getusersimple/1.0/', 3, {
+      dateSkew: 1800,
+      body: '{"ret":["SUCCESS::调用成功"],"data":{}}',
+    }),
+    ...many(2, 4, 4, (i, t) => ({
+      t,
+      url: ossUrl('photos', `p/${i}.jpg`, KEY_A),
+      type: 'xhr',
+      status: 403,
+      body: ossXml('SignatureDoesNotMatch', 'The request signature we calculated does not match.'),
+      mime: 'application/xml',
+      headers: ossHeaders(i),
+      noDate: true,
+    })),
+  ],
+});
+add({
+  name: 'offline-one-document',
+  verdict: 'user',
+  cause: 'offline',
+  note: 'the one entry of the capture: the page itself, net::ERR_INTERNET_DISCONNECTED — the operating system said there is no network',
+  entries: [doc('https://www.aliyun.com/', 0, { error: 'net::ERR_INTERNET_DISCONNECTED', ms: 2 })],
+});
+add({
+  name: 'offline-blip',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'one request failed with ERR_INTERNET_DISCONNECTED, then the page went on loading: a blip, over',
+  entries: [
+    ...taobaoPage(0, 8),
+    xhr('https://h5api.m.taobao.com/h5/mtop.taobao.detail.getdetail/6.0/', 3, {
+      error: 'net::ERR_INTERNET_DISCONNECTED',
+    }),
+    ...many(6, 6, 4, (i, t) => img('img.alicdn.com', 40 + i, t)),
+  ],
+});
+add({
+  name: 'page-bug-api-404',
+  verdict: 'provider',
+  cause: 'page-bug',
+  note: "Yuque's own API call answers 404 every time (a broken deployment) while its other calls and pictures work",
+  entries: [
+    doc('https://www.yuque.com/dashboard', 0),
+    ...many(4, 1, 30, (_i, t) =>
+      xhr('https://www.yuque.com/api/mine/recent_docs', t, {
+        status: 404,
+        body: '{"status":404,"message":"Not Found"}',
+      }),
+    ),
+    ...many(6, 1, 30, (i, t) => xhr(`https://www.yuque.com/api/mine/book_stacks?i=${i}`, t)),
+    ...many(8, 1, 10, (i, t) => img('gw.alipayobjects.com', i, t)),
+    ...control(2),
+  ],
+});
+add({
+  name: 'watch-all-broken-deployment',
+  verdict: 'provider',
+  cause: 'page-bug',
+  watchAll: true,
+  note: "--watch-all: the developer's own app calls its API (fetch, JSON expected) and gets 404 every time; the page, its scripts and pictures load",
+  entries: [
+    doc('https://app.example.com/issues', 0),
+    ...many(6, 1, 3, (i, t) => ({ t, url: `https://app.example.com/static/js/${i}.chunk.js`, type: 'script' })),
+    ...many(4, 2, 20, (_i, t) =>
+      xhr('https://app.example.com/api/issues', t, {
+        type: 'fetch',
+        status: 404,
+        mime: 'text/html',
+        body: '<!DOCTYPE html><pre>Cannot GET /api/issues</pre>',
+        reqHeaders: { Accept: 'application/json' },
+      }),
+    ),
+    ...many(6, 2, 4, (i, t) => ({ t, url: `https://cdn.example-assets.com/img/${i}.png`, type: 'image' })),
+  ],
+});
+add({
+  name: 'watch-all-third-party-404-noise',
+  verdict: 'healthy',
+  cause: 'none',
+  watchAll: true,
+  note: "--watch-all: a third party's beacon API, an ad server's pictures and missing static files answer 404: noise, not the site's deployment",
+  entries: [
+    doc('https://news.example.org/', 0),
+    ...many(8, 1, 4, (i, t) => ({ t, url: `https://news.example.org/assets/${i}.css`, type: 'stylesheet' })),
+    ...many(5, 2, 20, (_i, t) => xhr('https://stats.tracker-example.net/v2/collect', t, { status: 404 })),
+    ...many(5, 2, 20, (i, t) => ({
+      t,
+      url: `https://ads.adserver-example.com/b/${i}.gif`,
+      type: 'image',
+      status: 404,
+    })),
+    ...many(4, 3, 20, (_i, t) => xhr('https://news.example.org/static/app.js.map', t, { status: 404 })),
+  ],
+});
+add({
+  name: 'auth-handshake-401',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'the container registry answers 401 with a WWW-Authenticate challenge, then 200 on the same URL: the normal HTTP auth handshake',
+  entries: [
+    doc('https://cr.console.aliyun.com/cn-hangzhou/instances', 0),
+    ...[2, 12, 22].flatMap((t) => [
+      xhr('https://registry.cn-hangzhou.aliyuncs.com/v2/', t, {
+        status: 401,
+        headers: {
+          'WWW-Authenticate':
+            'Bearer realm="https://dockerauth.cn-hangzhou.aliyuncs.com/auth",service="registry.aliyuncs.com:cn-hangzhou:26842"',
+        },
+        body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+      }),
+      xhr('https://dockerauth.cn-hangzhou.aliyuncs.com/auth?service=registry', t + 0.2),
+      xhr('https://registry.cn-hangzhou.aliyuncs.com/v2/', t + 0.4, { body: '{}' }),
+    ]),
+    ...many(6, 1, 20, (i, t) => img('img.alicdn.com', i, t)),
+  ],
+});
+add({
+  name: 'firefox-status-zero-one-host-down',
+  verdict: 'provider',
+  cause: 'server-error',
+  dialect: 'firefox',
+  note: 'Firefox HAR: every request to one OSS bucket has status 0 and no error text, none worked, while the page, its pictures and neutral sites loaded — read as a person would',
+  entries: [
+    doc('https://www.taobao.com/', 0),
+    ...many(10, 1, 5, (i, t) => img('img.alicdn.com', i, t)),
+    ...many(8, 2, 10, (i, t) => ({
+      t,
+      url: `https://mybucket.oss-cn-hangzhou.aliyuncs.com/a/${i}.png`,
+      type: 'image',
+      status: 0,
+    })),
+    ...control(1, 6),
+  ],
+});
+
+/** A sign-in through the form: the protected page sends to sign-in, the person types (40 s), the form posts. */
+const signInRound = (t0: number, back: boolean, first: boolean): E[] => [
+  doc('https://cart.taobao.com/cart.htm', t0, {
+    status: 302,
+    redirect: 'https://login.taobao.com/member/login.jhtml?redirectURL=https%3A%2F%2Fcart.taobao.com%2Fcart.htm',
+    sentCookies: back && !first ? ['cna', 'cookie2', '_tb_token_'] : ['cna'],
+  }),
+  doc('https://login.taobao.com/member/login.jhtml?redirectURL=https%3A%2F%2Fcart.taobao.com%2Fcart.htm', t0 + 0.3, {
+    sentCookies: back && !first ? ['cna', 'cookie2'] : ['cna'],
+  }),
+  ...many(3, t0 + 0.5, 1, (i, t) => img('img.alicdn.com', 90 + i, t)),
+  xhr('https://login.taobao.com/newlogin/login.do?appName=taobao&fromSite=0', t0 + 40, {
+    method: 'POST',
+    body: '{"content":{"data":{"redirect":true,"redirectUrl":"https://cart.taobao.com/cart.htm"},"success":true}}',
+    setCookies: ['cookie2', '_tb_token_', 'unb'],
+    sentCookies: back && !first ? ['cna', 'cookie2'] : ['cna'],
+  }),
+];
+add({
+  name: 'login-loop-sign-in-form',
+  verdict: 'provider',
+  cause: 'login-loop',
+  note: 'sign in through the form (XHR POST, Set-Cookie), the page goes back to the cart, which sends to sign-in again — three times, 40 s of typing apart, the session cookie carried back each time',
+  entries: [0, 41, 82].flatMap((t, k) => signInRound(t, true, k === 0)),
+});
+add({
+  name: 'cookies-blocked-sign-in-form',
+  verdict: 'user',
+  cause: 'cookies-blocked',
+  note: 'the same sign-in loop through the form, but the cookies the sign-in sets never come back with a later request',
+  entries: [0, 41, 82].flatMap((t, k) => signInRound(t, false, k === 0)),
+});
+/** A console sign-in bouncing, as exported without cookies (sanitized HAR): the cookie state is unknown. */
+const bounceNoCookies = (t0: number): E[] => [
+  ...[0, 1, 2].flatMap((k) => [
+    doc('https://ecs.console.aliyun.com/session', t0 + k, {
+      status: 302,
+      redirect: 'https://signin.aliyun.com/login.htm?callback=https%3A%2F%2Fecs.console.aliyun.com%2Fsession',
+    }),
+    doc('https://signin.aliyun.com/login.htm?callback=https%3A%2F%2Fecs.console.aliyun.com%2Fsession', t0 + k + 0.3, {
+      status: 302,
+      redirect: 'https://ecs.console.aliyun.com/session',
+    }),
+  ]),
+  doc('https://ecs.console.aliyun.com/session', t0 + 3, { error: 'net::ERR_TOO_MANY_REDIRECTS' }),
+];
+add({
+  name: 'login-loop-cookies-unknown-signin-5xx',
+  verdict: 'provider',
+  cause: 'login-loop',
+  note: 'a sign-in loop ending in ERR_TOO_MANY_REDIRECTS in a HAR exported without cookies, while the sign-in service answers 502: the other evidence decides',
+  entries: [
+    ...bounceNoCookies(0),
+    ...many(3, 0.5, 3, (_i, t) => xhr('https://signin.aliyun.com/api/login/getLoginConfig.json', t, { status: 502 })),
+    ...many(6, 1, 5, (i, t) => img('img.alicdn.com', i, t)),
+    ...control(1, 4),
+  ],
+});
+add({
+  name: 'loop-cookies-unknown',
+  verdict: 'unclear',
+  cause: 'insufficient-evidence',
+  note: 'the same loop without cookies in the export and nothing else failing: a loop whose side the evidence does not show — never healthy',
+  entries: [...bounceNoCookies(0), ...many(6, 1, 5, (i, t) => img('img.alicdn.com', i, t)), ...control(1, 4)],
+});
+add({
+  name: 'login-loop-session-carried',
+  verdict: 'provider',
+  cause: 'login-loop',
+  note: 'the session cookie goes with every hop (it was set before the capture) and the server still bounces to sign-in',
+  entries: [
+    ...[0, 1, 2].flatMap((k) => [
+      doc('https://ecs.console.aliyun.com/session', k, {
+        status: 302,
+        redirect: 'https://signin.aliyun.com/login.htm',
+        sentCookies: ['login_aliyunid_ticket', 'aliyun_lang'],
+      }),
+      doc('https://signin.aliyun.com/login.htm', k + 0.3, {
+        status: 302,
+        redirect: 'https://ecs.console.aliyun.com/session',
+        sentCookies: ['login_aliyunid_ticket'],
+      }),
+    ]),
+    ...control(0, 4),
+  ],
+});
+add({
+  name: 'forged-port-pictures',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'a shop page points 30 pictures at oss-cn-hangzhou.aliyuncs.com:9 (a port no service uses): a page can forge that, so it is no evidence',
+  entries: [
+    ...taobaoPage(0, 12),
+    ...many(30, 1, 3, (i, t) => ({
+      t,
+      url: `https://oss-cn-hangzhou.aliyuncs.com:9/forged/${i}.png`,
+      type: 'image',
+      error: 'net::ERR_CONNECTION_REFUSED',
+    })),
+    ...control(2),
+  ],
+});
+add({
+  name: 'forged-third-party-page',
+  verdict: 'healthy',
+  cause: 'none',
+  note: 'a page outside the watched sites makes Alibaba CDN pictures fail (503, resets): failures a page can forge are no evidence; the pictures that loaded count',
+  entries: [
+    doc('https://shop.example.com/', 0, { page: 'page_1' }),
+    ...many(6, 1, 3, (i, t) => ({ t, url: `https://shop.example.com/s/${i}.css`, type: 'stylesheet', page: 'page_1' })),
+    ...many(20, 1, 5, (i, t) =>
+      img(
+        'img.alicdn.com',
+        i,
+        t,
+        i % 2 ? { status: 503, page: 'page_1' } : { error: 'net::ERR_CONNECTION_RESET', page: 'page_1' },
+      ),
+    ),
+    ...many(6, 2, 5, (i, t) => img('img.alicdn.com', 40 + i, t, { page: 'page_1' })),
+  ],
+});
+
 // ---- write -----------------------------------------------------------------------------------------------
 
-export function build(): void {
-  const dir = join(HERE, 'har');
-  mkdirSync(dir, { recursive: true });
+/**
+ * Write every scenario to `<dir>/har/<name>.har` and the expected verdicts to `<dir>/expected.json` (default: this
+ * folder, the committed corpus). corpus.test.ts builds into a temporary folder and compares, so the committed
+ * files cannot drift from this builder. Returns the number of scenarios.
+ */
+export function build(dir: string = HERE): number {
+  const harDir = join(dir, 'har');
+  mkdirSync(harDir, { recursive: true });
   const expected: Record<string, { verdict: string; cause: string; watchAll?: boolean; note: string }> = {};
   for (const s of S) {
     const entries = [...s.entries].sort((a, b) => a.t - b.t);
-    writeFileSync(join(dir, `${s.name}.har`), JSON.stringify(harOf(entries, s.dialect), null, 1) + '\n');
+    writeFileSync(join(harDir, `${s.name}.har`), JSON.stringify(harOf(entries, s.dialect), null, 1) + '\n');
     expected[s.name] = { verdict: s.verdict, cause: s.cause, ...(s.watchAll ? { watchAll: true } : {}), note: s.note };
   }
-  writeFileSync(join(HERE, 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
-  console.log(`wrote ${S.length} scenarios`);
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
+  return S.length;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) build();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) console.log(`wrote ${build()} scenarios`);

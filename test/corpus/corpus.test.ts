@@ -3,10 +3,12 @@
  * expected verdict AND cause, and the real HAR captures. The real process, the installed command, exit codes
  * and one-line errors: test/corpus/cli.test.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_CAUSES, type Diagnosis } from '../../src/core/types';
+import { build } from './build';
 import { CORPUS, REPO, realHarDir } from './paths';
 import { run } from './run-cli';
 
@@ -16,6 +18,28 @@ const expected = JSON.parse(readFileSync(resolve(REPO, 'test/corpus/expected.jso
 >;
 
 describe('labelled corpus', () => {
+  it('the committed HARs and expected.json are exactly what build.ts writes (npx tsx test/corpus/build.ts)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-corpus-'));
+    try {
+      const n = build(dir);
+      const built = readdirSync(join(dir, 'har')).sort();
+      expect(built).toHaveLength(n);
+      expect(
+        readdirSync(CORPUS)
+          .filter((f) => f.endsWith('.har'))
+          .sort(),
+        'the same files',
+      ).toEqual(built);
+      for (const f of built)
+        expect(readFileSync(join(CORPUS, f), 'utf8') === readFileSync(join(dir, 'har', f), 'utf8'), f).toBe(true);
+      expect(readFileSync(resolve(REPO, 'test/corpus/expected.json'), 'utf8')).toBe(
+        readFileSync(join(dir, 'expected.json'), 'utf8'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('has at least 30 scenarios and covers every cause id', () => {
     expect(Object.keys(expected).length).toBeGreaterThanOrEqual(30);
     const causes = new Set(Object.values(expected).map((e) => e.cause));

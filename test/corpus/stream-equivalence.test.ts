@@ -3,7 +3,8 @@
  * before) give the same outcomes — hence the same verdicts — on every committed corpus HAR and on the optional
  * real captures, whatever the chunking.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serviceOf } from '../../src/core/catalogue/match';
@@ -43,6 +44,32 @@ describe('streaming = in-memory', () => {
       expect(got, f).toEqual(want);
     }
   });
+  it('a file whose pages come after its entries is read again with them', async () => {
+    const e = (i: number, page: string, status: number) => ({
+      startedDateTime: new Date(Date.parse('2023-11-12T09:39:00Z') + i * 1000).toISOString(),
+      pageref: page,
+      request: { method: 'GET', url: `https://img.alicdn.com/${i}.png`, headers: [] },
+      response: { status, headers: [], content: { mimeType: 'image/png' } },
+    });
+    const har = {
+      log: {
+        entries: [e(0, 'page_1', 200), e(1, 'page_2', 503), e(2, 'page_2', 503)],
+        pages: [{ id: 'page_2', title: 'https://shop.example/' }],
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-pages-'));
+    try {
+      const path = join(dir, 'late-pages.har');
+      writeFileSync(path, JSON.stringify(har));
+      const want = readHarInMemory(new Uint8Array(readFileSync(path)), serviceOf);
+      expect(want.ok && want.skipped).toBe(2); // page_2's failures: forgeable, known by its URL
+      const { tool: _t, ...got } = (await readHarFile(nodeIo(), path, serviceOf)) as { tool: string };
+      expect(got).toEqual(want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const real = realHarDir();
   it.skipIf(real === null)('on every real capture', () => {
     const files = readdirSync(real!).filter((f) => f.endsWith('.har'));

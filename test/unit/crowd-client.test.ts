@@ -134,7 +134,6 @@ function outcome(over: Partial<RequestOutcome> = {}): RequestOutcome {
     code: 'InternalError',
     ids: { ossRequestId: '6550A8F3E1B2C3D4E5F60718' },
     tabId: 7,
-    initiator: 'secret-project.example.com',
     keyTag: 'k-abc123',
     setCookies: ['SESSIONID'],
     sentCookies: ['login_aliyunid_ticket'],

@@ -30,3 +30,35 @@ export const okImgs = (k: number, at = 0) => n(k, (i) => o('img.alicdn.com', { a
 export const ctl = (k: number, at = 0, p: Partial<RequestOutcome> = {}) =>
   n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: at + i, ...p }));
 export const sec = (s: number) => T0 + s * 1000;
+
+// ---- the live shapes of 2023-11-12 (no bodies): OSS with its EC, OpenAPI with its request id, one key ----------
+
+const KEY = 'k1';
+export const ossOk = (at: number, i = 0) =>
+  o('photos.oss-cn-hangzhou.aliyuncs.com', {
+    at,
+    type: 'xhr',
+    path: `/p/${i}.jpg`,
+    keyTag: KEY,
+    ids: { ossRequestId: `R${at}` },
+  });
+export const ossRefused = (at: number, ec = '0002-00000902') =>
+  o('photos.oss-cn-hangzhou.aliyuncs.com', {
+    at,
+    type: 'xhr',
+    path: '/p/1.jpg',
+    status: 403,
+    keyTag: KEY,
+    ids: { ossRequestId: `R${at}`, ossEc: ec },
+  });
+export const apiOk = (at: number) =>
+  o('ecs.cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/', keyTag: KEY, ids: { acsRequestId: `A-${at}` } });
+export const apiRefused = (at: number, status = 404) =>
+  o('ecs.cn-hangzhou.aliyuncs.com', {
+    at,
+    type: 'xhr',
+    path: '/',
+    status,
+    keyTag: KEY,
+    ids: { acsRequestId: `A-${at}` },
+  });

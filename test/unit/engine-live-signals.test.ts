@@ -11,17 +11,16 @@ import {
   failClass,
   isOfficialIncident,
   LiveEngine,
-  loopsFromOutcomes,
-  OSS_EC_CODES,
-  providerCode,
   RECOVERY_MIN_OK,
   RECOVERY_QUIET_MS,
   Tally,
 } from '../../src/core/engine';
+import { findLoops } from '../../src/core/loops/redirect-loops';
+import { OSS_EC_CODES, providerCode } from '../../src/core/taxonomy/provider-codes';
 import type { Diagnosis, Observation, RequestOutcome } from '../../src/core/types';
 import { REFERENCE, external } from '../corpus/paths';
 
-import { T0, o, n, okImgs, ctl, sec } from './engine-fixtures';
+import { T0, o, n, okImgs, ctl, sec, ossOk, ossRefused, apiOk, apiRefused } from './engine-fixtures';
 
 function both(outs: RequestOutcome[], obs: Observation[] = [], now?: number) {
   const sorted = [...outs].sort((a, b) => a.t - b.t);
@@ -41,35 +40,6 @@ const ev = (d: Diagnosis, id: string) => d.evidence.find((e) => e.id === id);
 
 // ---- live shapes of 2023-11-12 (no bodies) -------------------------------------------------------------------
 
-const KEY = 'k1';
-const ossOk = (at: number, i = 0) =>
-  o('photos.oss-cn-hangzhou.aliyuncs.com', {
-    at,
-    type: 'xhr',
-    path: `/p/${i}.jpg`,
-    keyTag: KEY,
-    ids: { ossRequestId: `R${at}` },
-  });
-const ossRefused = (at: number, ec = '0002-00000902') =>
-  o('photos.oss-cn-hangzhou.aliyuncs.com', {
-    at,
-    type: 'xhr',
-    path: '/p/1.jpg',
-    status: 403,
-    keyTag: KEY,
-    ids: { ossRequestId: `R${at}`, ossEc: ec },
-  });
-const apiOk = (at: number) =>
-  o('ecs.cn-hangzhou.aliyuncs.com', { at, type: 'xhr', path: '/', keyTag: KEY, ids: { acsRequestId: `A-${at}` } });
-const apiRefused = (at: number, status = 404) =>
-  o('ecs.cn-hangzhou.aliyuncs.com', {
-    at,
-    type: 'xhr',
-    path: '/',
-    status,
-    keyTag: KEY,
-    ids: { acsRequestId: `A-${at}` },
-  });
 const consoleApi = (at: number, status = 200) =>
   o('ecs.console.aliyun.com', { at, type: 'xhr', path: '/api/ecs/DescribeInstances.json', status });
 const consolePage = (at: number, path = '/') => o('ecs.console.aliyun.com', { at, type: 'main_frame', path });
@@ -116,8 +86,7 @@ const loopObs = (at: number): Observation => ({
   hosts: ['ecs.console.aliyun.com', 'signin.aliyun.com'],
   hops: 6,
   login: true,
-  cookiesSet: true,
-  cookiesReturned: true,
+  cookies: 'returned',
   service: 'console',
 });
 
@@ -269,16 +238,18 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
     ]);
   });
 
-  it('a loop found only in the outcomes (HAR) recovers with page loads on its hosts or its service', () => {
+  it('a loop found in the outcomes (a HAR: findLoops) recovers with page loads on its hosts or its service', () => {
     const outs = [...signinLoop(0), ...okImgs(6, 0), ...ctl(4)];
-    expect(vc(both(outs))).toEqual(['provider', 'login-loop']);
-    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK, (i) => consoleApi(70 + i))]))).toEqual(['healthy', 'none']);
-    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK - 1, (i) => consoleApi(70 + i))]))).toEqual([
+    const loops = findLoops(outs);
+    expect(loops).toHaveLength(1);
+    expect(vc(both(outs, loops))).toEqual(['provider', 'login-loop']);
+    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK, (i) => consoleApi(70 + i))], loops))).toEqual(['healthy', 'none']);
+    expect(vc(both([...outs, ...n(RECOVERY_MIN_OK - 1, (i) => consoleApi(70 + i))], loops))).toEqual([
       'provider',
       'login-loop',
     ]);
     // pictures are not page loads
-    expect(vc(both([...outs, ...okImgs(12, 70)]))).toEqual(['provider', 'login-loop']);
+    expect(vc(both([...outs, ...okImgs(12, 70)], loops))).toEqual(['provider', 'login-loop']);
   });
 
   it('ERR_TOO_MANY_REDIRECTS on the login host ends the chain: the loop protected the console and recovers with it', () => {
@@ -294,14 +265,14 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
       }),
       o('signin.aliyun.com', { at: 3.3, type: 'main_frame', path: '/login.htm', error: 'net::ERR_TOO_MANY_REDIRECTS' }),
     ];
-    const loops = loopsFromOutcomes(steps);
+    const loops = findLoops(steps);
     expect(loops).toHaveLength(1);
     expect(loops[0]!.service).toBe('console');
-    expect(loops[0]!.items.map((x) => x.o.kind)).toContain('http.redirect_loop');
+    expect(loops[0]!.t).toBe(sec(3.3)); // the browser's error is its newest step
     const outs = [...steps, ...okImgs(6), ...ctl(4)];
-    expect(vc(both(outs))).toEqual(['provider', 'login-loop']);
+    expect(vc(both(outs, loops))).toEqual(['provider', 'login-loop']);
     // the sign-in page is never loaded again (the ticket is valid): console pages are what shows it is over
-    const r = both([...outs, ...n(RECOVERY_MIN_OK, (i) => consolePage(70 + i))]);
+    const r = both([...outs, ...n(RECOVERY_MIN_OK, (i) => consolePage(70 + i))], loops);
     expect(vc(r)).toEqual(['healthy', 'none']);
     expect(r.d.services.find((x) => x.id === 'login')?.failures).toBe(1); // still shown as it happened
   });
@@ -315,7 +286,7 @@ describe('recovery after an outage that included a login loop (simulator, 2023-1
   });
 
   it('cookies-blocked loops recover too once the login works', () => {
-    const blocked: Observation = { ...loopObs(0), cookiesReturned: false, cookiesBlocked: true } as Observation;
+    const blocked: Observation = { ...loopObs(0), cookiesBlocked: true } as Observation;
     expect(vc(both(okImgs(8), [blocked]))).toEqual(['user', 'cookies-blocked']);
     expect(vc(both([...okImgs(8), ...n(5, (i) => consolePage(70 + i))], [blocked]))).toEqual(['healthy', 'none']);
   });
@@ -427,25 +398,24 @@ describe('control evidence from the extension’s probes', () => {
 });
 
 describe('status-page probes', () => {
-  const p = (ok: boolean, detail?: string) => ({
+  const p = (ok: boolean, alarms?: number, detail?: string) => ({
     kind: 'probe' as const,
     t: T0,
     probe: 'status-page' as const,
     target: 'status.aliyun.com',
     ok,
+    ...(alarms !== undefined ? { alarms } : {}),
     ...(detail !== undefined ? { detail } : {}),
   });
-  it('only a readable feed that lists alarms is official evidence', () => {
-    expect(isOfficialIncident(p(true, '3 events, 1 alarm'))).toBe(true);
-    expect(isOfficialIncident(p(true, '3 events, 2 alarm'))).toBe(true);
-    expect(isOfficialIncident(p(true, '3 events, 0 alarm'))).toBe(false);
-    expect(isOfficialIncident(p(true, '0 events, 0 alarm'))).toBe(false);
+  it('only a readable feed with open alarms (a number, never parsed from text) is official evidence', () => {
+    expect(isOfficialIncident(p(true, 1))).toBe(true);
+    expect(isOfficialIncident(p(true, 2))).toBe(true);
+    expect(isOfficialIncident(p(true, 0))).toBe(false);
     expect(isOfficialIncident(p(true))).toBe(false);
-    for (const d of ['HTTP 503', 'unreadable feed', 'timeout', 'network error', '1 events, 1 alarm'])
-      expect(isOfficialIncident(p(false, d)), d).toBe(false);
-    expect(isOfficialIncident({ ...p(true, '1 events, 1 alarm'), probe: 'control' })).toBe(false);
-    // an explicit count of open events, when the detail carries one, wins over the 24-hour alarm count
-    expect(isOfficialIncident(p(true, '4 events, 2 alarm, 0 active'))).toBe(false);
-    expect(isOfficialIncident(p(true, '4 events, 0 alarm, 1 active'))).toBe(true);
+    // the human-readable detail is not read
+    expect(isOfficialIncident(p(true, undefined, '3 events, 2 open alarms'))).toBe(false);
+    for (const d of ['HTTP 503', 'unreadable feed', 'timeout', 'network error'])
+      expect(isOfficialIncident(p(false, 1, d)), d).toBe(false);
+    expect(isOfficialIncident({ ...p(true, 1), probe: 'control' })).toBe(false);
   });
 });

@@ -2,15 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { classify } from '../../src/core/taxonomy/browser-errors';
-import {
-  decidingRule,
-  diagnose,
-  failClass,
-  loopsFromOutcomes,
-  MIN_FAILURES,
-  MIN_TRAFFIC,
-  Tally,
-} from '../../src/core/engine';
+import { decidingRule, diagnose, failClass, MIN_FAILURES, MIN_TRAFFIC, Tally } from '../../src/core/engine';
+import { findLoops } from '../../src/core/loops/redirect-loops';
 import type { Observation, RequestOutcome } from '../../src/core/types';
 import { pathShape } from '../../src/core/url/url-shape';
 
@@ -85,9 +78,13 @@ describe('rules', () => {
     expect(vc(r)).toEqual(['user', 'offline']);
     expect(r.rule).toBe('offline');
   });
-  it('one net.offline blip alone is not enough', () => {
-    const r = run([...okImgs(10), o('www.taobao.com', { at: 20, error: 'net::ERR_INTERNET_DISCONNECTED' })]);
-    expect(vc(r)).toEqual(['healthy', 'none']);
+  it('the browser saying it is offline decides on its own, unless later requests succeed', () => {
+    const off = o('www.taobao.com', { at: 20, type: 'main_frame', error: 'net::ERR_INTERNET_DISCONNECTED' });
+    expect(vc(run([...okImgs(10), off]))).toEqual(['user', 'offline']);
+    expect(vc(run([off]))).toEqual(['user', 'offline']);
+    expect(vc(run([o('www.taobao.com', { at: 20, error: 'NS_ERROR_OFFLINE' })]))).toEqual(['user', 'offline']);
+    // a blip: pictures load again after it
+    expect(vc(run([...okImgs(10), off, ...okImgs(3, 21)]))).toEqual(['healthy', 'none']);
   });
   it('OONI: provider and control both fail → user', () => {
     const r = run([
@@ -164,19 +161,35 @@ describe('rules', () => {
     expect(
       vc(run([o('b.oss-cn-hangzhou.aliyuncs.com', { status: 403, code: 'RequestTimeTooSkewed' }), ...okImgs(6)])),
     ).toEqual(['user', 'clock-skew']);
-    const skewed = n(4, (i) =>
-      o('b.oss-cn-hangzhou.aliyuncs.com', { at: i, status: 403, serverDate: T0 + i * 1000 + 30 * 60_000 }),
-    );
-    expect(vc(run([...skewed, ...okImgs(4).map((x) => ({ ...x, serverDate: x.t + 30 * 60_000 }))]))).toEqual([
-      'user',
-      'clock-skew',
-    ]);
+    // Date headers of fresh API answers from three hosts, 30 minutes ahead, next to signed requests refused
+    const api = (host: string, at: number, p: Partial<RequestOutcome> = {}) =>
+      o(host, { at, type: 'xhr', path: '/api/x.json', serverDate: T0 + at * 1000 + 30 * 60_000, ...p });
+    const fresh = ['ecs.console.aliyun.com', 'www.yuque.com', 'h5api.m.taobao.com'].map((h, i) => api(h, i));
+    const signed = n(2, (i) => api('b.oss-cn-hangzhou.aliyuncs.com', 5 + i, { status: 403, keyTag: 'k' }));
+    const r = run([...signed, ...fresh, ...okImgs(4)]);
+    expect(vc(r)).toEqual(['user', 'clock-skew']);
+    expect(r.d.evidence.find((e) => e.id === 'clock-date')!.text.args).toEqual([30, 5]); // 3 hosts + OSS, 5 answers
+    // two hosts are not several: one stale host could be the whole story
+    const undated = signed.map((x) => ({ ...x, serverDate: undefined }));
+    expect(vc(run([...undated, ...fresh, ...okImgs(4)]))).toEqual(['user', 'clock-skew']);
+    expect(vc(run([...undated, ...fresh.slice(0, 2), ...okImgs(4)]))).not.toEqual(['user', 'clock-skew']);
     expect(
       vc(run(okImgs(6), [{ kind: 'probe', t: T0, probe: 'clock', target: 'x', ok: true, skewMs: 5 * 60_000 }])),
     ).toEqual(['user', 'clock-skew']);
   });
   it('clock: skewed Date headers alone (cached responses, HAR time zones) are not a diagnosis', () => {
     expect(vc(run(okImgs(8).map((x) => ({ ...x, serverDate: x.t - 5 * 3600_000 }))))).toEqual(['healthy', 'none']);
+  });
+  it('clock: never switched on by an ordinary 401 or an expired session, nor by cached pictures', () => {
+    const old = (host: string, at: number, p: Partial<RequestOutcome> = {}) =>
+      o(host, { at, type: 'xhr', path: '/api/x.json', serverDate: T0 + at * 1000 - 21 * 86_400_000, ...p });
+    const dated = ['ecs.console.aliyun.com', 'www.yuque.com', 'h5api.m.taobao.com'].map((h, i) => old(h, i));
+    const expired = n(2, (i) => o('ecs.console.aliyun.com', { at: 10 + i, type: 'xhr', status: 401 }));
+    expect(run([...dated, ...expired, ...okImgs(4)]).cause).not.toBe('clock-skew');
+    // a 21-day-old cached picture with a certificate-date failure: one stale object is no clock evidence
+    const stale = okImgs(6).map((x) => ({ ...x, serverDate: x.t - 21 * 86_400_000 }));
+    const one = [o('www.yuque.com', { at: 9, error: 'net::ERR_CERT_DATE_INVALID' })];
+    expect(run([...stale, ...one]).d.evidence.map((e) => e.id)).not.toContain('clock-date');
   });
   it('blocked-by-extension: only non-telemetry resources count', () => {
     expect(
@@ -204,25 +217,27 @@ describe('rules', () => {
   });
   it('status page listing an alarm + a failing service → outage; an unreadable feed or one without alarms is no evidence', () => {
     const fails = [...n(4, (i) => o('www.yuque.com', { at: i, status: 503 })), ...okImgs(4)];
-    const feed = (ok: boolean, detail?: string): Observation => ({
+    const feed = (ok: boolean, detail?: string, alarms?: number): Observation => ({
       kind: 'probe',
       t: T0,
       probe: 'status-page',
       target: 'status.aliyun.com',
       ok,
+      ...(alarms !== undefined ? { alarms } : {}),
       ...(detail ? { detail } : {}),
     });
-    // run.ts: ok = the feed was readable; detail "<n> events, <m> alarm"
-    const r = run(fails, [feed(true, '2 events, 1 alarm')]);
+    // run.ts: ok = the feed was readable; alarms = its alarms still open
+    const r = run(fails, [feed(true, '2 events, 1 open alarms', 1)]);
     expect(vc(r)).toEqual(['provider', 'outage']);
     expect(r.d.evidence.find((e) => e.id === 'status-page')!.text.args).toEqual(['status.aliyun.com']);
     for (const f of [
       feed(false, 'HTTP 503'),
       feed(false, 'unreadable feed'),
       feed(false, 'timeout'),
-      feed(true, '0 events, 0 alarm'),
-      feed(true, '3 events, 0 alarm'),
+      feed(true, '0 events, 0 open alarms', 0),
+      feed(true, '3 events, 0 open alarms', 0),
       feed(true),
+      feed(false, 'HTTP 503', 1),
       feed(false, 'inconclusive: redirect'),
     ]) {
       const x = run(fails, [f]);
@@ -359,43 +374,59 @@ describe('rules', () => {
     ]);
     expect(vc(r)).toEqual(['unclear', 'insufficient-evidence']);
   });
-  it('loop observations: cookies blocked / not returned → cookies-blocked; returned → login-loop', () => {
+  it('loop observations: cookies blocked / not returned → cookies-blocked; returned, carried or none → login-loop', () => {
     const loop = (x: Partial<Extract<Observation, { kind: 'redirect-loop' }>>): Observation => ({
       kind: 'redirect-loop',
       t: T0,
       hosts: ['www.taobao.com', 'login.taobao.com'],
       hops: 8,
       login: true,
-      cookiesSet: true,
-      cookiesReturned: false,
+      cookies: 'not-returned',
       service: 'shopping',
       ...x,
     });
-    expect(vc(run(okImgs(6), [loop({ cookiesBlocked: true, cookiesReturned: true })]))).toEqual([
+    expect(vc(run(okImgs(6), [loop({ cookiesBlocked: true, cookies: 'returned' })]))).toEqual([
       'user',
       'cookies-blocked',
     ]);
     expect(vc(run(okImgs(6), [loop({})]))).toEqual(['user', 'cookies-blocked']);
-    expect(vc(run(okImgs(6), [loop({ cookiesReturned: true })]))).toEqual(['provider', 'login-loop']);
-    expect(vc(run(okImgs(6), [loop({ cookiesSet: false })]))).toEqual(['unclear', 'insufficient-evidence']);
+    expect(vc(run(okImgs(6), [loop({ cookies: 'returned' })]))).toEqual(['provider', 'login-loop']);
+    // The session cookie went with every step and the server still bounced, whether or not set in the loop.
+    expect(vc(run(okImgs(6), [loop({ cookies: 'carried' })]))).toEqual(['provider', 'login-loop']);
     // No cookie set or sent at any step: the browser's cookies cannot be the cause.
-    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: false })]))).toEqual(['provider', 'login-loop']);
+    expect(vc(run(okImgs(6), [loop({ cookies: 'none' })]))).toEqual(['provider', 'login-loop']);
     expect(
-      vc(
-        run(okImgs(6), [
-          loop({ cookiesSet: false, cookiesSent: false, login: false, hosts: ['www.taobao.com', 'www.tmall.com'] }),
-        ]),
-      ),
+      vc(run(okImgs(6), [loop({ cookies: 'none', login: false, hosts: ['www.taobao.com', 'www.tmall.com'] })])),
     ).toEqual(['provider', 'page-bug']);
-    // A cookie was sent (stale cookies may be the cause): still undecided.
-    expect(vc(run(okImgs(6), [loop({ cookiesSet: false, cookiesSent: true })]))).toEqual([
-      'unclear',
-      'insufficient-evidence',
-    ]);
+    // Cookies not known: the loop alone decides nothing, and it keeps the verdict from healthy…
+    const unknown = run(okImgs(6), [loop({ cookies: 'unknown' })]);
+    expect(vc(unknown)).toEqual(['unclear', 'insufficient-evidence']);
+    expect(unknown.d.evidence.map((e) => e.id)).toEqual(expect.arrayContaining(['redirect-loop', 'cookies-unknown']));
+    // …while sign-in hosts answering 5xx in the same window decide it: the provider's login loop.
+    const signin5xx = n(2, (i) =>
+      o('login.taobao.com', { at: i, type: 'xhr', path: '/newlogin/login.do', status: 502 }),
+    );
+    const r = run([...okImgs(6), ...signin5xx], [loop({ cookies: 'unknown' })]);
+    expect(vc(r)).toEqual(['provider', 'login-loop']);
+    expect(r.d.evidence.map((e) => e.id)).toEqual(['redirect-loop', 'cookies-unknown', 'server-5xx']);
+    // …as do refusals there.
+    const refused = n(2, (i) => o('account.aliyun.com', { at: i, type: 'xhr', path: '/login/x.json', status: 401 }));
+    expect(vc(run([...okImgs(6), ...refused], [loop({ cookies: 'unknown' })]))).toEqual(['provider', 'login-loop']);
+    // Observations stored before the cookie state existed read as unknown.
+    const legacy = { ...loop({}), cookies: undefined } as unknown as Observation;
+    expect(vc(run(okImgs(6), [legacy]))).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('healthy needs MIN_TRAFFIC', () => {
     expect(vc(run(okImgs(MIN_TRAFFIC)))).toEqual(['healthy', 'none']);
-    expect(vc(run(okImgs(MIN_TRAFFIC - 1)))).toEqual(['unclear', 'insufficient-evidence']);
+    // Fewer requests and nothing wrong: quiet — healthy, resting on `few-requests` (a fresh install, a quiet hour).
+    const quiet = run(okImgs(MIN_TRAFFIC - 1));
+    expect(vc(quiet)).toEqual(['healthy', 'none']);
+    expect(quiet.d.evidence.map((e) => e.id)).toEqual(['few-requests']);
+    expect(vc(run([]))).toEqual(['healthy', 'none']);
+    // …but one failure among them is unclear, never quiet
+    const one = run([...okImgs(2), o('img.alicdn.com', { at: 3, error: 'net::ERR_CONNECTION_RESET' })]);
+    expect(vc(one)).toEqual(['unclear', 'insufficient-evidence']);
+    expect(one.d.evidence.map((e) => e.id)).toContain('few-requests');
   });
   it('probe outcomes never count as user traffic', () => {
     const probes = n(10, (i) => ({ ...o('www.taobao.com', { at: i, status: 503 }), source: 'probe' as const }));
@@ -417,7 +448,7 @@ describe('rules', () => {
   });
 });
 
-describe('redirect loops from outcomes', () => {
+describe('redirect loops from outcomes (a HAR: the one detector, src/core/loops)', () => {
   const hop = (host: string, path: string, to: string, at: number, p: Partial<RequestOutcome> = {}) =>
     o(host, { at, path, status: 302, redirectTo: to, type: 'main_frame', ...p });
   it('A→login→A→login is a loop; a single bounce is not', () => {
@@ -426,8 +457,11 @@ describe('redirect loops from outcomes', () => {
       hop('login.taobao.com', '/member/login.jhtml', 'www.taobao.com/my', 1),
       hop('www.taobao.com', '/my', 'login.taobao.com/member/login.jhtml', 2),
     ];
-    expect(loopsFromOutcomes(loop)).toHaveLength(1);
-    expect(loopsFromOutcomes(loop.slice(0, 2))).toHaveLength(0);
+    expect(findLoops(loop)).toHaveLength(1);
+    expect(findLoops(loop.slice(0, 2))).toHaveLength(0);
+    // diagnose() reads the loops it is given (the CLI passes readHar's), not its own
+    expect(vc(run([...loop, ...okImgs(6)]))).toEqual(['healthy', 'none']);
+    expect(vc(run([...loop, ...okImgs(6)], findLoops(loop)))).toEqual(['unclear', 'insufficient-evidence']);
   });
   it('chains break after CHAIN_GAP_MS', () => {
     const loop = [
@@ -435,7 +469,7 @@ describe('redirect loops from outcomes', () => {
       hop('login.taobao.com', '/l', 'www.taobao.com/my', 1),
       hop('www.taobao.com', '/my', 'login.taobao.com/l', 60),
     ];
-    expect(loopsFromOutcomes(loop)).toHaveLength(0);
+    expect(findLoops(loop)).toHaveLength(0);
   });
   it('pixels bouncing between ad servers are not loops', () => {
     const px = [0, 1, 2, 3, 4, 5].map((i) =>
@@ -443,11 +477,11 @@ describe('redirect loops from outcomes', () => {
         type: 'image',
       }),
     );
-    expect(loopsFromOutcomes(px)).toHaveLength(0);
+    expect(findLoops(px)).toHaveLength(0);
   });
   it('a main frame ending in ERR_TOO_MANY_REDIRECTS is a loop', () => {
-    expect(
-      loopsFromOutcomes([o('www.taobao.com', { error: 'net::ERR_TOO_MANY_REDIRECTS', type: 'main_frame' })]),
-    ).toHaveLength(1);
+    expect(findLoops([o('www.taobao.com', { error: 'net::ERR_TOO_MANY_REDIRECTS', type: 'main_frame' })])).toHaveLength(
+      1,
+    );
   });
 });

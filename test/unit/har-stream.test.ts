@@ -142,6 +142,39 @@ describe('HarStream agrees with the in-memory reader', () => {
     }
   });
 
+  it('uses log.pages as the in-memory reader does, before or after the entries', () => {
+    // pictures failing on a page outside the watched set: forgeable, skipped — when the page is known by its URL
+    const entries = [
+      entry(0, { pageref: 'page_1' }),
+      ...[1, 2, 3].map((i) =>
+        entry(i, { pageref: 'page_2' }, { status: 503, content: { mimeType: 'image/png', text: '' } }),
+      ),
+    ];
+    const pages = [
+      { id: 'page_1', title: 'https://photos.oss-cn-hangzhou.aliyuncs.com/' },
+      { id: 'page_2', title: 'https://shop.example/' },
+    ];
+    const read = (bytes: Uint8Array, opts: HarStreamOptions = NODE, size = 7) => {
+      const r = new HarStream(serviceOf, opts);
+      for (let i = 0; i < bytes.length; i += size) r.write(bytes.subarray(i, i + size));
+      return r.end();
+    };
+    const before = utf8(JSON.stringify({ log: { pages, entries } }));
+    const after = utf8(JSON.stringify({ log: { entries, pages } }));
+    const want = readHarInMemory(before, serviceOf);
+    expect(want.ok && want.skipped).toBe(3);
+    expect(readHarInMemory(after, serviceOf)).toEqual(want);
+    for (const size of [1, 7, before.length]) expect(read(before, NODE, size)).toMatchObject(want);
+    // after the entries: the reader says so, and a second pass given the pages gets the same
+    const first = read(after);
+    expect(first.ok && first.pagesAfterEntries).toEqual(pages);
+    expect(first.ok && first.skipped).toBe(0);
+    expect(read(after, { ...NODE, pages })).toMatchObject(want);
+    // pages that name no page by URL change nothing: no second pass needed
+    const plain = utf8(JSON.stringify({ log: { entries, pages: [{ id: 'page_2', title: 'Shop' }] } }));
+    expect(read(plain)).not.toHaveProperty('pagesAfterEntries');
+  });
+
   it('says which tool wrote the HAR', () => {
     const r = new HarStream(watchAll);
     r.write(utf8(tricky()));

@@ -2,8 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { codeFromBody, bodyText } from '../../src/core/har/body';
-import { convertEntry, readHar } from '../../src/core/har/read';
+import { convertHarEntry, harContext, readHar, type WatchFn } from '../../src/core/har/read';
 import { decodeHar } from '../corpus/in-memory';
+
+/** One entry on its own (a fresh context: the first entry of its recording). */
+const convertEntry = (raw: unknown, watch: WatchFn) => convertHarEntry(raw, harContext(watch));
 
 const watchAll = (h: string) => serviceOf(h) ?? 'site';
 const entry = (url: string, response: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
@@ -207,6 +210,106 @@ describe('provider codes from bodies', () => {
         serviceOf,
       )!.code,
     ).toBeUndefined();
+  });
+});
+
+describe('one entry at a time, the same semantics as the live edge', () => {
+  const at = (sec: number, e: ReturnType<typeof entry>, page = 'page_1') => ({
+    ...e,
+    startedDateTime: new Date(Date.parse('2023-11-12T09:39:00Z') + sec * 1000).toISOString(),
+    pageref: page,
+  });
+  const log = (entries: unknown[], pages?: unknown[]) => ({ log: { pages, entries } });
+
+  it('convertHarEntry entry by entry gives what readHar gives (a streaming reader can call it)', () => {
+    const entries = [
+      at(0, entry('https://www.taobao.com/', { content: { mimeType: 'text/html' } })),
+      at(1, entry('https://img.alicdn.com/a.jpg', { status: 503 })),
+      at(2, entry('https://h5api.m.taobao.com/h5/x/1.0/', { content: { text: '{"ret":["RGV587_ERROR::x"]}' } })),
+    ];
+    const ctx = harContext(serviceOf, []);
+    const streamed = entries.map((e) => convertHarEntry(e, ctx));
+    const r = readHar(log(entries, []), serviceOf);
+    if (!r.ok) throw new Error(r.error);
+    expect(streamed).toEqual(r.outcomes);
+    expect(r.observations).toEqual([]);
+  });
+
+  it('a provider host on a port no service uses is skipped; a watched site keeps its port', () => {
+    const r = readHar(
+      log([
+        at(0, entry('https://www.taobao.com/', { content: { mimeType: 'text/html' } })),
+        ...Array.from({ length: 30 }, (_, i) =>
+          at(
+            1,
+            entry(`https://oss-cn-hangzhou.aliyuncs.com:9/x/${i}.png`, { status: 0, _error: 'net::ERR_UNSAFE_PORT' }),
+          ),
+        ),
+        at(2, entry('https://img.alicdn.com:443/ok.png')),
+      ]),
+      serviceOf,
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.skipped).toBe(30);
+    expect(r.outcomes.map((o) => o.host)).toEqual(['www.taobao.com', 'img.alicdn.com']);
+    expect(convertEntry(entry('http://dev.shop.example:3000/api/x', { status: 503 }), watchAll)!.status).toBe(503);
+  });
+
+  it("a failing sub-resource of a page outside the watched set is skipped; the page's other requests are kept", () => {
+    const page = [
+      // a click-through redirect first: the page is where it ends
+      at(
+        0,
+        entry(
+          'https://www.taobao.com/go',
+          { status: 302, redirectURL: 'https://shop.example.com/' },
+          { _resourceType: 'document' },
+        ),
+      ),
+      at(0.1, entry('https://shop.example.com/', {}, { _resourceType: 'document' })),
+      at(1, entry('https://img.alicdn.com/a.jpg', { status: 503 }, { _resourceType: 'image' })),
+      at(1, entry('https://img.alicdn.com/b.jpg', { _error: 'net::ERR_CONNECTION_RESET' }, { _resourceType: 'image' })),
+      at(1, entry('https://img.alicdn.com/c.jpg', {}, { _resourceType: 'image' })),
+    ];
+    const r = readHar(log(page), serviceOf);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.outcomes.map((o) => `${o.host}${o.path} ${o.status}`)).toEqual([
+      'www.taobao.com/go 302',
+      'shop.example.com/ 200',
+      'img.alicdn.com/c.jpg 200',
+    ]);
+    // the same page on a watched site (or with --watch-all): every failure counts
+    const watched = readHar(log(page), watchAll);
+    if (!watched.ok) throw new Error(watched.error);
+    expect(watched.outcomes).toHaveLength(5);
+  });
+
+  it("keeps a response's Date only when it was answered now", () => {
+    const date = { name: 'Date', value: 'Sun, 22 Oct 2023 09:39:00 GMT' };
+    const fresh = (r: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+      convertEntry(
+        entry('https://ecs.console.aliyun.com/api/x.json', { headers: [date], content: { size: 20 }, ...r }, extra),
+        serviceOf,
+      )!;
+    expect(fresh().serverDate).toBe(Date.parse(date.value));
+    expect(fresh({ status: 304 }).serverDate).toBeUndefined();
+    expect(fresh({}, { _fromCache: 'memory' }).serverDate).toBeUndefined();
+    expect(fresh({ headers: [date, { name: 'age', value: '86400' }] }).serverDate).toBeUndefined();
+    expect(fresh({ headers: [date, { name: 'X-Cache', value: 'HIT from cdn' }] }).serverDate).toBeUndefined();
+    // served in ~0 ms with nothing transferred: a cache the exporter did not mark
+    expect(fresh({ content: {} }, { time: 0 }).serverDate).toBeUndefined();
+    expect(fresh({ content: { size: 20 } }, { time: 0 }).serverDate).toBe(Date.parse(date.value));
+  });
+
+  it('marks a 401 that asks for credentials, and reads a request for JSON as an API call', () => {
+    const challenge = { name: 'WWW-Authenticate', value: 'Basic realm="intranet"' };
+    expect(convertEntry(entry('https://a.example/p', { status: 401, headers: [challenge] }), watchAll)!.challenge).toBe(
+      true,
+    );
+    expect(convertEntry(entry('https://a.example/p', { status: 401 }), watchAll)!.challenge).toBeUndefined();
+    const json = entry('https://a.example/api/x', { status: 404, content: { mimeType: 'text/html' } });
+    (json.request as { headers: unknown[] }).headers = [{ name: 'Accept', value: 'application/json, text/plain' }];
+    expect(convertEntry({ ...json, pageref: 'p' }, watchAll)!.type).toBe('xhr');
   });
 });
 

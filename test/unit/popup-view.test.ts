@@ -19,6 +19,9 @@ import { STATUS_PAGES } from '../../src/core/catalogue/services';
 import { VERDICTS } from '../../src/core/types';
 import { sampleCrowdReport } from '../../src/ui/crowd-preview';
 import { validateBatch } from '../../src/core/crowd/protocol';
+import { diagnose } from '../../src/core/engine';
+import { badgeModel } from '../../src/core/badge';
+import { apiOk, apiRefused, o, okImgs, ossOk, ossRefused, sec } from './engine-fixtures';
 
 const zh = makeResolver('zh_CN', FIXTURE_TEXTS);
 const en = makeResolver('en', FIXTURE_TEXTS);
@@ -144,5 +147,41 @@ describe('crowd preview', () => {
     expect(validateBatch(JSON.parse(p.body)).ok).toBe(true);
     expect(p.bytes).toBe(new TextEncoder().encode(p.body).length);
     expect(p.body).not.toMatch(/aliyuncs\.com|photos|Signature|cookie/i);
+  });
+});
+
+describe('the popup is honest about quiet states and agrees with itself (engine output, not fixtures)', () => {
+  it('fresh install / a quiet hour: watching, nothing wrong seen — not "something failed", no "?" badge', () => {
+    for (const outs of [[], [o('img.alicdn.com', { at: 1 }), o('www.taobao.com', { at: 2, type: 'main_frame' })]]) {
+      const d = diagnose(outs, [], { now: sec(10) });
+      expect([d.verdict, d.cause]).toEqual(['healthy', 'none']);
+      const h = headlineView(d, en, sec(10));
+      expect([h.headline, h.title]).toEqual(['Watching', 'Nothing wrong seen']);
+      expect(h.explain).toContain(`${outs.length} requests so far, and none of them failed`);
+      expect(headlineView(d, zh, sec(10)).headline).toBe('正在留意');
+      const b = badgeModel(d, 'en');
+      expect(b.text).toBe('');
+      expect(b.title).toBe('Faultline is watching: nothing wrong seen so far');
+    }
+    // enough traffic: everything works, as before
+    const busy = diagnose(okImgs(8), [], { now: sec(10) });
+    expect(headlineView(busy, en, sec(10)).headline).toBe('Everything works');
+    expect(badgeModel(busy, 'en').title).toBe(badgeModel({ ...busy, evidence: [] }, 'en').title);
+  });
+
+  it('a service the evidence names as failing is never shown as Working (the 2023-11-12 replay)', () => {
+    const outs = [
+      ...[0, 1, 2].flatMap((i) => [ossOk(-300 + i * 10), apiOk(-290 + i * 10)]),
+      ...[0, 1, 2, 3, 4].map((i) => ossRefused(i * 10)),
+      ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => apiRefused(2 + i * 10)),
+      ...okImgs(6, 0),
+    ];
+    const d = diagnose(outs, [], { now: sec(120) });
+    expect([d.verdict, d.cause]).toEqual(['provider', 'auth-service']);
+    const cells = servicesView(d, 'en', en);
+    const openapi = cells.find((c) => c.id === 'openapi')!;
+    expect(openapi.state).not.toBe('ok');
+    expect(openapi.detail).toBe('9 of 12 failed');
+    expect(cells.find((c) => c.id === 'oss')!.state).not.toBe('ok');
   });
 });

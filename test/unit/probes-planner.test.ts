@@ -297,11 +297,16 @@ describe('DNS and clock probes', () => {
         timeoutMs: 8000,
       },
     ]);
-    // Three responses with Date headers: the passive estimate suffices.
-    const dated = [1, 2, 3].map((i) =>
-      rr(out({ host: 'img.alicdn.com', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })),
+    // Fresh answers with Date headers from three hosts: the passive estimate suffices.
+    const dated = ['ecs.console.aliyun.com', 'oss.console.aliyun.com', 'www.yuque.com'].map((host, i) =>
+      rr(out({ host, type: 'xhr', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })),
     );
     expect(plan([rr(o), ...dated])).toEqual([]);
+    // …but not pictures of one image host (one host cannot decide)
+    const pictures = [1, 2, 3].map((i) =>
+      rr(out({ host: 'img.alicdn.com', t: NOW - i * 1000, serverDate: NOW - i * 1000 + 3 * 3600_000 })),
+    );
+    expect(plan([rr(o), ...pictures]).map((p) => p.probe)).toEqual(['clock']);
     // An ordinary 5xx does not ask for the clock.
     expect(plan([rr(fail5xx('ecs.aliyuncs.com', { type: 'xhr' }))])).toEqual([]);
   });

@@ -301,13 +301,16 @@ describe('status-page probe', () => {
       data: [
         { id: 1, title: 'ECS', eventType: 'ALARM', startTime: 1699782240 },
         { id: 2, title: 'OSS', eventType: 'NOTIFICATION', startTime: 1699782300 },
+        // an alarm that has ended is history, not an open alarm
+        { id: 3, title: 'RDS', eventType: 'ALARM', startTime: 1699700000, endTime: 1699710000 },
       ],
     };
     const r = await runProbe(sp, harness(() => json(body)).deps);
-    expect(r).toMatchObject({ ok: true, status: 200, detail: '2 events, 1 alarm' });
+    expect(r).toMatchObject({ ok: true, status: 200, alarms: 1, detail: '3 events, 1 open alarms' });
     expect(r.events).toEqual([
       { id: '1', title: 'ECS', severity: 'alarm', start: 1699782240000, end: null },
       { id: '2', title: 'OSS', severity: 'notice', start: 1699782300000, end: null },
+      { id: '3', title: 'RDS', severity: 'alarm', start: 1699700000000, end: 1699710000000 },
     ]);
     expect(toObservation(r)).toEqual({
       kind: 'probe',
@@ -315,7 +318,8 @@ describe('status-page probe', () => {
       probe: 'status-page',
       target: 'status.aliyun.com',
       ok: true,
-      detail: '2 events, 1 alarm',
+      alarms: 1,
+      detail: '3 events, 1 open alarms',
     });
   });
   it('an unreadable feed or an HTTP error is ok:false', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   officialLag,
   officialState,
+  openAlarms,
   parseStatusFeed,
   severityOf,
   statusFeedUrl,
@@ -229,5 +230,13 @@ describe('officialLag and officialState', () => {
     expect(officialState([ev(START_MS, 'notice'), ev(START_MS, 'alarm', START_MS + 1000)], now)).toBe('notice');
     expect(officialState([ev(START_MS, 'notice'), ev(START_MS, 'alarm')], now)).toBe('alarm');
     expect(officialState([ev(now + 1, 'alarm')], now)).toBe('normal');
+  });
+  it('openAlarms: alarms started and not ended (what the engine reads as official evidence)', () => {
+    const now = START_MS + 60_000;
+    expect(openAlarms([], now)).toBe(0);
+    expect(
+      openAlarms([ev(START_MS), ev(null), ev(START_MS, 'notice'), ev(START_MS, 'alarm', START_MS + 1000)], now),
+    ).toBe(2);
+    expect(openAlarms([ev(now + 1), ev(START_MS, 'alarm', now)], now)).toBe(0);
   });
 });

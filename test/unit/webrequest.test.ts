@@ -293,7 +293,8 @@ describe('RequestTracker on recorded event shapes', () => {
       if (e.service) expect(o.service).toBe(e.service);
       if (e.ids) expect(o.ids).toEqual(e.ids);
       expect(o.source).toBe('browser');
-      expect(o.initiator).toBe('www.taobao.com');
+      // the initiating page is read at the edge (forged failures) and never stored
+      expect(Object.keys(o)).not.toContain('initiator');
     });
   });
 

@@ -5,10 +5,17 @@
  *
  * Per request it keeps a small pending record from onBeforeRequest until onCompleted/onErrorOccurred, so that
  * "headers said 403, then ERR_BLOCKED_BY_ORB / NS_BINDING_ABORTED" becomes an HTTP 403, not an abort.
+ *
+ * Failures a page can forge never leave the edge: any page on a watched site can point pictures at a provider
+ * host on a port no service uses (`https://oss-cn-hangzhou.aliyuncs.com:9/…`), and any page at all can make
+ * provider requests fail. So a catalogue host on a non-default port is not watched, and a failing sub-resource
+ * whose initiating page is outside the watched set is dropped (neither evidence nor a crowd report). The
+ * initiating page is read here and never stored.
  */
 import type { RequestIds, RequestOutcome, ResourceKind, ServiceId } from '../types';
-import { classify } from '../taxonomy/browser-errors';
-import { keyTagOf, pathShape, splitUrl } from '../url/url-shape';
+import { classify, isFailureKind } from '../taxonomy/browser-errors';
+import { isCacheHeader, isChallengeHeader } from '../taxonomy/responses';
+import { keyTagOf, pathShape, splitUrl, type UrlParts } from '../url/url-shape';
 import { isLoginHost } from '../catalogue/match';
 
 export interface RawHeader {
@@ -38,6 +45,21 @@ export interface RawRequestDetails {
 /** Decides which hosts are watched and as what service; null = not watched (ignored). */
 export type WatchFn = (host: string) => ServiceId | null;
 
+export interface TrackerOptions {
+  /**
+   * Ports other than the scheme's default that still count as the provider's (test builds only: Firefox reaches
+   * the local test servers on their own ports). Default: none.
+   */
+  trustedPort?: (port: string) => boolean;
+}
+
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' };
+
+/** A URL on its scheme's default port (no port written, or the default written out). */
+export function onDefaultPort(u: UrlParts): boolean {
+  return u.port === '' || DEFAULT_PORT[u.scheme] === u.port;
+}
+
 interface Pending {
   t: number;
   host: string;
@@ -46,7 +68,8 @@ interface Pending {
   type: ResourceKind;
   method: string;
   tabId: number;
-  initiator?: string;
+  /** Started by a page outside the watched set (a sub-resource): its failures are dropped. */
+  foreign: boolean;
   keyTag?: string;
   /** The real URL, held only while the request is in flight and handed to `emit` for failures (never stored). */
   url: string;
@@ -55,6 +78,10 @@ interface Pending {
   ids?: RequestIds;
   setCookies?: string[];
   sentCookies?: string[];
+  /** The response came from a cache (Age, a cache HIT): its Date is not the time of this request. */
+  cached?: boolean;
+  /** The response asked for credentials (WWW-Authenticate). */
+  challenge?: boolean;
   track: boolean;
 }
 
@@ -96,7 +123,21 @@ export class RequestTracker {
   constructor(
     private readonly watch: WatchFn,
     private readonly emit: (o: RequestOutcome, failingUrl?: string) => void,
+    private readonly opts: TrackerOptions = {},
   ) {}
+
+  /** The service a URL is watched as, or null: a catalogue host answers only on its default port. */
+  private watched(u: UrlParts): ServiceId | null {
+    const s = this.watch(u.host);
+    if (s === null || s === 'site' || onDefaultPort(u) || this.opts.trustedPort?.(u.port)) return s;
+    return null;
+  }
+
+  /** Emit, unless it is a failure a page outside the watched set could have forged. */
+  private send(p: Pending, o: RequestOutcome, failingUrl?: string): void {
+    if (p.foreign && isFailureKind(o.kind)) return;
+    this.emit(o, failingUrl);
+  }
 
   /** Number of requests in flight (for tests and diagnostics). */
   get inFlight(): number {
@@ -139,11 +180,11 @@ export class RequestTracker {
     const target = d.redirectUrl ? splitUrl(d.redirectUrl) : null;
     const o = this.outcome(p, d.timeStamp, status, undefined, d.fromCache);
     if (target) o.redirectTo = target.host + pathShape(target.path);
-    this.emit(o);
+    this.send(p, o);
     // The same requestId continues at the new URL.
     this.pending.delete(d.requestId);
     if (target) {
-      const service = this.watch(target.host);
+      const service = this.watched(target);
       if (service !== null) {
         const next: Pending = {
           ...p,
@@ -159,6 +200,8 @@ export class RequestTracker {
         delete next.ids;
         delete next.setCookies;
         delete next.sentCookies;
+        delete next.cached;
+        delete next.challenge;
         const tag = keyTagOf(target.query);
         if (tag) next.keyTag = tag;
         else delete next.keyTag;
@@ -183,9 +226,13 @@ export class RequestTracker {
     if (fromExtension(d)) return undefined;
     const u = splitUrl(d.url);
     if (!u) return undefined;
-    const service = this.watch(u.host);
+    const service = this.watched(u);
     if (service === null) return undefined;
     const type = resourceKind(d.type);
+    // The page that made a sub-resource request (Firefox: its document; Chromium: the initiator's origin). An
+    // opaque origin ("null": a sandboxed frame, a data: document) can be made by any page.
+    const pageUrl = type === 'main_frame' ? undefined : (d.documentUrl ?? d.initiator ?? d.originUrl);
+    const page = originHost(pageUrl);
     const p: Pending = {
       t: d.timeStamp,
       host: u.host,
@@ -194,12 +241,11 @@ export class RequestTracker {
       type,
       method: d.method ?? 'GET',
       tabId: d.tabId ?? -1,
+      foreign: pageUrl === 'null' || (page !== undefined && this.watch(page) === null),
       url: d.url,
       status: 0,
       track: type === 'main_frame' || type === 'sub_frame' || isLoginHost(u.host),
     };
-    const init = originHost(d.initiator ?? d.originUrl ?? d.documentUrl);
-    if (init) p.initiator = init;
     const tag = keyTagOf(u.query);
     if (tag) p.keyTag = tag;
     return p;
@@ -211,8 +257,8 @@ export class RequestTracker {
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
     const o = this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache);
-    if (o.status >= 400) this.emit(o, p.url);
-    else this.emit(o);
+    if (o.status >= 400) this.send(p, o, p.url);
+    else this.send(p, o);
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
@@ -220,8 +266,8 @@ export class RequestTracker {
     if (!p) return;
     this.pending.delete(d.requestId);
     const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
-    if (o.kind !== 'aborted') this.emit(o, p.url);
-    else this.emit(o);
+    if (o.kind !== 'aborted') this.send(p, o, p.url);
+    else this.send(p, o);
   }
 
   private outcome(
@@ -247,9 +293,10 @@ export class RequestTracker {
       source: 'browser',
     };
     if (error) o.error = error.slice(0, 120);
-    if (p.serverDate) o.serverDate = p.serverDate;
+    // A Date says what time it is at the server only when this request was answered now (not from a cache).
+    if (p.serverDate && !p.cached && !fromCache && status !== 304) o.serverDate = p.serverDate;
     if (p.ids) o.ids = p.ids;
-    if (p.initiator) o.initiator = p.initiator;
+    if (p.challenge && status === 401) o.challenge = true;
     if (p.keyTag) o.keyTag = p.keyTag;
     if (p.setCookies) o.setCookies = p.setCookies;
     if (p.sentCookies) o.sentCookies = p.sentCookies;
@@ -270,6 +317,8 @@ function readHeaders(p: Pending, headers: RawHeader[]): void {
     const name = h.name.toLowerCase();
     const v = h.value;
     if (v === undefined) continue;
+    if (isCacheHeader(name, v)) p.cached = true;
+    if (isChallengeHeader(name)) p.challenge = true;
     switch (name) {
       case 'date': {
         const t = Date.parse(v);

@@ -2,6 +2,14 @@
  * What one outcome means for the diagnosis: a failure class, or null for success and for noise (aborts,
  * trackers, 304s, favicons, ordinary 404s, mtop's routine token refresh…). Pure and allocation-free.
  */
+import {
+  AUTH_CODES,
+  OPENAPI_WEAK_AUTH_STATUSES,
+  providerCode,
+  RISK_CODES,
+  ROUTINE_CODES,
+  SKEW_CODES,
+} from '../taxonomy/provider-codes';
 import type { RequestOutcome } from '../types';
 
 export type FailClass =
@@ -46,51 +54,6 @@ export function marksControl(c: FailClass): boolean {
 /** Why an outcome is not a failure (for the noise evidence), or null. */
 export type NoiseKind =
   'aborted' | 'tracking' | 'not-modified' | 'favicon' | 'token-refresh' | 'not-found' | 'client-4xx';
-
-export const ROUTINE_CODES = new Set(['FAIL_SYS_TOKEN_EXOIRED', 'FAIL_SYS_TOKEN_EMPTY', 'FAIL_SYS_TOKEN_EXPIRED']);
-export const RISK_CODES = new Set(['RGV587_ERROR', 'FAIL_SYS_USER_VALIDATE']);
-export const SKEW_CODES = new Set(['RequestTimeTooSkewed', 'InvalidTimeStamp.Expired']);
-/** Auth codes that, by themselves, say "this key was refused" — never by themselves whose fault. */
-export const AUTH_CODES = new Set([
-  'InvalidAccessKeyId',
-  'InvalidAccessKeyId.NotFound',
-  'InvalidAccessKeyId.Inactive',
-  'SignatureDoesNotMatch',
-  'AccessKeyIdAndSecurityTokenNotMatch',
-  'InvalidSecurityToken',
-  'UNAUTHORIZED',
-]);
-
-/**
- * Documented OSS error codes (EC, the `x-oss-ec` response header, also `<EC>` in the XML body) and the provider
- * code each stands for, with its HTTP status and the key of shared/reference/alibaba-services.json `sources`
- * that documents it. A live browser sees no bodies, so for an OSS refusal the EC is the only code it has. Only
- * documented ECs are listed (OSS: "EC is for troubleshooting only; it may change"); an EC applies only with its
- * documented status and only when no code was read from the body.
- */
-export const OSS_EC_CODES: ReadonlyMap<
-  string,
-  { readonly code: string; readonly status: number; readonly src: string }
-> = new Map([
-  // InvalidAccessKeyId: 901 invalid characters, 902 missing/unrecognized, 903 disabled, 904 disabled or source IP not allowed.
-  ['0002-00000901', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
-  ['0002-00000902', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
-  ['0002-00000903', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
-  ['0002-00000904', { code: 'InvalidAccessKeyId', status: 403, src: 'oss_ec_ak' }],
-  ['0002-00000501', { code: 'RequestTimeTooSkewed', status: 403, src: 'oss_ec_skew' }],
-]);
-
-/** HTTP statuses of an OpenAPI refusal that, signed and with an x-acs-request-id but no body code, may be an auth failure. */
-export const OPENAPI_WEAK_AUTH_STATUSES: ReadonlySet<number> = new Set([401, 403, 404]);
-
-/** The provider code of an outcome: from the body when read, else from a documented OSS EC (OSS_EC_CODES). */
-export function providerCode(o: RequestOutcome): string | undefined {
-  if (o.code !== undefined) return o.code;
-  const ec = o.ids?.ossEc;
-  if (ec === undefined) return undefined;
-  const m = OSS_EC_CODES.get(ec);
-  return m !== undefined && m.status === o.status ? m.code : undefined;
-}
 
 /** Path of mtop's anti-bot challenge page. */
 export const PUNISH_PATH = '/_____tmd_____/punish';

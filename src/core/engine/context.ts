@@ -72,8 +72,6 @@ export function isInconclusive(p: ProbeObs): boolean {
 
 /** Failures and observations set aside because what they blamed has recovered (decide() in diagnose.ts). */
 export interface Mask {
-  /** These outcomes (the steps of recovered loops). */
-  outs: Set<RequestOutcome>;
   /** Failures of these services (classes of marksService). */
   services: Set<ServiceId>;
   /** Failures of these classes, any traffic. */
@@ -84,7 +82,6 @@ export interface Mask {
 }
 
 export const emptyMask = (): Mask => ({
-  outs: new Set(),
   services: new Set(),
   classes: new Set(),
   controlProbes: false,
@@ -93,11 +90,21 @@ export const emptyMask = (): Mask => ({
 
 export function isMasked(m: Mask | undefined, it: Item): boolean {
   if (!m) return false;
-  if (m.outs.has(it.o)) return true;
   const c = it.c!;
   if (m.classes.has(c)) return true;
   if (it.o.service !== null) return m.services.has(it.o.service) && marksService(c);
   return false;
+}
+
+/**
+ * The normal HTTP authentication handshake: a 401 that asked for credentials (WWW-Authenticate), followed by a
+ * success on the same endpoint. Not a failure.
+ */
+export function isAnsweredChallenge(tally: Tally, it: Item): boolean {
+  const o = it.o;
+  if (!o.challenge || o.status !== 401) return false;
+  const e = tally.endpoint(o.host, o.path);
+  return e !== undefined && e.last >= o.t;
 }
 
 export interface Ctx {
@@ -119,12 +126,13 @@ export const groupOf = (s: ServiceId): string => GROUP.get(s) ?? s;
 export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?: Mask): Ctx {
   const services = new Map<ServiceId, SvcStat>();
   const obs = mask && mask.obs.size ? allObs.filter((o) => !mask.obs.has(o)) : allObs;
-  // Masked failures are taken off their hosts' counters (they stay requests: they happened).
+  // Masked failures and answered challenges are taken off their hosts' counters (they stay requests: they happened).
+  const aside = (it: Item) => isMasked(mask, it) || (tally.challenges > 0 && isAnsweredChallenge(tally, it));
   let minus: Map<string, Partial<Record<FailClass, number>>> | null = null;
-  if (mask && (mask.services.size || mask.classes.size || mask.outs.size)) {
+  if ((mask && (mask.services.size || mask.classes.size)) || tally.challenges > 0) {
     minus = new Map();
     tally.fails.forEach((it) => {
-      if (!isMasked(mask, it)) return;
+      if (!aside(it)) return;
       let m = minus!.get(it.o.host);
       if (!m) minus!.set(it.o.host, (m = {}));
       m[it.c!] = (m[it.c!] ?? 0) + 1;
@@ -238,7 +246,7 @@ export function buildCtx(tally: Tally, allObs: Observation[], now: number, mask?
       : null;
   const fails = new Map<FailClass, Item[]>();
   tally.fails.forEach((it) => {
-    if (minus && isMasked(mask, it)) return;
+    if (minus && aside(it)) return;
     const c = it.c!;
     let a = fails.get(c);
     if (!a) fails.set(c, (a = []));

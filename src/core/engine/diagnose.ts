@@ -13,9 +13,11 @@ import type {
   ServiceSummary,
 } from '../types';
 import { buildCtx, type Ctx, emptyMask, fact, hostList, type Mask } from './context';
-import { type Blame, type Finding, type Loop, RULES } from './rules';
+import { RULES } from './rules';
+import type { Blame, Finding, LoopObservation } from './rules/common';
 import { countAfter, type Mark, okSince, Tally } from './tally';
-import { RECOVERY_MIN_OK, RECOVERY_QUIET_MS, WINDOW_MS } from './thresholds';
+import type { FailClass } from './classify';
+import { FAILING_RATIO, RECOVERY_MIN_OK, RECOVERY_QUIET_MS, WINDOW_MS } from './thresholds';
 
 export interface DiagnoseOptions {
   now: number;
@@ -44,7 +46,7 @@ export function decide(tally: Tally, obs: Observation[], now: number): Diagnosis
   return {
     verdict: f.verdict,
     cause: f.cause,
-    services: summaries(ctx, first),
+    services: summaries(ctx, first, f),
     evidence,
     advice: f.evidence.some((e) => e.id === 'retry-ok')
       ? SESSION_ADVICE.map((a) => ({ ...a, text: { ...a.text } }))
@@ -115,7 +117,6 @@ function run(
 
 function extend(m: Mask, b: Blame): Mask {
   const out: Mask = {
-    outs: new Set(m.outs),
     services: new Set(m.services),
     classes: new Set(m.classes),
     controlProbes: m.controlProbes || !!b.control,
@@ -124,10 +125,7 @@ function extend(m: Mask, b: Blame): Mask {
   for (const s of b.services ?? []) out.services.add(s);
   for (const c of b.classes ?? []) out.classes.add(c);
   for (const o of b.obs ?? []) out.obs.add(o);
-  for (const l of b.loops ?? []) {
-    if (l.obs) out.obs.add(l.obs);
-    for (const it of l.items) out.outs.add(it.o);
-  }
+  for (const l of b.loops ?? []) out.obs.add(l);
   return out;
 }
 
@@ -145,11 +143,11 @@ function okAfter(ctx: Ctx, services: readonly ServiceId[] | null, t: number): { 
 }
 
 /**
- * Successes after a loop's last step that show it is over. Through a login host: page loads (main_frame,
+ * Successes after a loop's newest step that show it is over. Through a login host: page loads (main_frame,
  * sub_frame, xhr) on the loop's hosts or on the service it protected. Otherwise: any successful request on its
  * hosts. Each request counted once.
  */
-export function loopOk(ctx: Ctx, l: Loop): { n: number; first: number } {
+export function loopOk(ctx: Ctx, l: LoopObservation): { n: number; first: number } {
   const t = ctx.tally;
   let n = 0;
   let first = Infinity;
@@ -159,10 +157,10 @@ export function loopOk(ctx: Ctx, l: Loop): { n: number; first: number } {
   };
   if (l.login) {
     const svc = l.service;
-    if (svc !== null) add(countAfter(t.svcLoad.get(svc), l.last));
+    if (svc !== null) add(countAfter(t.svcLoad.get(svc), l.t));
     for (const h of l.hosts)
-      if (svc === null || (t.hosts.get(h)?.service ?? null) !== svc) add(countAfter(t.hostLoad.get(h), l.last));
-  } else for (const h of l.hosts) add(countAfter(t.hostOk.get(h), l.last));
+      if (svc === null || (t.hosts.get(h)?.service ?? null) !== svc) add(countAfter(t.hostLoad.get(h), l.t));
+  } else for (const h of l.hosts) add(countAfter(t.hostOk.get(h), l.t));
   return { n, first };
 }
 
@@ -237,12 +235,12 @@ function recoveryOf(ctx: Ctx, b: Blame): Evidence | null {
   }
   if (b.loops?.length) {
     for (const l of b.loops) {
-      if (l.last > quietFrom) return null;
+      if (l.t > quietFrom) return null;
       const after = loopOk(ctx, l);
       if (after.n < RECOVERY_MIN_OK) return null;
       any = true;
       count = Math.max(count, after.n);
-      lastFail = Math.max(lastFail, l.last);
+      lastFail = Math.max(lastFail, l.t);
       firstOk = Math.max(firstOk, after.first);
     }
   }
@@ -279,18 +277,43 @@ function sinceOf(f: Finding, ctx: Ctx, recovered: Evidence[]): number | null {
   return Number.isFinite(first) ? first : null;
 }
 
-/** Per service: the state as decided (recovered services are `ok`), the failures as seen in the window. */
-function summaries(ctx: Ctx, seen: Ctx): ServiceSummary[] {
+/**
+ * Services the finding names, each with a lower bound of its failures: those it blames, and those whose hosts its
+ * evidence lists (the count of an evidence that lists one service's hosts only). Control sites, recoveries and
+ * loops (redirects are not failed requests) name none.
+ */
+function namedServices(ctx: Ctx, f: Finding): Map<ServiceId, number> {
+  const named = new Map<ServiceId, number>();
+  for (const s of f.blame?.services ?? []) named.set(s, 0);
+  for (const e of f.evidence) {
+    if (e.id.startsWith('control') || e.id === 'recovered' || e.id === 'redirect-loop') continue;
+    const svcs = new Set<ServiceId>();
+    for (const h of e.hosts) {
+      const s = ctx.tally.hosts.get(h)?.service;
+      if (s) svcs.add(s);
+    }
+    for (const s of svcs) named.set(s, Math.max(named.get(s) ?? 0, svcs.size === 1 ? e.count : 0));
+  }
+  return named;
+}
+
+/**
+ * Per service: the state as decided (recovered services are `ok`), the failures as seen in the window (every failed
+ * request, whatever its class). The popup agrees with itself: a service the finding names as failing is never
+ * shown as working (at least `degraded`, `failing` from FAILING_RATIO of its requests).
+ */
+function summaries(ctx: Ctx, seen: Ctx, f: Finding): ServiceSummary[] {
   const out: ServiceSummary[] = [];
+  const named = f.verdict === 'healthy' ? new Map<ServiceId, number>() : namedServices(ctx, f);
   for (const s0 of seen.services.values()) {
     const s = ctx.services.get(s0.id) ?? s0;
-    const x: ServiceSummary = {
-      id: s.id,
-      state: s.state,
-      requests: s.requests,
-      failures: s0.strong + s0.weak,
-      hosts: s.hosts.slice(0, 8),
-    };
+    let failures = 0;
+    for (const k in s0.byClass) failures += s0.byClass[k as FailClass]!;
+    failures = Math.max(failures, named.get(s.id) ?? 0);
+    let state = s.state;
+    if (state === 'ok' && failures > 0 && named.has(s.id))
+      state = failures >= FAILING_RATIO * s.requests ? 'failing' : 'degraded';
+    const x: ServiceSummary = { id: s.id, state, requests: s.requests, failures, hosts: s.hosts.slice(0, 8) };
     if (s0.last !== undefined) x.lastFailure = s0.last;
     out.push(x);
   }

@@ -1,13 +1,13 @@
 /**
  * The engine's aggregate of a window of outcomes: counters that can be added to and subtracted from, plus
- * small arrival-ordered queues of the outcomes rules look at one by one (failures, redirects, signed
- * requests). diagnose() fills one from an array; LiveEngine adds and evicts event by event. The rules only
+ * small arrival-ordered queues of the outcomes rules look at one by one (failures, signed requests, API calls
+ * answered 404, Date samples). diagnose() fills one from an array; LiveEngine adds and evicts event by event. The rules only
  * ever read a Tally, so both give the same answer on the same window.
  */
+import { type SkewSample, skewSample } from '../probes/clock';
 import type { RequestOutcome, ServiceId } from '../types';
 import { type FailClass, failClass, marksControl, marksService, noiseOf, type NoiseKind } from './classify';
 import { Deque } from './deque';
-import { CLOCK_SKEW_MS } from './thresholds';
 
 export interface HostStat {
   host: string;
@@ -62,8 +62,6 @@ export class Tally {
   readonly hosts = new Map<string, HostStat>();
   /** Failing outcomes (any class), arrival order. */
   readonly fails = new Deque<Item>();
-  /** Redirects (with a target) and browser-reported redirect loops, arrival order. */
-  readonly redirects = new Deque<RequestOutcome>();
   /** Outcomes signed with an access key (keyTag), arrival order. */
   readonly keyed = new Deque<Item>();
   /** Start times of successful requests per watched service, arrival order (head = earliest in window). */
@@ -82,10 +80,20 @@ export class Tally {
     'not-found': 0,
     'client-4xx': 0,
   };
-  /** Responses with a usable server Date, and those skewed by more than CLOCK_SKEW_MS. */
-  dated = 0;
-  skewed = 0;
-  skewSum = 0;
+  /** Skew samples of fresh, dynamic responses with a server Date (probes/clock.ts skewSample), arrival order. */
+  readonly dates = new Deque<SkewSample>();
+  /**
+   * Successful requests per endpoint (host + path shape) of pages, frames, API calls and other non-static
+   * requests, with the start of the newest: is an endpoint answering (a 401 challenge followed by success, an API
+   * that answers 404 to every call)? Entries go when their last success leaves the window.
+   */
+  readonly endpointOk = new Map<string, { n: number; last: number }>();
+  /** API calls (xhr) answered 404, arrival order. */
+  readonly apiNotFound = new Deque<RequestOutcome>();
+  /** Responses that asked for credentials (a 401 with WWW-Authenticate) in the window. */
+  challenges = 0;
+  /** Hosts of the top-level pages in the window (main_frame requests, any outcome), with their counts. */
+  readonly pageHosts = new Map<string, number>();
   /** Watched user requests (not control, not probes). */
   watched = 0;
   /** Time of the first and last outcome ever added (for `since` of a healthy verdict). */
@@ -123,8 +131,13 @@ export class Tally {
     if (o.service !== null) this.watched += d;
     if (c === null) {
       const n = noiseOf(o);
-      if (n) this.noise[n] += d;
-      else if (o.kind === 'ok') {
+      if (n) {
+        this.noise[n] += d;
+        if (n === 'not-found' && o.type === 'xhr') {
+          if (d > 0) this.apiNotFound.push(o);
+          else this.apiNotFound.shift();
+        }
+      } else if (o.kind === 'ok') {
         h.ok += d;
         if (o.service !== null) track(this.svcOk, o.service, o.t, d, false);
         track(this.hostOk, o.host, o.t, d, true);
@@ -132,6 +145,7 @@ export class Tally {
           track(this.hostLoad, o.host, o.t, d, true);
           if (o.service !== null) track(this.svcLoad, o.service, o.t, d, false);
         }
+        if (hasEndpoint(o)) this.endpointEvent(o, d);
         this.okEvent(o, d);
       }
     } else {
@@ -141,23 +155,39 @@ export class Tally {
       this.failEvent(o, c, d);
     }
     if (h.requests === 0) this.hosts.delete(o.host);
-    if ((o.redirectTo !== undefined && o.status >= 300 && o.status < 400) || o.kind === 'http.redirect_loop') {
-      if (d > 0) this.redirects.push(o);
-      else this.redirects.shift();
-    }
+    if (o.challenge) this.challenges += d;
     if (o.keyTag !== undefined) {
       if (d > 0) this.keyed.push(it);
       else this.keyed.shift();
     }
-    if (o.serverDate !== undefined && o.status !== 304 && !o.fromCache && o.status > 0) {
-      const skew = o.serverDate - (o.t + (o.ms ?? 0));
-      this.dated += d;
-      // Date has one-second resolution; the response arrived somewhere between t and t + ms.
-      if (Math.abs(skew) > CLOCK_SKEW_MS && Math.abs(o.serverDate - o.t) > CLOCK_SKEW_MS) {
-        this.skewed += d;
-        this.skewSum += d * skew;
+    if (o.type === 'main_frame') {
+      const p = (this.pageHosts.get(o.host) ?? 0) + d;
+      if (p > 0) this.pageHosts.set(o.host, p);
+      else this.pageHosts.delete(o.host);
+    }
+    if (o.serverDate !== undefined) {
+      const skew = skewSample(o);
+      if (skew !== null) {
+        if (d > 0) this.dates.push({ host: o.host, skew });
+        else this.dates.shift();
       }
     }
+  }
+
+  private endpointEvent(o: RequestOutcome, d: 1 | -1): void {
+    const k = o.host + o.path;
+    const e = this.endpointOk.get(k);
+    if (d > 0) {
+      if (e) {
+        e.n++;
+        if (o.t > e.last) e.last = o.t;
+      } else this.endpointOk.set(k, { n: 1, last: o.t });
+    } else if (e && --e.n === 0) this.endpointOk.delete(k);
+  }
+
+  /** Successes of an endpoint (host + path shape) in the window, and the start of the newest. */
+  endpoint(host: string, path: string): { n: number; last: number } | undefined {
+    return this.endpointOk.get(host + path);
   }
 
   /** The service's mark (created with its success stream on first use). */
@@ -193,6 +223,11 @@ export class Tally {
       if (marksService(c)) mark(this.svcMark(o.service), o.t, d);
     } else if (marksControl(c)) mark(this.controlMark, o.t, d);
   }
+}
+
+/** Requests whose endpoint's answers are tracked (Tally.endpointOk): not pictures, scripts, styles, fonts, media. */
+function hasEndpoint(o: RequestOutcome): boolean {
+  return o.type === 'main_frame' || o.type === 'sub_frame' || o.type === 'xhr' || o.type === 'other';
 }
 
 /** A page load: what a person sees working (a document, a frame, a page's API call). */

@@ -20,8 +20,11 @@ export const CONTROL_MIN_OK = 3;
 /** …and a failure share below this. Control "fails": at least CONTROL_MIN_FAIL failures at or above it. */
 export const CONTROL_FAIL_RATIO = 0.5;
 export const CONTROL_MIN_FAIL = 2;
-/** net.offline / proxy failures needed (the browser's own words are strong evidence, one can be a blip). */
-export const OFFLINE_MIN = 2;
+/**
+ * net.offline failures needed: the operating system itself says there is no network, decisive on its own (unless a
+ * later request succeeds). Proxy failures: one can be a blip.
+ */
+export const OFFLINE_MIN = 1;
 export const PROXY_MIN = 2;
 /** DNS failures (requests) needed before naming a DNS cause. */
 export const DNS_MIN = 2;
@@ -31,9 +34,11 @@ export const TLS_INTERCEPT_MIN_HOSTS = 2;
 export const TLS_DATE_MIN_HOSTS = 2;
 /** Clock: |server Date − local time| above this is skew. */
 export const CLOCK_SKEW_MS = 2 * 60_000;
-/** …in at least this many responses, and at least this share of dated responses. */
-export const CLOCK_SKEW_MIN_RESPONSES = 3;
-export const CLOCK_SKEW_RATIO = 0.5;
+/**
+ * …as the median over at least this many hosts of each host's median skew, from fresh, dynamic responses (pages,
+ * frames, API calls not served from a cache): with three, one stale host cannot move it.
+ */
+export const CLOCK_SKEW_MIN_HOSTS = 3;
 /** Breadth: failing services must overlap in time within this span to be "the same time". */
 export const OUTAGE_OVERLAP_MS = 5 * 60_000;
 /** Independent service groups failing at once for an outage. */
@@ -48,20 +53,15 @@ export const CREDENTIALS_MIN_FAILURES = 2;
 export const CREDENTIALS_MIN_OTHERS_OK = 3;
 /** Page bug: requests to …/undefined or …/null plus empty-url broken images on provider pages. */
 export const PAGE_BUG_MIN = 2;
+/** A broken deployment: one API endpoint of the site answered 404 this many times, and never succeeded. */
+export const API_NOT_FOUND_MIN = 3;
+/** Requests with no answer and no error text (Firefox status 0) on one provider host that never succeeded. */
+export const NO_ANSWER_MIN = 5;
 /** Risk control: anti-bot answers needed. One challenge is already the provider's explicit word. */
 export const RISK_MIN = 1;
 /** Blocked by another extension: non-telemetry requests blocked. */
 export const BLOCKED_MIN = 2;
-/** Redirect chains: next step must start within this gap of the previous one. */
-export const CHAIN_GAP_MS = 10_000;
-/** A loop through a login host: one URL redirects this many times within one chain (A→login→A→login); a single
- * sign-on bounce A→login→A that then loads is not. */
-export const LOOP_REPEAT_REDIRECTS = 2;
-/** Without a login host (cookie-sync pixels bounce A→B→A legitimately) the same URL must redirect this often. */
-export const LOOP_REPEAT_REDIRECTS_PLAIN = 3;
-/** Hosts ping-pong: at least this many hops alternating between two hosts, one of them a login host. */
-export const PING_PONG_MIN_HOPS = 4;
-/** Redirect-loop observations needed (the loop detector already applied its own thresholds). */
+/** Redirect-loop observations needed (the one loop detector, core/loops, applies its own named thresholds). */
 export const LOOP_MIN_OBSERVATIONS = 1;
 /** Evidence keeps at most this many hosts and request-id sets. */
 export const EVIDENCE_MAX_HOSTS = 5;

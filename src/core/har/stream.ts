@@ -3,11 +3,11 @@
  * HAR's whole JSON tree. Pure (no Node, no browser APIs): the CLI feeds it file or stdin chunks.
  *
  * How: a small validating JSON tokenizer walks the outer structure (`{ "log": { "entries": [ … ] } }` and
- * anything beside it: pages, comments, custom fields — checked, never kept). Each element of `log.entries`
- * (and `log.creator`, `log.browser`) is *captured*: its bytes are copied by a fast scanner that only tracks
- * strings and brackets, then `JSON.parse`d on its own and handed to the one per-entry conversion
- * (read.ts `HarCollector` → `convertEntry`), exactly as the in-memory reader does. Small objects that die young
- * cost the garbage collector almost nothing, where one 150 MB tree costs it most of a whole-file JSON.parse.
+ * anything beside it: comments, custom fields — checked, never kept). Each element of `log.entries` (and
+ * `log.pages`, `log.creator`, `log.browser`) is *captured*: its bytes are copied by a fast scanner that only
+ * tracks strings and brackets, then `JSON.parse`d on its own and handed to the one per-entry conversion
+ * (read.ts `HarCollector` → `convertHarEntry`), exactly as the in-memory reader does. Small objects that die
+ * young cost the garbage collector almost nothing, where one 150 MB tree costs it most of a whole-file parse.
  *
  * Every field of an entry is kept except bodies, so whatever the conversion reads tomorrow is there:
  * - a `text` value (response `content.text`, request `postData.text`) longer than KEEP_TEXT_RAW bytes becomes
@@ -17,6 +17,10 @@
  * - any other string value longer than MAX_STRING_RAW bytes becomes `""` (bigger than any URL a browser sends:
  *   Chrome caps URLs at 2 MB);
  * - an entry still larger than MAX_ENTRY bytes after that is an error ('entry-too-large'), never a 1 GB buffer.
+ *
+ * `log.pages` gives the conversion its context (harContext) when it comes before the entries, as every tool
+ * writes it; when it comes after them and names pages by URL, the result says so (`pagesAfterEntries`) and a
+ * second pass given those pages (`opts.pages`) gets exactly what the in-memory reader gets.
  *
  * Invalid JSON anywhere is 'not-json' (captured values are checked by JSON.parse, the rest by the tokenizer).
  * A file that cannot be a HAR stops the reading as soon as that is certain: not `{` at the top ('not-json' or
@@ -28,22 +32,22 @@
  * UTF-16 BOM are transcoded to UTF-8 and decoded as UTF-8; a UTF-8 BOM is skipped.
  */
 import { MAX_BODY_TEXT } from './body';
-import { HarCollector, type WatchFn } from './read';
-import type { RequestOutcome } from '../types';
+import { HarCollector, harContext, type HarResult, type WatchFn } from './read';
 
 export type HarStreamError = 'not-json' | 'not-har' | 'no-entries-array' | 'entry-too-large';
 
 export type HarStreamResult =
-  | {
+  | (HarResult & {
       ok: true;
-      outcomes: RequestOutcome[];
-      skipped: number;
-      creator: string;
       /** "name version" of `log.browser`, else of `log.creator` ('' when neither). */
       tool: string;
-      first: number;
-      last: number;
-    }
+      /**
+       * Set when `log.pages` came after the entries and names pages by URL, which the conversion would have used
+       * (harContext): read the input again with `pages` set to this to get exactly what the in-memory reader
+       * gets. Every tool we know writes the pages first.
+       */
+      pagesAfterEntries?: unknown;
+    })
   | { ok: false; error: HarStreamError };
 
 export interface HarStreamOptions {
@@ -56,6 +60,8 @@ export interface HarStreamOptions {
   indexOf?: (haystack: Uint8Array, needle: Uint8Array, from: number) => number;
   /** Refuse an entry larger than this (bytes, after bodies are set aside). Default MAX_ENTRY. */
   maxEntry?: number;
+  /** log.pages, when known before reading (see `pagesAfterEntries`); the input's own pages are then ignored. */
+  pages?: unknown;
 }
 
 /** Bodies: raw JSON bytes of a `text` value kept whole (6 bytes per character at most, see above). */
@@ -102,6 +108,7 @@ const enum Role {
 /** What a captured value is for. */
 const enum Target {
   Entry,
+  Pages,
   Creator,
   Browser,
 }
@@ -167,6 +174,9 @@ export class HarStream {
   private entriesSeen = false;
   private creator: unknown = undefined;
   private browser: unknown = undefined;
+  private pages: unknown = undefined;
+  private pagesLate = false;
+  private readonly givenPages: { pages: unknown } | null;
 
   // The capture scanner.
   private capturing = false;
@@ -198,6 +208,7 @@ export class HarStream {
     this.decode = opts.latin1 ?? latin1Fallback;
     this.indexOf = opts.indexOf ?? indexOfFallback;
     this.maxEntry = opts.maxEntry ?? MAX_ENTRY;
+    this.givenPages = 'pages' in opts ? { pages: opts.pages } : null;
   }
 
   /** The error that stopped the reading, if any: stop feeding once it is set. */
@@ -240,7 +251,10 @@ export class HarStream {
     if (!this.entriesSeen) return { ok: false, error: 'no-entries-array' };
     const creatorName = (this.creator as { name?: unknown } | undefined)?.name;
     const r = this.collector.finish(typeof creatorName === 'string' ? creatorName : '');
-    return { ...r, tool: nameVersion(this.browser) || nameVersion(this.creator) };
+    const tool = nameVersion(this.browser) || nameVersion(this.creator);
+    if (this.pagesLate && harContext(this.watch, this.pages).pages.size > 0)
+      return { ...r, tool, pagesAfterEntries: this.pages };
+    return { ...r, tool };
   }
 
   /** Byte-order mark: skip UTF-8's, transcode UTF-16 to UTF-8. */
@@ -314,20 +328,24 @@ export class HarStream {
       if (c !== LBRACE) return this.fail('not-har');
       this.logSeen = true;
       this.entriesSeen = false;
-      this.creator = this.browser = undefined;
+      this.creator = this.browser = this.pages = undefined;
+      this.pagesLate = false;
       this.push(Role.Log, false);
       return i + 1;
     }
     if (role === Role.Log && this.key === 'entries') {
       if (c !== LBRACK) return this.fail('no-entries-array');
       this.entriesSeen = true;
-      this.collector = new HarCollector(this.watch);
+      this.pagesLate = false;
+      this.collector = new HarCollector(this.watch, this.givenPages ? this.givenPages.pages : this.pages);
       this.push(Role.Entries, true);
       return i + 1;
     }
     if (isContainer && role === Role.Entries) return this.beginCapture(Target.Entry, i, c);
     if (c === LBRACE && role === Role.Log && (this.key === 'creator' || this.key === 'browser'))
       return this.beginCapture(this.key === 'creator' ? Target.Creator : Target.Browser, i, c);
+    if (c === LBRACK && role === Role.Log && this.key === 'pages') return this.beginCapture(Target.Pages, i, c);
+    if (role === Role.Log && this.key === 'pages') this.pagesArrived(undefined);
     if (role === Role.Log && this.key === 'creator') this.creator = undefined;
     if (role === Role.Log && this.key === 'browser') this.browser = undefined;
     if (isContainer) {
@@ -640,11 +658,17 @@ export class HarStream {
     this.valueDone(false);
     if (this.target === Target.Creator) this.creator = value;
     else if (this.target === Target.Browser) this.browser = value;
+    else if (this.target === Target.Pages) this.pagesArrived(value);
     else {
       this.collector.add(value);
       return this.fastEntries(buf, end);
     }
     return end;
+  }
+
+  private pagesArrived(pages: unknown): void {
+    this.pages = pages;
+    if (this.entriesSeen && !this.givenPages) this.pagesLate = true;
   }
 
   // ---------------------------------------------------------------- the fast path between entries

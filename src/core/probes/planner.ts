@@ -22,6 +22,7 @@
 import { regionOf, serviceOf } from '../catalogue/match';
 import { DEFAULT_CONTROL_SITES } from '../settings';
 import { isFailureKind } from '../taxonomy/browser-errors';
+import { providerCode, SIGNED_FAILURE_CODES } from '../taxonomy/provider-codes';
 import type { RequestOutcome, ServiceId } from '../types';
 import { splitUrl } from '../url/url-shape';
 import { budgetDenial, recordSent, updateIncident, type ProbeState } from './budget';
@@ -51,21 +52,6 @@ export const DEFAULT_PROBE_SETTINGS: ProbeSettings = {
 const RETRY_TYPES = new Set(['image', 'script', 'stylesheet', 'xhr']);
 const NO_RETRY_SERVICES = new Set<ServiceId>(['login', 'payments', 'mtop', 'openapi', 'telemetry', 'status', 'site']);
 const PLACEHOLDER = /\{(?:id|n|hex|uuid|email)\}/;
-/** Provider codes of signed-request and auth failures (OSS, OpenAPI/POP). */
-export const SIGNED_FAILURE_CODES: ReadonlySet<string> = new Set([
-  'RequestTimeTooSkewed',
-  'InvalidTimeStamp.Expired',
-  'InvalidTimeStamp.Format',
-  'IllegalTimestamp',
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-  'InvalidAccessKeyId',
-  'InvalidAccessKeyId.NotFound',
-  'InvalidAccessKeyId.Inactive',
-  'InvalidSecurityToken.Expired',
-  'SecurityTokenExpired',
-  'AccessDenied',
-]);
 const AUTH_SERVICES = new Set<ServiceId>(['oss', 'openapi', 'console', 'registry']);
 
 export interface PlanInput {
@@ -164,7 +150,8 @@ export function retryUrl(r: RecentRequest, now: number): string | null {
 }
 
 function isSignedOrAuthFailure(o: RequestOutcome): boolean {
-  if (o.code && SIGNED_FAILURE_CODES.has(o.code)) return true;
+  const code = providerCode(o);
+  if (code !== undefined && SIGNED_FAILURE_CODES.has(code)) return true;
   if (o.kind === 'tls.cert.date_invalid') return true;
   if (o.keyTag && o.status >= 400 && o.status <= 403) return true;
   return (o.status === 401 || o.status === 403) && o.service !== null && AUTH_SERVICES.has(o.service);

@@ -6,7 +6,7 @@
  */
 import { probeSkew, skewLevel } from './clock';
 import { parseDoh, rcodeName } from './doh';
-import { parseStatusFeed } from './status-page';
+import { openAlarms, parseStatusFeed } from './status-page';
 import type { ProbeDeps, ProbeObservation, ProbeRequest, ProbeResult } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 8_000;
@@ -43,6 +43,7 @@ export function toObservation(r: ProbeResult): ProbeObservation {
   const o: ProbeObservation = { kind: 'probe', t: r.t, probe: r.probe, target: r.target, ok: r.ok };
   if (r.skewMs !== undefined) o.skewMs = r.skewMs;
   if (r.exists !== undefined) o.exists = r.exists;
+  if (r.alarms !== undefined) o.alarms = r.alarms;
   if (r.detail !== undefined) o.detail = r.detail;
   return o;
 }
@@ -184,13 +185,15 @@ async function interpret(req: ProbeRequest, res: Response, deps: ProbeDeps, base
       }
       const feed = parseStatusFeed(await readJson(res));
       if (!feed.ok) return { ...base, ok: false, status, detail: 'unreadable feed' };
-      const alarms = feed.events.filter((e) => e.severity === 'alarm').length;
+      // The engine reads `alarms` (a number); `detail` is for people reading the history.
+      const alarms = openAlarms(feed.events, base.t);
       return {
         ...base,
         ok: true,
         status,
         events: feed.events,
-        detail: `${feed.events.length} events, ${alarms} alarm`,
+        alarms,
+        detail: `${feed.events.length} events, ${alarms} open alarms`,
       };
     }
   }

@@ -208,14 +208,22 @@ export function officialLag(
   return best === null ? null : best - detectedAt;
 }
 
+/** Is this event open at `now` (started, or no start given, and not ended)? */
+function openAt(e: StatusEvent, now: number): boolean {
+  return (e.end === null || e.end > now) && (e.start === null || e.start <= now);
+}
+
+/** Alarms of the feed still open at `now`: the official word that something is failing now (0 = none). */
+export function openAlarms(events: readonly StatusEvent[], now: number): number {
+  let n = 0;
+  for (const e of events) if (e.severity === 'alarm' && openAt(e, now)) n++;
+  return n;
+}
+
 /** The official state in one word, for display beside Faultline's: the worst open event. */
 export function officialState(events: readonly StatusEvent[], now: number): StatusEvent['severity'] {
   let worst: StatusEvent['severity'] = 'normal';
   const rank = { normal: 0, unknown: 1, notice: 2, alarm: 3 } as const;
-  for (const e of events) {
-    if (e.end !== null && e.end <= now) continue;
-    if (e.start !== null && e.start > now) continue;
-    if (rank[e.severity] > rank[worst]) worst = e.severity;
-  }
+  for (const e of events) if (openAt(e, now) && rank[e.severity] > rank[worst]) worst = e.severity;
   return worst;
 }
