@@ -93,7 +93,11 @@ export function buildManifest(target: Target) {
             },
           },
         }
-      : { minimum_chrome_version: '121' }),
+      : {
+          minimum_chrome_version: '121',
+          // Enterprise policy (src/core/policy.ts): Chrome validates managed storage against this schema.
+          storage: { managed_schema: 'managed_schema.json' },
+        }),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Load benchmark of the crowd-mode collector on loopback (autocannon). One run measures, for POST /v1/reports
- * with a valid 3-report batch (a fresh reporter token per request, so every report is counted and written):
+ * with a valid 3-report batch from a fresh client address each time (X-Forwarded-For, trusted), so that every
+ * report is a new vote and written:
  *
  *   bare     node:http answering 204 — the ceiling of this machine (measured first and last, averaged)
  *   sqlite   the collector, SQLite store on a temp file (WAL)
@@ -74,6 +75,12 @@ function batchBody(): string {
   return JSON.stringify(batch);
 }
 
+/** A random IPv4 address: every request a new voter on (almost always) a new network. */
+function randomAddress(): string {
+  const b = randomBytes(4);
+  return `${1 + (b[0]! % 223)}.${b[1]}.${b[2]}.${b[3]}`;
+}
+
 /** Child process entry: start one target, print "READY <url>". */
 async function serveTarget(target: string): Promise<void> {
   if (target === 'bare') {
@@ -99,6 +106,7 @@ async function serveTarget(target: string): Promise<void> {
     COLLECTOR_DB: process.env.BENCH_DB ?? ':memory:',
     REDIS_URL: process.env.REDIS_URL ?? '',
     COLLECTOR_RATE_LIMIT: '0',
+    COLLECTOR_TRUST_PROXY: '1',
   });
   const running = await startCollector(cfg);
   console.log(`READY ${running.url}`);
@@ -148,7 +156,15 @@ async function load(url: string, duration: number): Promise<AutocannonResult> {
     duration,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: batchBody() }) }],
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => ({
+          ...req,
+          body: batchBody(),
+          headers: { ...(req.headers as Record<string, string>), 'x-forwarded-for': randomAddress() },
+        }),
+      },
+    ],
   });
 }
 

@@ -11,6 +11,8 @@ import { execSync } from 'node:child_process';
 import { benchPerEvent, toMarkdown as perEventTable } from './per-event-bench';
 import { benchHar, harBenchTable } from './har-bench';
 import { benchCollector, collectorBenchMarkdown } from './collector-load';
+import { benchStorage, storageMarkdown } from './collector-storage';
+import { crowdSimMarkdown, runCrowdSim } from './crowd-sim';
 import { benchPopupPaint, popupPaintTable } from './popup-paint';
 import { benchDetectionLatency, detectionLatencyTable } from './detection-latency';
 import { benchContentScript, contentScriptTable } from './content-script-cost';
@@ -101,6 +103,25 @@ async function main(): Promise<void> {
         body: collectorBenchMarkdown(r.rows),
         pass: r.rows.filter((x) => x.target !== 'bare node:http 204').every((x) => x.ratio >= 0.5),
       };
+    },
+  );
+  await step(
+    'Collector storage per million reports (issue 13)',
+    'bounded: SQLite file and Redis memory per million reports written down (docs/crowd-protocol.md)',
+    async () => {
+      const rows = await benchStorage();
+      return { body: storageMarkdown(rows), pass: rows.every((r) => r.bytesPerMillion > 0) };
+    },
+  );
+  await step(
+    'Crowd mode at internet scale (issue 13)',
+    'ordinary days of 100,000 users (the first, and one with attackers) stay normal; 200,000 reporters reach `outage`',
+    async () => {
+      const r = await runCrowdSim();
+      const calm = [...Object.values(r.ordinary.worst), ...Object.values(r.ordinary.worstFirstDay)].every(
+        (s) => s === 'normal',
+      );
+      return { body: crowdSimMarkdown(r), pass: calm && r.outage.toOutageS !== null };
     },
   );
 

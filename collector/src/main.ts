@@ -1,12 +1,13 @@
 /** `npm run collector`: start the crowd-mode collector. Configuration: environment (docs/crowd-protocol.md). */
 import { configFromEnv } from './config';
+import { redactUrl } from './redis-store';
 import { startCollector } from './server';
 
 async function main(): Promise<void> {
   const cfg = configFromEnv();
   const running = await startCollector(cfg);
-  const where = cfg.store === 'sqlite' ? `sqlite ${cfg.dbPath}` : 'redis';
-  console.log(`faultline collector listening on ${running.url} (store: ${where})`);
+  const where = cfg.store === 'sqlite' ? `sqlite ${cfg.dbPath}` : `redis ${redactUrl(cfg.redisUrl)}`;
+  console.log(`faultline collector listening on ${running.url} (mode: ${cfg.mode}, store: ${where})`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -8,8 +8,10 @@ export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-
 export interface SpawnedRedis {
   url: string;
   port: number;
-  pid: number | undefined;
+  readonly pid: number | undefined;
   stop(): Promise<void>;
+  /** Start it again on the same port (after stop(), or stop and start): an empty Redis, as after a crash. */
+  restart(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -38,13 +40,7 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function spawnRedis(): Promise<SpawnedRedis> {
-  if (!existsSync(REDIS_SERVER_BIN)) {
-    throw new Error(
-      `redis-server not found at ${REDIS_SERVER_BIN}: install redis-server (apt-get install redis-server) — the Redis store tests must not be skipped`,
-    );
-  }
-  const port = await freePort();
+async function startOn(port: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     REDIS_SERVER_BIN,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
@@ -61,17 +57,36 @@ export async function spawnRedis(): Promise<SpawnedRedis> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  return child;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+export async function spawnRedis(): Promise<SpawnedRedis> {
+  if (!existsSync(REDIS_SERVER_BIN)) {
+    throw new Error(
+      `redis-server not found at ${REDIS_SERVER_BIN}: install redis-server (apt-get install redis-server) — the Redis store tests must not be skipped`,
+    );
+  }
+  const port = await freePort();
+  let child = await startOn(port);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      });
+    get pid() {
+      return child.pid;
+    },
+    stop: () => stopChild(child),
+    async restart() {
+      await stopChild(child);
+      child = await startOn(port);
     },
   };
 }

@@ -10,7 +10,7 @@
  * The verdict is recomputed at most every RECOMPUTE_MS after new events (throttled, not per event).
  */
 import { browser, TEST_BUILD } from '../platform/browser';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store';
+import { loadEffectiveSettings, onEffectiveSettingsChanged } from '../platform/settings-store';
 import { RequestTracker } from '../core/convert/webrequest';
 import { serviceOf } from '../core/catalogue/match';
 import { defaults, type Settings } from '../core/settings';
@@ -28,7 +28,7 @@ import { SNAPSHOT_KEY } from '../core/messages';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
-import { CROWD_ALARM, CrowdWiring } from './crowd';
+import { CROWD_ALARM, CrowdSender, TEST_TIMING, browserCrowdDeps, crowdSettings } from './crowd';
 import { officialView } from './official';
 
 const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
@@ -62,7 +62,11 @@ const live = new LiveState();
 const badge = new Badge();
 const images = new ImageAttribution();
 const loops = new LoopWatch((o) => observe(o));
-const crowd = new CrowdWiring(() => (settingsLoaded ? settings : null));
+const crowd = new CrowdSender({
+  ...browserCrowdDeps(browser),
+  settings: () => crowdSettings(settingsLoaded ? settings : null),
+  timing: TEST_BUILD ? TEST_TIMING : undefined,
+});
 const probes = new ProbeDriver({ now, settings: () => settings, onObservation: (o) => observe(o) });
 
 let seeded = false;
@@ -155,7 +159,7 @@ registerListeners({
   },
 });
 
-onSettingsChanged((s) => {
+onEffectiveSettingsChanged((s) => {
   settings = s;
   settingsLoaded = true;
   history.setMaxAge(s.retentionDays * 24 * 3600_000);
@@ -164,7 +168,7 @@ onSettingsChanged((s) => {
 
 /** Resolves once settings are loaded, IndexedDB is open, the live state rebuilt and the badge applied. */
 export const ready: Promise<void> = (async () => {
-  settings = await loadSettings().catch(() => defaults());
+  settings = await loadEffectiveSettings().catch(() => defaults());
   settingsLoaded = true;
   history.setMaxAge(settings.retentionDays * 24 * 3600_000);
   await history.ready;
@@ -214,6 +218,7 @@ const deps: MessageDeps = {
   observe,
   attribute: (host, path) => images.lookup(host, path),
   crowdView: () => crowd.popupView(),
+  crowdPreview: () => crowd.preview(),
   officialView: (d, at) => officialView(probes.official, d, at),
   onHistoryChanged: () => {
     live.clear();

@@ -28,6 +28,8 @@ export interface MessageDeps {
   attribute: (host: string, path: string) => { status?: number; failure?: FailureKind };
   /** What other Faultline users report (crowd mode), from the last cached collector status. */
   crowdView: () => NonNullable<PopupState['crowd']>;
+  /** The next crowd request exactly as it would be sent (the options page shows it). */
+  crowdPreview: () => Promise<Replies['ui/crowd-preview']>;
   officialView: (d: Diagnosis, now: number) => PopupState['official'];
   /** Called after history was cleared so the live state and badge follow. */
   onHistoryChanged: () => void;
@@ -60,6 +62,8 @@ async function handle(msg: Message, deps: MessageDeps): Promise<Replies[Message[
       await deps.history.clear();
       deps.onHistoryChanged();
       return { ok: true };
+    case 'ui/crowd-preview':
+      return deps.crowdPreview();
     case 'ui/retry': {
       // Run the active checks now (within their budget) and recompute.
       await deps.probes.run();

@@ -29,25 +29,16 @@ export interface PopupState {
         lagMs: number | null;
       }
     | undefined;
-  /** Crowd mode: whether it is on, and the collector's 15-minute counts per service (empty when off or unknown). */
-  crowd?:
-    | {
-        enabled: boolean;
-        services: {
-          id: import('./crowd/protocol').CrowdService;
-          last15: number;
-          baseline: number;
-          state: import('./crowd/protocol').CrowdState;
-        }[];
-      }
-    | undefined;
+  /** Crowd mode: whether it is on, and the collector's status per service (empty when off or unknown). */
+  crowd?: import('./crowd/summary').CrowdView | undefined;
 }
 
 export type UiToBg =
   | { type: 'ui/get-state' }
   | { type: 'ui/clear-site-cookies'; origin: string }
   | { type: 'ui/retry' }
-  | { type: 'ui/clear-history' };
+  | { type: 'ui/clear-history' }
+  | { type: 'ui/crowd-preview' };
 
 export type CsToBg = {
   type: 'cs/broken-images';
@@ -62,6 +53,7 @@ export interface Replies {
   'ui/clear-site-cookies': { ok: boolean; removed: number };
   'ui/retry': { ok: boolean };
   'ui/clear-history': { ok: boolean };
+  'ui/crowd-preview': import('./crowd/queue').CrowdPreview;
   'cs/broken-images': { ok: boolean };
 }
 
@@ -71,5 +63,11 @@ export interface Replies {
  */
 export const SNAPSHOT_KEY = 'faultline.popup';
 
-export const UI_MESSAGE_TYPES = ['ui/get-state', 'ui/clear-site-cookies', 'ui/retry', 'ui/clear-history'] as const;
+export const UI_MESSAGE_TYPES = [
+  'ui/get-state',
+  'ui/clear-site-cookies',
+  'ui/retry',
+  'ui/clear-history',
+  'ui/crowd-preview',
+] as const;
 export const CS_MESSAGE_TYPES = ['cs/broken-images'] as const;

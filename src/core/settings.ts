@@ -12,8 +12,12 @@ export interface Settings {
   lang: LangSetting;
   /** Crowd mode: send anonymous failure reports to the collector. Off unless the user opts in. */
   crowdEnabled: boolean;
-  /** Where crowd reports go (https only; http only for localhost). */
+  /** The user has set crowdEnabled themselves (an administrator's `crowdMode: on` is a default, not a lock). */
+  crowdChosen: boolean;
+  /** Where crowd reports go (https only; http only for localhost); '' = none. There is no default collector. */
   collectorUrl: string;
+  /** Team collector key, sent as `Authorization: Bearer …`; '' = none (a public collector). */
+  teamKey: string;
   /** Registrable domains outside the catalogue the user chose to watch (needs optional host permission). */
   extraDomains: string[];
   /** Unrelated sites probed to tell "my network is down" from "the provider is down". */
@@ -41,13 +45,16 @@ export const DEFAULT_CONTROL_SITES: readonly string[] = [
   'https://www.bing.com/favicon.ico',
 ];
 
-export const DEFAULT_COLLECTOR_URL = 'https://collector.faultline.dev/v1/reports';
+/** Longest team key kept. */
+export const MAX_TEAM_KEY_LENGTH = 256;
 
 export const DEFAULTS: Readonly<Settings> = Object.freeze({
   version: SETTINGS_VERSION,
   lang: 'auto',
   crowdEnabled: false,
-  collectorUrl: DEFAULT_COLLECTOR_URL,
+  crowdChosen: false,
+  collectorUrl: '',
+  teamKey: '',
   extraDomains: [],
   controlSites: [...DEFAULT_CONTROL_SITES],
   retentionDays: 7,
@@ -140,6 +147,13 @@ function clampInt(x: unknown, lo: number, hi: number, dflt: number): number {
   return Math.min(hi, Math.max(lo, Math.round(n)));
 }
 
+/** A team key: printable ASCII without spaces, at most MAX_TEAM_KEY_LENGTH; anything else → null. */
+export function normalizeTeamKey(x: unknown): string | null {
+  if (typeof x !== 'string') return null;
+  const k = x.trim();
+  return k.length <= MAX_TEAM_KEY_LENGTH && /^[\x21-\x7e]*$/.test(k) ? k : null;
+}
+
 /** Validate and clamp a v1-shaped object; anything invalid falls back to its default. */
 export function validate(x: Record<string, unknown>): Settings {
   const d = defaults();
@@ -156,7 +170,9 @@ export function validate(x: Record<string, unknown>): Settings {
     version: SETTINGS_VERSION,
     lang: normalizeLang(x.lang),
     crowdEnabled: bool(x.crowdEnabled, d.crowdEnabled),
-    collectorUrl: normalizeUrl(x.collectorUrl) ?? d.collectorUrl,
+    crowdChosen: bool(x.crowdChosen, d.crowdChosen),
+    collectorUrl: (x.collectorUrl === '' ? '' : normalizeUrl(x.collectorUrl)) ?? d.collectorUrl,
+    teamKey: normalizeTeamKey(x.teamKey) ?? d.teamKey,
     extraDomains: domains,
     controlSites: controls,
     retentionDays: clampInt(x.retentionDays, RETENTION_MIN, RETENTION_MAX, d.retentionDays),

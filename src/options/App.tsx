@@ -17,42 +17,38 @@ import {
   type Settings,
 } from '../core/settings';
 import { withTimeout, type Connector } from '../ui/connector-api';
-import { sampleCrowdReport } from '../ui/crowd-preview';
 import { effectiveLang, makeResolver } from '../ui/texts';
+import { effectiveSettings, locksOf, type ManagedPolicy } from '../core/policy';
+import { CrowdSection, Locked } from './CrowdSection';
 
 export interface OptionsProps {
   connector: Connector;
   version?: string;
 }
 
-export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
+export function OptionsApp({ connector }: OptionsProps) {
   const [s, setS] = useState<Settings | null>(null);
+  const [policy, setPolicy] = useState<ManagedPolicy>({});
   const [status, setStatus] = useState('');
   const [loadError, setLoadError] = useState(false);
   const [domainIn, setDomainIn] = useState('');
   const [domainErr, setDomainErr] = useState('');
   const [controlIn, setControlIn] = useState('');
   const [controlErr, setControlErr] = useState('');
-  const [collectorIn, setCollectorIn] = useState('');
-  const [collectorErr, setCollectorErr] = useState(false);
+  const [granted, setGranted] = useState<readonly string[]>([]);
 
   const lang: Lang = effectiveLang(s?.lang, connector.uiLanguage());
   const tx = useMemo(() => makeResolver(lang), [lang]);
   const T = (key: string, ...args: (string | number)[]) => tx({ key, args });
-  const preview = useMemo(() => sampleCrowdReport(version), [version]);
 
   useEffect(() => {
     withTimeout(connector.getSettings(), 3000)
-      .then((x) => {
-        setS(x);
-        setCollectorIn(x.collectorUrl);
-      })
+      .then((x) => setS(x))
       .catch(() => {
-        const d = defaults();
-        setS(d);
-        setCollectorIn(d.collectorUrl);
+        setS(defaults());
         setLoadError(true);
       });
+    connector.getPolicy().then(setPolicy, () => setPolicy({}));
   }, []);
 
   useEffect(() => {
@@ -61,6 +57,9 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
   }, [lang]);
 
   if (!s) return <main class="options" />;
+  const locks = locksOf(policy);
+  const eff = effectiveSettings(s, policy);
+  const managed = Object.keys(policy).length > 0;
 
   async function save(patch: Partial<Settings>) {
     const next = update(s!, patch);
@@ -110,10 +109,11 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
     void save({ controlSites: [...s!.controlSites.filter((x) => x !== u), u] });
   }
 
-  function commitCollector() {
-    const u = normalizeUrl(collectorIn);
-    setCollectorErr(!u);
-    if (u && u !== s!.collectorUrl) void save({ collectorUrl: u });
+  function allowManaged(d: string) {
+    connector.requestHostPermissions(originPatternsFor(d)).then(
+      (ok) => ok && setGranted((g) => [...g, d]),
+      () => undefined,
+    );
   }
 
   return (
@@ -127,6 +127,11 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
       <p class="saved small" role="status" aria-live="polite">
         {status}
       </p>
+      {managed && (
+        <p class="notice small" data-testid="policy-notice">
+          {T('options_policy_notice')}
+        </p>
+      )}
 
       <section class="card" aria-labelledby="o-lang">
         <h2 id="o-lang">{T('options_lang_title')}</h2>
@@ -144,44 +149,24 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
         </select>
       </section>
 
-      <section class="card" aria-labelledby="o-crowd">
-        <h2 id="o-crowd">{T('options_crowd_title')}</h2>
-        <p>{T('options_crowd_explain')}</p>
-        <label class="check">
-          <input
-            type="checkbox"
-            id="crowd"
-            checked={s.crowdEnabled}
-            onChange={(e) => void save({ crowdEnabled: (e.target as HTMLInputElement).checked })}
-          />
-          <span>{T('options_crowd_enable')}</span>
-        </label>
-        <label class="field" for="collector">
-          {T('options_collector_label')}
-        </label>
-        <input
-          id="collector"
-          type="url"
-          value={collectorIn}
-          aria-invalid={collectorErr ? 'true' : undefined}
-          aria-describedby={collectorErr ? 'collector-err' : undefined}
-          onInput={(e) => setCollectorIn((e.target as HTMLInputElement).value)}
-          onChange={commitCollector}
-        />
-        {collectorErr && (
-          <p id="collector-err" class="err small">
-            {T('options_collector_invalid')}
-          </p>
-        )}
-        <p class="small muted">{T('options_crowd_bytes', preview.bytes)}</p>
-        <pre class="preview" tabIndex={0} data-testid="crowd-bytes">
-          {preview.body}
-        </pre>
-      </section>
+      <CrowdSection connector={connector} effective={eff} locks={locks} save={save} tx={tx} lang={lang} />
 
       <section class="card" aria-labelledby="o-domains">
         <h2 id="o-domains">{T('options_domains_title')}</h2>
         <p class="small muted">{T('options_domains_explain')}</p>
+        {locks.extraDomains.length > 0 && (
+          <ul class="list" data-testid="managed-domains">
+            {locks.extraDomains.map((d) => (
+              <li key={d}>
+                <span>{d}</span>
+                <Locked label={T('options_locked')} />
+                <button type="button" class="btn btn-link" onClick={() => allowManaged(d)}>
+                  {granted.includes(d) ? T('options_domains_allowed') : T('options_domains_allow')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
         <EditableList
           items={s.extraDomains}
           removeLabel={(d) => T('options_remove', d)}
@@ -203,30 +188,45 @@ export function OptionsApp({ connector, version = '0.1.0' }: OptionsProps) {
       <section class="card" aria-labelledby="o-controls">
         <h2 id="o-controls">{T('options_controls_title')}</h2>
         <p class="small muted">{T('options_controls_explain')}</p>
-        <EditableList
-          items={s.controlSites}
-          mono
-          removeLabel={(u) => T('options_remove', u)}
-          onRemove={(u) => void save({ controlSites: s.controlSites.filter((x) => x !== u) })}
-          input={{
-            id: 'control',
-            type: 'url',
-            placeholder: 'https://www.example.com/favicon.ico',
-            label: T('options_controls_label'),
-            value: controlIn,
-            onInput: setControlIn,
-          }}
-          onAdd={addControl}
-          addLabel={T('options_add')}
-          error={controlErr}
-        />
-        <button
-          type="button"
-          class="btn btn-secondary"
-          onClick={() => void save({ controlSites: [...DEFAULT_CONTROL_SITES] })}
-        >
-          {T('options_controls_reset')}
-        </button>
+        {locks.controlSites ? (
+          <>
+            <Locked label={T('options_locked')} />
+            <ul class="list" data-testid="managed-controls">
+              {eff.controlSites.map((u) => (
+                <li key={u}>
+                  <span class="mono">{u}</span>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          <>
+            <EditableList
+              items={s.controlSites}
+              mono
+              removeLabel={(u) => T('options_remove', u)}
+              onRemove={(u) => void save({ controlSites: s.controlSites.filter((x) => x !== u) })}
+              input={{
+                id: 'control',
+                type: 'url',
+                placeholder: 'https://www.example.com/favicon.ico',
+                label: T('options_controls_label'),
+                value: controlIn,
+                onInput: setControlIn,
+              }}
+              onAdd={addControl}
+              addLabel={T('options_add')}
+              error={controlErr}
+            />
+            <button
+              type="button"
+              class="btn btn-secondary"
+              onClick={() => void save({ controlSites: [...DEFAULT_CONTROL_SITES] })}
+            >
+              {T('options_controls_reset')}
+            </button>
+          </>
+        )}
       </section>
 
       <section class="card" aria-labelledby="o-history">

@@ -6,6 +6,7 @@
  */
 import type { PopupState, Replies } from '../core/messages';
 import type { Settings } from '../core/settings';
+import type { ManagedPolicy } from '../core/policy';
 
 export interface Connector {
   /** One round-trip: the background has precomputed everything the popup paints. */
@@ -32,6 +33,10 @@ export interface Connector {
   openUrl(url: string): Promise<void>;
   openOptions(): Promise<void>;
   getSettings(): Promise<Settings>;
+  /** The administrator's policy (managed storage), {} when there is none. */
+  getPolicy(): Promise<ManagedPolicy>;
+  /** The next crowd-mode request exactly as it would be sent, or why there is none. */
+  crowdPreview(): Promise<Replies['ui/crowd-preview']>;
   saveSettings(s: Settings): Promise<void>;
   /** Ask for optional host permissions; must be called from a user gesture. */
   requestHostPermissions(origins: string[]): Promise<boolean>;

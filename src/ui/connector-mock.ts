@@ -6,6 +6,8 @@ import type { PopupState } from '../core/messages';
 import { defaults, type LangSetting, type Settings } from '../core/settings';
 import type { Verdict } from '../core/types';
 import type { Connector } from './connector-api';
+import type { ManagedPolicy } from '../core/policy';
+import type { CrowdPreview } from '../core/crowd/queue';
 import { FIXTURES } from './fixtures';
 
 export interface MockOptions {
@@ -25,6 +27,27 @@ export interface MockOptions {
   activeOrigin?: string | null;
   /** Answer of requestHostPermissions. */
   grant?: boolean;
+  /** Settings besides the defaults. */
+  settings?: Partial<Settings>;
+  /** The administrator's policy (default: none). */
+  policy?: ManagedPolicy;
+  /** Answer of crowdPreview (default: off, or empty when crowd mode is on in the mock's settings). */
+  crowdPreview?: CrowdPreview;
+}
+
+function previewOf(s: Settings): CrowdPreview {
+  const on = s.crowdEnabled && s.collectorUrl !== '';
+  return {
+    state: on ? 'empty' : 'off',
+    url: on ? `${s.collectorUrl.replace(/\/+$/, '')}/v1/reports` : null,
+    body: null,
+    bytes: 0,
+    reports: 0,
+    queued: 0,
+    pending: 0,
+    teamKey: on && s.teamKey !== '',
+    last: null,
+  };
 }
 
 export interface MockConnector extends Connector {
@@ -35,7 +58,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createMockConnector(o: MockOptions = {}): MockConnector {
   const calls: MockConnector['calls'] = [];
-  let settings: Settings = { ...defaults(), lang: o.lang ?? 'auto' };
+  let settings: Settings = { ...defaults(), ...o.settings, lang: o.lang ?? 'auto' };
   const rec = async <T>(method: string, args: unknown[], v: T): Promise<T> => {
     calls.push({ method, args });
     if (o.delayMs) await sleep(o.delayMs);
@@ -59,6 +82,8 @@ export function createMockConnector(o: MockOptions = {}): MockConnector {
     openUrl: (url) => rec('openUrl', [url], undefined),
     openOptions: () => rec('openOptions', [], undefined),
     getSettings: () => rec('getSettings', [], settings),
+    getPolicy: () => rec('getPolicy', [], o.policy ?? {}),
+    crowdPreview: () => rec('crowdPreview', [], o.crowdPreview ?? previewOf(settings)),
     async saveSettings(s) {
       settings = s;
       await rec('saveSettings', [s], undefined);

@@ -4,7 +4,7 @@
 import { browser } from '../platform/browser';
 import { SNAPSHOT_KEY, type PopupState, type Replies, type UiToBg } from '../core/messages';
 import type { Connector } from './connector-api';
-import { loadSettings, saveSettings } from '../platform/settings-store';
+import { loadPolicy, loadSettings, saveSettings } from '../platform/settings-store';
 
 async function send<M extends UiToBg>(msg: M): Promise<Replies[M['type']]> {
   const reply = (await browser.runtime.sendMessage(msg)) as Replies[M['type']] | undefined;
@@ -48,6 +48,8 @@ export function createConnector(): Connector {
       await browser.runtime.openOptionsPage();
     },
     getSettings: loadSettings,
+    getPolicy: loadPolicy,
+    crowdPreview: () => send({ type: 'ui/crowd-preview' }),
     saveSettings,
     requestHostPermissions: (origins) => browser.permissions.request({ origins }),
     removeHostPermissions: (origins) => browser.permissions.remove({ origins }),

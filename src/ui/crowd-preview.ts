@@ -1,32 +1,27 @@
 /**
- * What crowd mode would send, byte for byte, for the options page: one batch built by the real protocol
- * (src/core/crowd/protocol.ts makeReport) from a sample failure. Pure.
+ * The options page's words for the crowd preview (src/core/crowd/queue.ts CrowdPreview): the next request
+ * exactly as the background would send it — or that the queue is empty, or that crowd mode is off — and how the
+ * last send went. The bytes themselves come from the background, never from a sample. Pure.
  */
-import { PROTOCOL_VERSION, makeReport, type CrowdBatch } from '../core/crowd/protocol';
-import type { RequestOutcome } from '../core/types';
-import { FIXTURES, FIXTURE_NOW } from './fixtures';
+import type { CrowdPreview } from '../core/crowd/queue';
+import type { Text } from '../core/types';
 
-/** A visibly fake reporter token (the real one is 128 random bits, replaced every UTC day). */
-export const SAMPLE_TOKEN = '0123456789abcdef0123456789abcdef';
-
-export interface CrowdPreview {
-  batch: CrowdBatch;
-  /** The exact request body: compact JSON, UTF-8. */
-  body: string;
-  /** Its size in bytes. */
-  bytes: number;
-}
-
-export function sampleCrowdReport(
-  version = '0.1.0',
-  now = FIXTURE_NOW,
-  outcomes: readonly RequestOutcome[] = FIXTURES.provider.recentFailures,
-): CrowdPreview {
-  const reports = outcomes
-    .map((o) => makeReport(o, 'provider', version, SAMPLE_TOKEN, now))
-    .filter((r): r is NonNullable<typeof r> => r !== null)
-    .slice(0, 1);
-  const batch: CrowdBatch = { v: PROTOCOL_VERSION, reports };
-  const body = JSON.stringify(batch);
-  return { batch, body, bytes: new TextEncoder().encode(body).length };
+export function previewTexts(p: CrowdPreview, time: (ms: number) => string): Text[] {
+  const out: Text[] = [];
+  if (p.state === 'off') out.push({ key: 'options_crowd_preview_off', args: [] });
+  else if (p.state === 'empty') out.push({ key: 'options_crowd_preview_empty', args: [p.url ?? ''] });
+  else out.push({ key: 'options_crowd_preview_batch', args: [p.url ?? '', p.reports, p.bytes] });
+  if (p.state !== 'off' && p.pending > 0) out.push({ key: 'options_crowd_preview_pending', args: [p.pending] });
+  if (p.state === 'batch' && p.queued > p.reports) {
+    out.push({ key: 'options_crowd_preview_more', args: [p.queued - p.reports] });
+  }
+  if (p.state === 'batch' && p.teamKey) out.push({ key: 'options_crowd_preview_team', args: [] });
+  if (p.last) {
+    out.push(
+      p.last.ok
+        ? { key: 'options_crowd_last_ok', args: [time(p.last.at)] }
+        : { key: 'options_crowd_last_failed', args: [time(p.last.at), p.last.message] },
+    );
+  }
+  return out;
 }

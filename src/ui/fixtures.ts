@@ -4,6 +4,7 @@
  * valid keys across services, 17:39 Beijing time), with the request ids a support ticket needs.
  */
 import type { PopupState } from '../core/messages';
+import type { CrowdService, CrowdState, ServiceCrowdStatus } from '../core/crowd/protocol';
 import type { Diagnosis, Evidence, RequestOutcome, ServiceSummary, Verdict } from '../core/types';
 
 /** 2023-11-12 18:05:00 Beijing time (10:05 UTC): 26 minutes into the incident. */
@@ -268,16 +269,34 @@ const INC = 60 - (FIXTURE_NOW - INCIDENT_START) / MIN; // bucket index of 17:39
 
 // ---- crowd mode: the provider fixture has it on, with the 2023-11-12 spike; the others have it off ----
 const CROWD_OFF: NonNullable<PopupState['crowd']> = { enabled: false, services: [] };
+const crowdRow = (
+  service: CrowdService,
+  voters15: number,
+  baseline15: number,
+  state: CrowdState,
+): ServiceCrowdStatus => ({
+  service,
+  state,
+  reports: { m5: Math.ceil(voters15 / 2), m15: voters15, m60: voters15 },
+  voters15,
+  voters60: voters15,
+  networks15: voters15,
+  baseline15,
+  baselineNetworks15: baseline15,
+  perMinute: Array.from({ length: 60 }, (_, i) => (i >= 45 ? Math.round(voters15 / 15) : 0)),
+  byPhase15: voters15 ? { application: voters15 } : {},
+  byVerdict15: voters15 ? { provider: voters15 } : {},
+});
 const providerCrowd: NonNullable<PopupState['crowd']> = {
   enabled: true,
   services: [
-    { id: 'console', last15: 96, baseline: 2.4, state: 'outage' },
-    { id: 'openapi', last15: 41, baseline: 0.6, state: 'outage' },
-    { id: 'oss', last15: 127, baseline: 1.5, state: 'outage' },
-    { id: 'login', last15: 12, baseline: 3, state: 'elevated' },
-    { id: 'cdn', last15: 3, baseline: 4.2, state: 'normal' },
-    { id: 'drive', last15: 0, baseline: 0.2, state: 'normal' },
-    { id: 'dingtalk', last15: 1, baseline: 0.8, state: 'normal' },
+    crowdRow('console', 96, 2.4, 'outage'),
+    crowdRow('openapi', 41, 0.6, 'outage'),
+    crowdRow('oss', 127, 1.5, 'outage'),
+    crowdRow('login', 12, 3, 'elevated'),
+    crowdRow('cdn', 3, 4.2, 'normal'),
+    crowdRow('drive', 0, 0.2, 'normal'),
+    crowdRow('dingtalk', 1, 0.8, 'normal'),
   ],
 };
 

@@ -252,7 +252,7 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
     await pre.waitFor();
     const body = (await pre.textContent()) ?? '';
     expect(JSON.parse(body).v).toBe(1);
-    expect(await page.locator('#crowd').isChecked()).toBe(false);
+    expect(await page.locator('#crowd').isChecked()).toBe(true);
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.screenshot({ path: join(SHOTS, 'options-zh_CN.png'), fullPage: true });
     await close(page);

@@ -1,59 +1,52 @@
 /**
- * Crowd mode end to end: the real collector app (SQLite ':memory:') on a real socket, and the extension's
- * CrowdClient talking to it with the real global fetch. Reports reach the collector and GET /v1/status shows them.
+ * Crowd mode end to end in Node: the real collector app on a real socket (public and team mode, SQLite in memory)
+ * and the extension's sender (src/background/crowd.ts, real global fetch) talking to it.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { createApp } from '../../collector/src/app';
+import { createApp, type AppOptions } from '../../collector/src/app';
 import { SqliteStore } from '../../collector/src/sqlite-store';
-import { CrowdClient, type CrowdKV } from '../../src/core/crowd/client';
-import { crowdSummary, toPopupCrowd } from '../../src/core/crowd/summary';
+import { CrowdSender, type CrowdSettings } from '../../src/background/crowd';
+import { fakeAlarm, memoryKV } from '../unit/crowd-fakes';
+import { crowdSummary } from '../../src/core/crowd/summary';
 import type { StatusResponse } from '../../src/core/crowd/protocol';
-import type { RequestOutcome } from '../../src/core/types';
+import type { Diagnosis, RequestOutcome } from '../../src/core/types';
 
-let store: SqliteStore;
-let server: ServerType;
-let base = '';
+const TEAM_KEY = 'e2e-team-key-0123456789';
 const logs: string[] = [];
 
-beforeAll(async () => {
-  store = new SqliteStore(':memory:');
-  const app = createApp({ store, salt: 'e2e-salt', statusCacheMs: 0, log: (l) => logs.push(l) });
+async function startCollector(over: Partial<AppOptions>) {
+  const store = new SqliteStore(':memory:');
+  const app = createApp({ store, salt: 'e2e-salt', statusCacheMs: 0, log: (l) => logs.push(l), ...over });
+  let server!: ServerType;
   const info = await new Promise<AddressInfo>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, resolve);
     server.once('error', reject);
   });
-  base = `http://127.0.0.1:${info.port}`;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    if (!server) return resolve();
-    server.close(() => resolve());
-    (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-  });
-  await store?.close();
-});
-
-function memoryKV(): CrowdKV {
-  const m = new Map<string, string>();
   return {
-    get: async (k) => (m.has(k) ? JSON.parse(m.get(k)!) : undefined),
-    set: async (k, v) => void m.set(k, JSON.stringify(v)),
+    base: `http://127.0.0.1:${info.port}`,
+    async close() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await store.close();
+    },
   };
 }
 
-function client(collectorUrl: string) {
-  return new CrowdClient({
-    settings: () => ({ crowdEnabled: true, collectorUrl }),
+function install(settings: CrowdSettings) {
+  return new CrowdSender({
+    settings: () => settings,
     fetch: (url, init) => fetch(url, init),
     now: Date.now,
     kv: memoryKV(),
+    alarm: fakeAlarm(),
     random: (n) => new Uint8Array(randomBytes(n)),
     version: '0.1.0',
-    timeoutMs: 5000,
+    timing: { requestTimeoutMs: 5000 },
     log: (l) => logs.push(l),
   });
 }
@@ -74,64 +67,94 @@ function outcome(over: Partial<RequestOutcome>): RequestOutcome {
   };
 }
 
-it('reports from three installs reach the collector and show in /v1/status', async () => {
-  // The setting's default form names the reports endpoint; the client derives the base from it.
-  const installs = [client(`${base}/v1/reports`), client(base), client(`${base}/`)];
-  for (const c of installs) {
-    expect(c.offer(outcome({}), 'provider')).not.toBeNull();
-    expect(c.offer(outcome({ kind: 'dns.name_not_resolved', phase: 'dns' }), 'provider')).not.toBeNull();
-    expect(
-      c.offer(
-        outcome({ service: 'login', host: 'account.aliyun.com', kind: 'http.5xx', phase: 'application', status: 502 }),
-        'unclear',
-      ),
-    ).not.toBeNull();
-  }
-  const results = await Promise.all(installs.map((c) => c.flush()));
-  for (const r of results) {
-    // 3 accepted; counted once per reporter token per service per window: oss once, login once.
-    expect(r).toMatchObject({ outcome: 'sent', sent: 3, counted: 2, dropped: 0, queued: 0 });
-  }
-  expect(logs).toEqual([]);
+const diag = (verdict: Diagnosis['verdict']) =>
+  ({
+    verdict,
+    cause: 'none',
+    services: [],
+    evidence: [],
+    advice: [],
+    since: null,
+    at: Date.now(),
+  }) as unknown as Diagnosis;
 
-  // Raw status: the collector counted one report per install per service.
-  const raw = (await (await fetch(`${base}/v1/status`)).json()) as StatusResponse;
-  const oss = raw.services.find((s) => s.service === 'oss')!;
-  expect(oss.reports.m15).toBe(3);
-  expect(oss.reporters15).toBe(3);
-  expect(oss.addresses15).toBe(1); // all from 127.0.0.1
-  expect(oss.byPhase15).toEqual({ connection: 3 });
-  // One address can never raise a service above normal, however many tokens it uses.
-  expect(oss.state).toBe('normal');
+function failAndDiagnose(c: CrowdSender) {
+  c.note(outcome({}));
+  c.note(outcome({ kind: 'dns.name_not_resolved', phase: 'dns' }));
+  c.note(
+    outcome({ service: 'login', host: 'account.aliyun.com', kind: 'http.5xx', phase: 'application', status: 502 }),
+  );
+  c.afterDiagnosis(diag('provider'));
+}
 
-  // The client's view of the same status.
-  const status = await installs[0]!.fetchStatus(['oss', 'login', 'cdn', 'site']);
-  expect(status).not.toBeNull();
-  expect(status!.map((s) => s.id).sort()).toEqual(['cdn', 'login', 'oss']);
-  expect(status!.find((s) => s.id === 'oss')).toMatchObject({ last5: 3, last15: 3, last60: 3, state: 'normal' });
-  expect(status!.find((s) => s.id === 'login')).toMatchObject({ last15: 3 });
-  expect(status!.find((s) => s.id === 'cdn')).toMatchObject({ last15: 0 });
+describe('public collector', () => {
+  let col: Awaited<ReturnType<typeof startCollector>>;
+  beforeAll(async () => {
+    col = await startCollector({});
+  });
+  afterAll(async () => col?.close());
 
-  const lines = crowdSummary(toPopupCrowd(true, status), ['oss', 'cdn'], 'en');
-  expect(lines.map((l) => l.text)).toEqual([
-    '3 people reported Object Storage (OSS) failures in the last 15 minutes — usually almost none',
-    'Nobody reported CDN and images (alicdn) failures in the last 15 minutes',
-  ]);
+  it('three installs behind one address are one voter; the status reads back through the sender', async () => {
+    // The setting may name the reports endpoint or the base; the sender derives the base from it.
+    const installs = [`${col.base}/v1/reports`, col.base, `${col.base}/`].map((u) =>
+      install({ enabled: true, collectorUrl: u, teamKey: '' }),
+    );
+    for (const c of installs) failAndDiagnose(c);
+    const results = await Promise.all(installs.map((c) => c.flush()));
+    expect(results.map((r) => r.sent)).toEqual([3, 3, 3]);
+    // One vote per service per minute per address: the first install's count, then nothing new.
+    expect(results.map((r) => r.counted).sort()).toEqual([0, 0, 2]);
+    expect(logs).toEqual([]);
+
+    const raw = (await (await fetch(`${col.base}/v1/status`)).json()) as StatusResponse;
+    const oss = raw.services.find((s) => s.service === 'oss')!;
+    expect(oss.reports.m15).toBe(1);
+    expect(oss.voters15).toBe(1); // all from 127.0.0.1
+    expect(oss.state).toBe('normal');
+
+    const status = await installs[0]!.fetchStatus(['oss', 'login', 'cdn', 'site']);
+    expect(status!.map((s) => s.service).sort()).toEqual(['cdn', 'login', 'oss']);
+    const lines = crowdSummary({ enabled: true, services: status! }, ['oss', 'cdn'], 'en');
+    expect(lines.map((l) => l.text)).toEqual([
+      '1 person reported Object Storage (OSS) failures in the last 15 minutes — usually almost none',
+      'Nobody reported CDN and images (alicdn) failures in the last 15 minutes',
+    ]);
+  });
+
+  it('a dead collector means back-off, not loss; a wrong path is a refusal, dropped with one line', async () => {
+    const dead = install({ enabled: true, collectorUrl: 'http://127.0.0.1:1', teamKey: '' });
+    failAndDiagnose(dead);
+    const r = await dead.flush();
+    expect(r.outcome).toBe('retry-later');
+    expect(r.queued).toBe(3);
+    expect(dead.retryAt).toBeGreaterThan(Date.now());
+
+    const wrong = install({ enabled: true, collectorUrl: `${col.base}/not-the-collector`, teamKey: '' });
+    failAndDiagnose(wrong);
+    const before = logs.length;
+    expect(await wrong.flush()).toMatchObject({ sent: 0, dropped: 3, queued: 0 });
+    expect(logs.length).toBe(before + 1);
+    expect(logs.at(-1)).toMatch(/404/);
+  });
 });
 
-it('a batch the collector rejects is dropped, and a dead collector means back-off, not loss', async () => {
-  const dead = client('http://127.0.0.1:1'); // nothing listens on port 1
-  dead.offer(outcome({ service: 'cdn', host: 'img.alicdn.com' }), 'provider');
-  const r = await dead.flush();
-  expect(r.outcome).toBe('retry-later');
-  expect(r.queued).toBe(1);
-  expect(dead.retryAt).toBeGreaterThan(Date.now());
+describe('team collector', () => {
+  let col: Awaited<ReturnType<typeof startCollector>>;
+  beforeAll(async () => {
+    col = await startCollector({ mode: 'team', teamKeys: [TEAM_KEY] });
+  });
+  afterAll(async () => col?.close());
 
-  // 404 (a wrong collector path) is a 4xx: the batch is dropped with one log line.
-  const wrong = client(`${base}/not-the-collector`);
-  wrong.offer(outcome({ service: 'cdn', host: 'img.alicdn.com' }), 'provider');
-  const before = logs.length;
-  expect(await wrong.flush()).toMatchObject({ outcome: 'sent', sent: 0, dropped: 1, queued: 0 });
-  expect(logs.length).toBe(before + 1);
-  expect(logs.at(-1)).toMatch(/404/);
+  it('colleagues behind one address with the key are five voters: an outage; without the key nothing counts', async () => {
+    const team = Array.from({ length: 5 }, () => install({ enabled: true, collectorUrl: col.base, teamKey: TEAM_KEY }));
+    for (const c of team) failAndDiagnose(c);
+    const results = await Promise.all(team.map((c) => c.flush()));
+    expect(results.map((r) => r.counted)).toEqual([2, 2, 2, 2, 2]);
+    const outsider = install({ enabled: true, collectorUrl: col.base, teamKey: '' });
+    failAndDiagnose(outsider);
+    expect(await outsider.flush()).toMatchObject({ sent: 0, dropped: 3 });
+    expect((await outsider.preview()).last?.message).toMatch(/^401 team key required/);
+    const status = await team[0]!.fetchStatus(['oss']);
+    expect(status![0]).toMatchObject({ service: 'oss', voters15: 5, state: 'outage' });
+  });
 });

@@ -103,6 +103,22 @@ describe('makeReport', () => {
     expect(makeReport(outcome({ kind: 'ok', phase: 'ok', status: 200 }), 'provider', '0.1.0', TOKEN, T)).toBeNull();
     expect(makeReport(outcome({ kind: 'aborted', phase: 'client' }), 'provider', '0.1.0', TOKEN, T)).toBeNull();
     expect(makeReport(outcome(), 'healthy', '0.1.0', TOKEN, T)).toBeNull();
+    expect(makeReport(outcome(), 'user', '0.1.0', TOKEN, T)).toBeNull(); // "your side": nothing about the provider
+  });
+
+  it.each([
+    ['my-bucket.oss-cn-hangzhou.aliyuncs.com', 'cn-hangzhou'],
+    ['us-acme-payroll.oss-cn-hangzhou.aliyuncs.com', 'cn-hangzhou'], // a bucket name is never a region
+    ['cn-beijing.oss-cn-hangzhou.aliyuncs.com', 'cn-hangzhou'], // the endpoint, right of the bucket, wins
+    ['us-acme-payroll.oss-accelerate.aliyuncs.com', null],
+    ['eu-secret-project.oss-rg-china-mainland.aliyuncs.com', null],
+    ['oss-cn-beijing-internal.aliyuncs.com', 'cn-beijing'],
+    ['ecs.cn-shanghai-finance-1.aliyuncs.com', 'cn-shanghai-finance-1'],
+    ['bucket.oss-ap-southeast-1.aliyuncs.com', 'ap-southeast-1'],
+    ['ap-zz-9.example.aliyuncs.com', null], // the shape of a region, not a known one
+    ['img.alicdn.com', null],
+  ])('the region of %s is %s: only known Alibaba Cloud region ids leave the browser', (host, region) => {
+    expect(makeReport(outcome({ host }), 'provider', '0.1.0', TOKEN, T)?.region).toBe(region);
   });
 });
 
@@ -148,6 +164,13 @@ describe('reporter token', () => {
 });
 
 describe('validateBatch', () => {
+  it('one batch, one reporter token', () => {
+    expect(validateBatch({ v: 1, reports: [report(), report({ token: 'f'.repeat(32) })] })).toEqual({
+      ok: false,
+      error: 'reports[1].token: every report of a batch carries the same reporter token',
+    });
+  });
+
   const bad = (body: unknown) => {
     const r = validateBatch(body);
     if (r.ok) throw new Error('expected a failure');

@@ -17,8 +17,6 @@ import { STATE_TIMEOUT_MS, TimeoutError, withTimeout } from '../../src/ui/connec
 import { createMockConnector } from '../../src/ui/connector-mock';
 import { STATUS_PAGES } from '../../src/core/catalogue/services';
 import { VERDICTS } from '../../src/core/types';
-import { sampleCrowdReport } from '../../src/ui/crowd-preview';
-import { validateBatch } from '../../src/core/crowd/protocol';
 import { diagnose } from '../../src/core/engine';
 import { badgeModel } from '../../src/core/badge';
 import { apiOk, apiRefused, o, okImgs, ossOk, ossRefused, sec } from './engine-fixtures';
@@ -137,16 +135,6 @@ describe('connector twins', () => {
     expect(ids.some((x) => x.ossRequestId && x.ossEc)).toBe(true);
     expect(ids.some((x) => x.acsRequestId)).toBe(true);
     expect(ids.some((x) => x.eagleEyeTraceId && x.eagleId)).toBe(true);
-  });
-});
-
-describe('crowd preview', () => {
-  it('shows the exact bytes of a valid batch built by the protocol', () => {
-    const p = sampleCrowdReport('0.1.0');
-    expect(p.batch.reports.length).toBe(1);
-    expect(validateBatch(JSON.parse(p.body)).ok).toBe(true);
-    expect(p.bytes).toBe(new TextEncoder().encode(p.body).length);
-    expect(p.body).not.toMatch(/aliyuncs\.com|photos|Signature|cookie/i);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import type { ServiceId } from '../types';
 import { DOMAINS, LOGIN_HOST_HINTS, type DomainEntry } from './services';
+import { REGION_IDS } from './regions';
 
 interface CompiledDomain {
   entry: DomainEntry;
@@ -102,8 +103,24 @@ export function isLoginHost(host: string): boolean {
   return LOGIN_HOST_HINTS.some((h) => host.startsWith(h));
 }
 
-/** Region hint from a host name, e.g. oss-cn-hangzhou.aliyuncs.com → cn-hangzhou. */
-export function regionOf(host: string): string | null {
-  const m = /(?:^|[.-])((?:cn|ap|us|eu|me|rus|na|sa)-[a-z]+(?:-[a-z0-9]+)*?)(?:-internal)?\./.exec(host);
-  return m ? m[1]! : null;
+const REGIONS = new Set(REGION_IDS);
+
+/**
+ * Region of a host name, e.g. bucket.oss-cn-hangzhou.aliyuncs.com → cn-hangzhou, or null. Only a known region id
+ * (catalogue data, regions.ts) counts, found as a whole `-`-separated run inside one label; the right-most label
+ * wins, because user-chosen labels (bucket names) stand to the left of the provider's endpoint.
+ */
+export function regionOf(hostIn: string): string | null {
+  const labels = hostIn.toLowerCase().split('.');
+  for (let i = labels.length - 1; i >= 0; i--) {
+    const parts = labels[i]!.split('-');
+    // Longest run first, so cn-shanghai-finance-1 wins over cn-shanghai.
+    for (let len = Math.min(parts.length, 5); len >= 2; len--) {
+      for (let start = 0; start + len <= parts.length; start++) {
+        const id = parts.slice(start, start + len).join('-');
+        if (REGIONS.has(id)) return id;
+      }
+    }
+  }
+  return null;
 }

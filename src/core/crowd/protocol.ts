@@ -1,7 +1,7 @@
 /**
  * Crowd mode wire protocol (docs/crowd-protocol.md), shared by the extension and the collector.
  *
- * A report is NEL-shaped and origin-level only: service, phase, failure type, a region hint taken from the host
+ * A report is NEL-shaped and origin-level only: service, phase, failure type, a known region id taken from the host
  * name, a status class, a minute bucket, the local verdict and the extension version, plus a random reporter token
  * that rotates every UTC day. No host, path, query, cookie, user agent or stable identifier is ever sent.
  *
@@ -24,8 +24,11 @@ export const MAX_REGION_LENGTH = 32;
 export const MAX_VERSION_LENGTH = 32;
 
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'none';
-/** The verdicts a report may carry: `healthy` is never reported (there is no failure to report). */
-export type ReportVerdict = Exclude<Verdict, 'healthy'>;
+/**
+ * The verdicts a report may carry. `healthy` has no failure to report, and `user` (the problem is on this side:
+ * offline, an ad blocker, one's own key) says nothing about the provider: neither leaves the browser.
+ */
+export type ReportVerdict = Exclude<Verdict, 'healthy' | 'user'>;
 
 /** Services a report may name. `site` (user-chosen hosts outside the catalogue) is never reported. */
 export const CROWD_SERVICES: readonly Exclude<ServiceId, 'site'>[] = [
@@ -78,13 +81,13 @@ export const REPORT_KINDS: readonly FailureKind[] = [
   'unknown',
 ];
 export const STATUS_CLASSES: readonly StatusClass[] = ['2xx', '3xx', '4xx', '5xx', 'none'];
-export const REPORT_VERDICTS: readonly ReportVerdict[] = ['provider', 'user', 'unclear'];
+export const REPORT_VERDICTS: readonly ReportVerdict[] = ['provider', 'unclear'];
 
 export interface CrowdReport {
   service: CrowdService;
   phase: ReportPhase;
   type: FailureKind;
-  /** Region hint from the host name (regionOf), e.g. `cn-hangzhou`, or null. Never the host itself. */
+  /** A known Alibaba Cloud region id named by the host (catalogue regionOf), e.g. `cn-hangzhou`, or null. */
   region: string | null;
   status: StatusClass;
   /** Start of the minute the failure happened in, ms since epoch (a multiple of 60 000). */
@@ -102,31 +105,56 @@ export interface CrowdBatch {
 }
 
 export type CrowdState = 'normal' | 'elevated' | 'outage';
+export const CROWD_STATES: readonly CrowdState[] = ['normal', 'elevated', 'outage'];
 
+/**
+ * How a collector counts (docs/crowd-protocol.md, "Deployment modes"). `public`: anyone may report, a voter is a
+ * network address (IPv6 grouped by /64). `team`: reporters present the team key, a voter is a reporter token.
+ */
+export type CollectorMode = 'public' | 'team';
+
+/**
+ * One service as the collector sees it: THE crowd status type, from the wire (GET /v1/status) to the popup.
+ * A vote is one voter per service per minute (the collector's minute); only `provider` and `unclear` reports vote.
+ */
 export interface ServiceCrowdStatus {
   service: CrowdService;
-  /** Counted reports (first per reporter token per service per 15-minute window) in the last 5/15/60 minutes. */
-  reports: { m5: number; m15: number; m60: number };
-  /** Distinct reporter tokens in the last 15 minutes. */
-  reporters15: number;
-  /** Distinct (hashed) client addresses in the last 15 minutes. */
-  addresses15: number;
-  /** Expected counted reports per 15 minutes at this hour of day (UTC), from the previous days. */
-  baseline15: number;
   state: CrowdState;
-  /** Last 15 minutes, counted reports per phase / per local verdict (only non-zero entries). */
+  /** Votes in the last 5 / 15 / 60 minutes, the current minute included. */
+  reports: { m5: number; m15: number; m60: number };
+  /** Distinct voters in the last 15 / 60 minutes: the "people" of "N people reported…". */
+  voters15: number;
+  voters60: number;
+  /** Distinct networks (IPv4 /16, IPv6 /32) among the voters of the last 15 minutes. */
+  networks15: number;
+  /** Usual distinct voters per 15 minutes at this time of day: the median over the previous baselineDays days. */
+  baseline15: number;
+  /** The same for networks. */
+  baselineNetworks15: number;
+  /** Votes per minute over the last hour, oldest first; the last entry is the current minute. */
+  perMinute: number[];
+  /** Last 15 minutes, votes per phase / per local verdict (only non-zero entries). */
   byPhase15: Partial<Record<ReportPhase, number>>;
   byVerdict15: Partial<Record<ReportVerdict, number>>;
 }
 
+/** The thresholds a collector applies (collector/src/rules.ts); published with every status. */
 export interface StatusRules {
-  elevatedMinReports: number;
+  elevatedMinVoters: number;
+  elevatedMinNetworks: number;
   elevatedBaselineFactor: number;
-  elevatedMinAddresses: number;
-  outageMinReports: number;
+  /** Also at least this many standard deviations (√baseline) above the baseline: noise is Poisson. */
+  elevatedSigmas: number;
+  outageMinVoters: number;
+  outageMinNetworks: number;
   outageBaselineFactor: number;
-  outageMinAddresses: number;
+  outageSigmas: number;
   baselineDays: number;
+  /**
+   * Installed users the operator expects (0: not set). While a service has history on at most half of the
+   * baseline days, the minimums are raised to match (collector/src/rules.ts minimumsForUsers).
+   */
+  expectedUsers: number;
 }
 
 /** GET /v1/status */
@@ -134,6 +162,7 @@ export interface StatusResponse {
   v: typeof PROTOCOL_VERSION;
   /** Server time the status was computed at, ms since epoch. */
   at: number;
+  mode: CollectorMode;
   rules: StatusRules;
   services: ServiceCrowdStatus[];
 }
@@ -233,8 +262,16 @@ export function validateBatch(json: unknown): ValidateResult {
   for (let i = 0; i < reports.length; i++) {
     const err = validateReport(reports[i], `reports[${i}]`);
     if (err) return { ok: false, error: err };
+    // One batch, one reporter: a token is stamped on a whole batch (a rotating-token batch is not a client's).
+    if (i > 0 && (reports[i] as CrowdReport).token !== (reports[0] as CrowdReport).token) {
+      return { ok: false, error: `reports[${i}].token: every report of a batch carries the same reporter token` };
+    }
   }
   return { ok: true, batch: json as unknown as CrowdBatch };
+}
+
+export function isReportVerdict(v: Verdict): v is ReportVerdict {
+  return (REPORT_VERDICTS as readonly string[]).includes(v);
 }
 
 /** HTTP status → status class. 0 (no response) and anything outside 200-599 → 'none'. */
@@ -253,8 +290,8 @@ export function minuteOf(t: number): number {
 /**
  * Build a report from one outcome, or null when the outcome must not be reported: no catalogue service (or the
  * user's own `site`), a probe (the extension's own check, not user traffic), no failure (`ok`/`aborted`), or a
- * `healthy` verdict. Origin-level only: the host is reduced to its region hint; path, query, ids, cookies and
- * timings are dropped. The minute bucket never lies in the future of `now`.
+ * verdict that is not `provider`/`unclear`. Origin-level only: the host is reduced to a known region id (or null);
+ * path, query, ids, cookies and timings are dropped. The minute bucket never lies in the future of `now`.
  */
 export function makeReport(
   outcome: RequestOutcome,
@@ -267,13 +304,12 @@ export function makeReport(
   if (service === null || service === 'site') return null;
   if (outcome.source === 'probe') return null;
   if (outcome.phase === 'ok' || outcome.kind === 'ok' || outcome.kind === 'aborted') return null;
-  if (verdict === 'healthy') return null;
-  const region = regionOf(outcome.host);
+  if (!isReportVerdict(verdict)) return null;
   return {
     service,
     phase: outcome.phase,
     type: outcome.kind,
-    region: region !== null && region.length <= MAX_REGION_LENGTH && REGION_RE.test(region) ? region : null,
+    region: regionOf(outcome.host),
     status: statusClassOf(outcome.status),
     minute: minuteOf(Math.min(outcome.t, now)),
     verdict,

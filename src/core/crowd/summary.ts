@@ -2,17 +2,19 @@
  * What the popup says about crowd mode: one sentence per service, e.g.
  *   "127 people reported Object Storage (OSS) failures in the last 15 minutes — usually about 2"
  *   "过去 15 分钟有 127 人报告对象存储 OSS 故障——平时约 2 人"
- * from the collector's 15-minute window (GET /v1/status `m15` and `baseline15`). Pure.
+ * from the collector's 15-minute window (GET /v1/status `voters15`, distinct reporters, and `baseline15`, the usual
+ * number at this time of day). Pure.
  */
-import type { PopupState } from '../messages';
 import type { ServiceId, ServiceSummary } from '../types';
 import { SERVICES } from '../catalogue/services';
 import { t, type Lang } from '../i18n/messages';
-import type { CrowdService, CrowdState } from './protocol';
-import type { CrowdServiceStatus } from './client';
+import type { CrowdService, CrowdState, ServiceCrowdStatus } from './protocol';
 
-/** The popup's crowd field (PopupState['crowd']), non-optional. */
-export type CrowdView = NonNullable<PopupState['crowd']>;
+/** The popup's crowd field (PopupState['crowd']): whether crowd mode is on, and the collector's status per service. */
+export interface CrowdView {
+  enabled: boolean;
+  services: ServiceCrowdStatus[];
+}
 
 export interface CrowdLine {
   service: CrowdService;
@@ -27,15 +29,6 @@ export const MAX_CROWD_LINES = 4;
 
 const STATE_ORDER: Record<CrowdState, number> = { outage: 0, elevated: 1, normal: 2 };
 
-/** The collector's status (CrowdClient.fetchStatus) → the popup's crowd field. */
-export function toPopupCrowd(enabled: boolean, status: readonly CrowdServiceStatus[] | null): CrowdView {
-  if (!enabled || !status) return { enabled, services: [] };
-  return {
-    enabled,
-    services: status.map((s) => ({ id: s.id, last15: s.last15, baseline: s.baseline, state: s.state })),
-  };
-}
-
 /**
  * The services worth a crowd line, most relevant first: those failing or degraded here (the "is it only me?"
  * question), then any service where the crowd sees more than usual.
@@ -43,7 +36,7 @@ export function toPopupCrowd(enabled: boolean, status: readonly CrowdServiceStat
 export function crowdFocus(local: readonly ServiceSummary[], crowd: CrowdView | undefined): ServiceId[] {
   const out: ServiceId[] = local.filter((s) => s.state === 'failing').map((s) => s.id);
   for (const s of local) if (s.state === 'degraded' && !out.includes(s.id)) out.push(s.id);
-  for (const s of crowd?.services ?? []) if (s.state !== 'normal' && !out.includes(s.id)) out.push(s.id);
+  for (const s of crowd?.services ?? []) if (s.state !== 'normal' && !out.includes(s.service)) out.push(s.service);
   return out;
 }
 
@@ -62,15 +55,17 @@ function serviceName(id: ServiceId, lang: Lang): string {
 export function crowdSummary(crowd: CrowdView | undefined, services: readonly ServiceId[], lang: Lang): CrowdLine[] {
   if (!crowd || !crowd.enabled || crowd.services.length === 0) return [];
   const rows = services
-    .map((id) => crowd.services.find((s) => s.id === id))
-    .filter((s): s is CrowdView['services'][number] => s !== undefined)
+    .map((id) => crowd.services.find((s) => s.service === id))
+    .filter((s): s is ServiceCrowdStatus => s !== undefined)
     .filter((s, i, all) => all.indexOf(s) === i)
-    .filter((s) => Number.isFinite(s.last15) && s.last15 >= 0 && Number.isFinite(s.baseline) && s.baseline >= 0);
-  rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.last15 - a.last15);
+    .filter(
+      (s) => Number.isFinite(s.voters15) && s.voters15 >= 0 && Number.isFinite(s.baseline15) && s.baseline15 >= 0,
+    );
+  rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.voters15 - a.voters15);
   return rows.slice(0, MAX_CROWD_LINES).map((s) => {
-    const name = serviceName(s.id, lang);
-    const n = Math.round(s.last15);
-    const usualN = Math.round(s.baseline);
+    const name = serviceName(s.service, lang);
+    const n = Math.round(s.voters15);
+    const usualN = Math.round(s.baseline15);
     const usual = usualN > 0 ? t(lang, 'crowd_usual_about', [usualN]) : t(lang, 'crowd_usual_none');
     const text =
       n === 0
@@ -79,7 +74,7 @@ export function crowdSummary(crowd: CrowdView | undefined, services: readonly Se
           ? t(lang, 'crowd_line_one', [name, usual])
           : t(lang, 'crowd_line_many', [n, name, usual]);
     return {
-      service: s.id,
+      service: s.service,
       state: s.state,
       stateLabel: t(lang, `crowd_state_${s.state}`),
       text: text.replace(/ {2,}/g, ' ').trim(),

@@ -10,6 +10,29 @@ import { EXTRA_FIXTURES, FIXTURES, FIXTURE_NOW, FIXTURE_TEXTS } from '../../../s
 import { applyTheme } from '../../../src/ui/theme';
 import type { Verdict } from '../../../src/core/types';
 import type { Lang } from '../../../src/core/i18n/messages';
+import { CrowdQueue, type CrowdPreview } from '../../../src/core/crowd/queue';
+
+/** The options page's crowd preview as the background would build it from the provider fixture's failures. */
+function fixturePreview(): CrowdPreview {
+  const q = new CrowdQueue();
+  for (const o of FIXTURES.provider.recentFailures) q.offer(o, '0.1.0', FIXTURE_NOW);
+  q.stamp('provider');
+  const next = q.nextBatch('0123456789abcdef0123456789abcdef')!;
+  const url = 'https://collector.example.com/v1/reports';
+  const bytes = new TextEncoder().encode(next.body).length;
+  const last = { at: FIXTURE_NOW - 60_000, ok: true, message: '202' };
+  return {
+    state: 'batch',
+    url,
+    body: next.body,
+    bytes,
+    reports: next.n,
+    queued: q.ready,
+    pending: 0,
+    teamKey: false,
+    last,
+  };
+}
 import '../../../src/ui/styles.css';
 import '../../../src/options/options.css';
 
@@ -27,6 +50,21 @@ const connector = createMockConnector({
   uiLanguage: lang === 'zh_CN' ? 'zh-CN' : 'en-US',
   lang,
   activeOrigin: q.get('origin'),
+  ...(q.get('page') === 'options'
+    ? {
+        settings: { crowdEnabled: true, crowdChosen: true, collectorUrl: 'https://collector.example.com/' },
+        crowdPreview: fixturePreview(),
+        ...(q.has('policy')
+          ? {
+              policy: {
+                collectorUrl: 'https://collector.example.com/',
+                crowdMode: 'forced' as const,
+                extraDomains: ['shop.example.com'],
+              },
+            }
+          : {}),
+      }
+    : {}),
 });
 (window as unknown as { __calls: unknown }).__calls = connector.calls;
 

@@ -1,23 +1,20 @@
 /**
- * Crowd mode client (src/core/crowd/client.ts) with a fake fetch, clock, KV and random source, and the popup's
- * crowd sentences (src/core/crowd/summary.ts).
+ * Crowd mode's one queue (src/core/crowd/queue.ts, pure) driven through its effects (src/background/crowd.ts
+ * CrowdSender) with a fake fetch, clock, storage, alarm and random source; the collector's answers parsed
+ * (src/core/crowd/parse.ts); the popup's crowd sentences (src/core/crowd/summary.ts).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  BACKOFF_BASE_MS,
-  CROWD_STATE_KEY,
-  CrowdClient,
-  FLUSH_AFTER_MS,
-  MAX_QUEUE,
+  CrowdSender,
   STATUS_CACHE_MS,
-  collectorBase,
-  parseRetryAfter,
-  parseStatus,
-  type CrowdKV,
+  crowdSettings,
+  type CrowdDeps,
   type CrowdSettings,
   type FetchLike,
-} from '../../src/core/crowd/client';
-import { crowdFocus, crowdSummary, toPopupCrowd } from '../../src/core/crowd/summary';
+} from '../../src/background/crowd';
+import { BACKOFF_BASE_MS, CROWD_STATE_KEY, FLUSH_AFTER_MS, MAX_QUEUE } from '../../src/core/crowd/queue';
+import { collectorBase, parseRetryAfter, parseStatus } from '../../src/core/crowd/parse';
+import { crowdFocus, crowdSummary, type CrowdView } from '../../src/core/crowd/summary';
 import {
   CROWD_SERVICES,
   DAY_MS,
@@ -26,9 +23,12 @@ import {
   REPORT_KINDS,
   validateBatch,
   type CrowdBatch,
+  type ServiceCrowdStatus,
 } from '../../src/core/crowd/protocol';
-import type { FailureKind, Phase, RequestOutcome, ServiceId } from '../../src/core/types';
+import type { Diagnosis, FailureKind, Phase, RequestOutcome, ServiceId, Verdict } from '../../src/core/types';
+import { defaults } from '../../src/core/settings';
 import { FIXTURES } from '../../src/ui/fixtures';
+import { fakeAlarm, memoryKV } from './crowd-fakes';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2025, 5, 10, 12, 0, 30);
@@ -67,23 +67,6 @@ function fakeFetch(
   return { fn, calls };
 }
 
-function memoryKV(): CrowdKV & { data: Map<string, string>; writes: number } {
-  const data = new Map<string, string>();
-  const kv = {
-    data,
-    writes: 0,
-    async get(k: string) {
-      const v = data.get(k);
-      return v === undefined ? undefined : JSON.parse(v);
-    },
-    async set(k: string, v: unknown) {
-      kv.writes++;
-      data.set(k, JSON.stringify(v));
-    },
-  };
-  return kv;
-}
-
 /** A random source that never repeats (a counter mixed into every byte), and counts its calls. */
 function fakeRandom(seed = 1) {
   let n = 0;
@@ -99,24 +82,47 @@ function fakeRandom(seed = 1) {
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 
 let now = T0;
-let settings: CrowdSettings | null = { crowdEnabled: true, collectorUrl: `${BASE}/v1/reports` };
+let settings: CrowdSettings | null = { enabled: true, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
 
-function makeClient(over: Partial<ConstructorParameters<typeof CrowdClient>[0]> = {}) {
+function makeClient(over: Partial<CrowdDeps> = {}) {
   const kv = (over.kv as ReturnType<typeof memoryKV> | undefined) ?? memoryKV();
   const f = fakeFetch();
   const rnd = fakeRandom();
   const logs: string[] = [];
-  const client = new CrowdClient({
+  const alarm = fakeAlarm();
+  const client = new CrowdSender({
     settings: () => settings,
     fetch: f.fn,
     now: () => now,
     kv,
+    alarm,
     random: rnd.fn,
     version: '0.1.0',
     log: (l) => logs.push(l),
     ...over,
   });
-  return { client, kv, fetch: f, rnd, logs };
+  return { client, kv, fetch: f, rnd, logs, alarm };
+}
+
+/** A diagnosis with this verdict (no services: the status is not fetched). */
+function diag(verdict: Verdict): Diagnosis {
+  return {
+    verdict,
+    cause: 'none',
+    services: [],
+    evidence: [],
+    advice: [],
+    since: null,
+    at: now,
+  } as unknown as Diagnosis;
+}
+
+/** Note one outcome, then the diagnosis that follows; true when a report about it is queued. */
+function offer(c: CrowdSender, o: RequestOutcome, verdict: Verdict = 'provider'): boolean {
+  const before = c.queued().length;
+  c.note(o);
+  c.afterDiagnosis(diag(verdict));
+  return c.queued().length > before;
 }
 
 function outcome(over: Partial<RequestOutcome> = {}): RequestOutcome {
@@ -157,20 +163,20 @@ function bodies(calls: Call[]): CrowdBatch[] {
 
 beforeEach(() => {
   now = T0;
-  settings = { crowdEnabled: true, collectorUrl: `${BASE}/v1/reports` };
+  settings = { enabled: true, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
 });
 
 // ---------- tests ----------
 
 describe('crowd mode off', () => {
   it('sends nothing and queues nothing', async () => {
-    settings = { crowdEnabled: false, collectorUrl: `${BASE}/v1/reports` };
+    settings = { enabled: false, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
     const { client, fetch, kv } = makeClient();
-    for (let i = 0; i < 20; i++) expect(client.offer(distinct(i), 'provider')).toBeNull();
-    expect(client.queued).toBe(0);
+    for (let i = 0; i < 20; i++) expect(offer(client, distinct(i), 'provider')).toBe(false);
+    expect(client.queued().length).toBe(0);
     expect((await client.flush()).outcome).toBe('off');
     expect(await client.fetchStatus(['oss'])).toBeNull();
-    expect(client.nextFlushDelay(now)).toBeNull();
+    expect(client.nextFlushDelay()).toBeNull();
     await client.settled();
     expect(fetch.calls).toHaveLength(0);
     const stored = await kv.get(CROWD_STATE_KEY);
@@ -179,19 +185,19 @@ describe('crowd mode off', () => {
 
   it('turning it off drops the queue, the dedupe memory and the token', async () => {
     const { client, fetch, kv } = makeClient({ fetch: fakeFetch(() => ({ status: 503 })).fn });
-    for (let i = 0; i < 5; i++) client.offer(distinct(i), 'provider');
+    for (let i = 0; i < 5; i++) offer(client, distinct(i), 'provider');
     await client.flush(); // 503: kept, token made
-    expect(client.queued).toBe(5);
-    settings = { crowdEnabled: false, collectorUrl: `${BASE}/v1/reports` };
-    expect(client.offer(distinct(6), 'provider')).toBeNull();
-    expect(client.queued).toBe(0);
+    expect(client.queued().length).toBe(5);
+    settings = { enabled: false, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
+    expect(offer(client, distinct(6), 'provider')).toBe(false);
+    expect(client.queued().length).toBe(0);
     await client.settled();
     const stored = (await kv.get(CROWD_STATE_KEY)) as { queue: unknown[]; seen: unknown[]; token: unknown };
     expect(stored.queue).toEqual([]);
     expect(stored.seen).toEqual([]);
     expect(stored.token).toBeNull();
     // On again: nothing old comes back.
-    settings = { crowdEnabled: true, collectorUrl: `${BASE}/v1/reports` };
+    settings = { enabled: true, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
     expect((await client.flush()).outcome).toBe('empty');
     expect(fetch.calls).toHaveLength(0);
   });
@@ -199,40 +205,42 @@ describe('crowd mode off', () => {
   it('unknown settings (not loaded yet): nothing queued or sent, nothing stored dropped', async () => {
     const kv = memoryKV();
     const a = makeClient({ kv });
-    a.client.offer(distinct(0), 'provider');
+    offer(a.client, distinct(0), 'provider');
     await a.client.settled();
     settings = null;
     const b = makeClient({ kv });
     await b.client.ready;
-    expect(b.client.offer(distinct(1), 'provider')).toBeNull();
+    expect(offer(b.client, distinct(1), 'provider')).toBe(false);
     expect((await b.client.flush()).outcome).toBe('off');
     expect(b.fetch.calls).toHaveLength(0);
-    expect(b.client.queued).toBe(1);
+    expect(b.client.queued().length).toBe(1);
   });
 
   it('a collector URL that is not http(s) counts as off', async () => {
-    settings = { crowdEnabled: true, collectorUrl: 'ftp://x' };
+    settings = { enabled: true, collectorUrl: 'ftp://x', teamKey: '' };
     const { client, fetch } = makeClient();
-    expect(client.enabled()).toBe(false);
-    expect(client.offer(outcome(), 'provider')).toBeNull();
+    expect(client.popupView().enabled).toBe(false);
+    expect(offer(client, outcome(), 'provider')).toBe(false);
     await client.flush();
     expect(fetch.calls).toHaveLength(0);
   });
 });
 
 describe('offer', () => {
-  it('uses makeReport: no catalogue service, site, probes, HAR imports, ok/aborted and healthy are not reported', () => {
+  it('uses makeReport: no catalogue service, site, probes, HAR imports, ok/aborted, healthy or user-side verdicts', () => {
     const { client } = makeClient();
-    expect(client.offer(outcome({ service: null }), 'provider')).toBeNull();
-    expect(client.offer(outcome({ service: 'site' }), 'provider')).toBeNull();
-    expect(client.offer(outcome({ source: 'probe' }), 'provider')).toBeNull();
-    expect(client.offer(outcome({ source: 'har' }), 'provider')).toBeNull();
-    expect(client.offer(outcome({ kind: 'aborted' }), 'provider')).toBeNull();
-    expect(client.offer(outcome({ kind: 'ok', phase: 'ok', status: 200 }), 'provider')).toBeNull();
-    expect(client.offer(outcome(), 'healthy')).toBeNull();
-    expect(client.offer(outcome({ t: now - 20 * MIN }), 'provider')).toBeNull(); // too old to count
-    expect(client.queued).toBe(0);
-    const r = client.offer(outcome(), 'unclear');
+    expect(offer(client, outcome({ service: null }), 'provider')).toBe(false);
+    expect(offer(client, outcome({ service: 'site' }), 'provider')).toBe(false);
+    expect(offer(client, outcome({ source: 'probe' }), 'provider')).toBe(false);
+    expect(offer(client, outcome({ source: 'har' }), 'provider')).toBe(false);
+    expect(offer(client, outcome({ kind: 'aborted' }), 'provider')).toBe(false);
+    expect(offer(client, outcome({ kind: 'ok', phase: 'ok', status: 200 }), 'provider')).toBe(false);
+    expect(offer(client, outcome(), 'healthy')).toBe(false);
+    expect(offer(client, outcome(), 'user')).toBe(false); // "it is your side": says nothing about the provider
+    expect(offer(client, outcome({ t: now - 20 * MIN }), 'provider')).toBe(false); // too old to count
+    expect(client.queued().length).toBe(0);
+    expect(offer(client, outcome(), 'unclear')).toBe(true); // dropped ones may come back with another verdict
+    const r = client.queued()[0];
     expect(r).toMatchObject({
       service: 'oss',
       phase: 'application',
@@ -242,37 +250,47 @@ describe('offer', () => {
       verdict: 'unclear',
     });
     expect(r && 'token' in r).toBe(false);
+    // Noted but not yet diagnosed: queued without a verdict, not sendable.
+    client.note(outcome({ service: 'cdn', host: 'img.alicdn.com' }));
+    expect(client.queued()[1]!.verdict).toBeNull();
+    expect(client.nextFlushDelay()).toBe(FLUSH_AFTER_MS);
   });
 
   it('dedupes locally: one report per service + phase + type + minute, even after it was sent', async () => {
     const { client } = makeClient();
-    expect(client.offer(outcome(), 'provider')).not.toBeNull();
-    expect(client.offer(outcome({ t: now - 2000, host: 'other.oss-cn-beijing.aliyuncs.com' }), 'provider')).toBeNull();
-    expect(client.offer(outcome({ kind: 'tcp.reset', phase: 'connection', status: 0 }), 'provider')).not.toBeNull();
-    expect(client.offer(outcome({ kind: 'http.5xx', phase: 'connection' }), 'provider')).not.toBeNull();
-    expect(client.offer(outcome({ service: 'cdn', host: 'img.alicdn.com' }), 'provider')).not.toBeNull();
-    expect(client.offer(outcome({ t: now - 1000 - MIN }), 'provider')).not.toBeNull(); // previous minute
-    expect(client.queued).toBe(5);
+    expect(offer(client, outcome(), 'provider')).toBe(true);
+    expect(offer(client, outcome({ t: now - 2000, host: 'other.oss-cn-beijing.aliyuncs.com' }), 'provider')).toBe(
+      false,
+    );
+    expect(offer(client, outcome({ kind: 'tcp.reset', phase: 'connection', status: 0 }), 'provider')).toBe(true);
+    expect(offer(client, outcome({ kind: 'http.5xx', phase: 'connection' }), 'provider')).toBe(true);
+    expect(offer(client, outcome({ service: 'cdn', host: 'img.alicdn.com' }), 'provider')).toBe(true);
+    expect(offer(client, outcome({ t: now - 1000 - MIN }), 'provider')).toBe(true); // previous minute
+    expect(client.queued().length).toBe(5);
     now += FLUSH_AFTER_MS;
     await client.flush();
-    expect(client.queued).toBe(0);
-    expect(client.offer(outcome({ t: T0 - 500 }), 'provider')).toBeNull(); // same minute as the first, already sent
+    expect(client.queued().length).toBe(0);
+    expect(offer(client, outcome({ t: T0 - 500 }), 'provider')).toBe(false); // same minute as the first, already sent
   });
 
   it('is bounded: the oldest reports are dropped beyond MAX_QUEUE', () => {
     const { client } = makeClient();
-    for (let i = 0; i < MAX_QUEUE + 100; i++) client.offer(distinct(i), 'provider');
-    expect(client.queued).toBe(MAX_QUEUE);
-    const q = client.queue();
+    for (let i = 0; i < MAX_QUEUE + 100; i++) offer(client, distinct(i), 'provider');
+    expect(client.queued().length).toBe(MAX_QUEUE);
+    const q = client.queued();
     const first = distinct(100);
     expect(q[0]).toMatchObject({ service: first.service, type: first.kind });
   });
 
-  it('is cheap: 20 000 offers in well under a second', () => {
-    const { client } = makeClient();
-    const t = performance.now();
-    for (let i = 0; i < 20_000; i++) client.offer(distinct(i % 5000), 'provider');
-    expect(performance.now() - t).toBeLessThan(1000);
+  it('the per-event path queues without waiting: 20 000 notes, one verdict, a bounded queue', async () => {
+    const { client, kv } = makeClient();
+    for (let i = 0; i < 20_000; i++) client.note(distinct(i % 5000));
+    expect(client.queued().length).toBe(MAX_QUEUE);
+    expect(client.queued().every((r) => r.verdict === null)).toBe(true);
+    client.afterDiagnosis(diag('provider'));
+    expect(client.queued().every((r) => r.verdict === 'provider')).toBe(true);
+    await client.settled();
+    expect(kv.writes).toBeLessThanOrEqual(3); // coalesced, not one write per event
   });
 
   it('never throws, even when settings or storage do', async () => {
@@ -285,7 +303,7 @@ describe('offer', () => {
         set: async () => Promise.reject(new Error('no storage')),
       } as never,
     });
-    expect(() => client.offer(outcome(), 'provider')).not.toThrow();
+    expect(() => offer(client, outcome(), 'provider')).not.toThrow();
     await expect(client.flush()).resolves.toMatchObject({ outcome: 'off' });
   });
 });
@@ -293,8 +311,8 @@ describe('offer', () => {
 describe('flush', () => {
   it('batches: 250 offers → 3 POSTs of at most 100, each a valid batch', async () => {
     const { client, fetch } = makeClient();
-    for (let i = 0; i < 250; i++) expect(client.offer(distinct(i), 'provider')).not.toBeNull();
-    expect(client.nextFlushDelay(now)).toBe(0); // ≥ one full batch: due now
+    for (let i = 0; i < 250; i++) expect(offer(client, distinct(i), 'provider')).toBe(true);
+    expect(client.nextFlushDelay()).toBe(0); // ≥ one full batch: due now
     const r = await client.flush();
     expect(r).toMatchObject({ outcome: 'sent', sent: 250, dropped: 0, queued: 0 });
     const b = bodies(fetch.calls);
@@ -308,32 +326,34 @@ describe('flush', () => {
       expect(c.init.signal).toBeDefined();
       const headers = c.init.headers as Record<string, string>;
       expect(headers['content-type']).toBe('application/json');
-      expect(Object.keys(headers).map((k) => k.toLowerCase())).toEqual(['content-type']);
+      expect(Object.keys(headers).map((k) => k.toLowerCase())).toEqual(['content-type']); // no team key set
       expect(new TextEncoder().encode(String(c.init.body)).length).toBeLessThanOrEqual(MAX_BODY_BYTES);
     }
-    expect(client.nextFlushDelay(now)).toBeNull();
+    expect(client.nextFlushDelay()).toBeNull();
   });
 
   it('waits FLUSH_AFTER_MS after the oldest report so one request carries many', () => {
     const { client } = makeClient();
-    client.offer(outcome(), 'provider');
-    expect(client.nextFlushDelay(now)).toBe(FLUSH_AFTER_MS);
-    expect(client.nextFlushDelay(now + 10_000)).toBe(FLUSH_AFTER_MS - 10_000);
-    expect(client.nextFlushDelay(now + FLUSH_AFTER_MS + 5)).toBe(0);
+    offer(client, outcome(), 'provider');
+    expect(client.nextFlushDelay()).toBe(FLUSH_AFTER_MS);
+    now += 10_000;
+    expect(client.nextFlushDelay()).toBe(FLUSH_AFTER_MS - 10_000);
+    now += FLUSH_AFTER_MS;
+    expect(client.nextFlushDelay()).toBe(0);
   });
 
   it('backs off exponentially on 5xx and network errors, keeping the batch', async () => {
     let reply: Reply = { status: 503, body: '{"error":"store unavailable, try again later"}' };
     const f = fakeFetch(() => reply);
     const { client } = makeClient({ fetch: f.fn });
-    for (let i = 0; i < 3; i++) client.offer(distinct(i), 'provider');
+    for (let i = 0; i < 3; i++) offer(client, distinct(i), 'provider');
     const delays: number[] = [];
     for (let k = 0; k < 4; k++) {
       const r = await client.flush();
       expect(r.outcome).toBe('retry-later');
       expect(r.queued).toBe(3);
       delays.push(client.retryAt - now);
-      expect(client.nextFlushDelay(now)).toBe(client.retryAt - now);
+      expect(client.nextFlushDelay()).toBe(client.retryAt - now);
       // Before the back-off ends nothing is sent.
       const calls = f.calls.length;
       now += 1000;
@@ -352,10 +372,10 @@ describe('flush', () => {
     let reply: Reply = { status: 429, headers: { 'Retry-After': '42' }, body: '{"error":"rate limit"}' };
     const f = fakeFetch(() => reply);
     const { client } = makeClient({ fetch: f.fn });
-    client.offer(outcome(), 'provider');
+    offer(client, outcome(), 'provider');
     expect((await client.flush()).outcome).toBe('retry-later');
     expect(client.retryAt).toBe(now + 42_000);
-    expect(client.queued).toBe(1);
+    expect(client.queued().length).toBe(1);
     now = client.retryAt;
     reply = { status: 429, headers: { 'retry-after': new Date(now + 90_000).toUTCString() } };
     await client.flush();
@@ -368,8 +388,8 @@ describe('flush', () => {
 
   it('a request that hangs times out and backs off', async () => {
     const f = fakeFetch(() => 'hang');
-    const { client } = makeClient({ fetch: f.fn, timeoutMs: 20 });
-    client.offer(outcome(), 'provider');
+    const { client } = makeClient({ fetch: f.fn, timing: { requestTimeoutMs: 20 } });
+    offer(client, outcome(), 'provider');
     const r = await client.flush();
     expect(r.outcome).toBe('retry-later');
     expect(r.queued).toBe(1);
@@ -383,19 +403,19 @@ describe('flush', () => {
         : { status: 202, body: '{"accepted":50,"counted":7}' },
     );
     const { client, logs } = makeClient({ fetch: f.fn });
-    for (let i = 0; i < 150; i++) client.offer(distinct(i), 'provider');
+    for (let i = 0; i < 150; i++) offer(client, distinct(i), 'provider');
     const r = await client.flush();
     expect(r).toMatchObject({ outcome: 'sent', sent: 50, counted: 7, dropped: 100, queued: 0 });
     expect(f.calls).toHaveLength(2);
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatch(/rejected a batch of 100 \(400\): reports\[3\]\.service/);
+    expect(logs[0]).toMatch(/refused a batch of 100 \(400\): reports\[3\]\.service/);
     expect(logs[0]).not.toMatch(/\n/);
     expect(client.retryAt).toBe(0);
   });
 
   it('drops reports too old to be counted instead of sending them', async () => {
     const { client, fetch } = makeClient();
-    client.offer(outcome(), 'provider');
+    offer(client, outcome(), 'provider');
     now += 16 * MIN;
     const r = await client.flush();
     expect(r).toMatchObject({ outcome: 'empty', dropped: 1, queued: 0 });
@@ -404,7 +424,7 @@ describe('flush', () => {
 
   it('concurrent flushes share one run', async () => {
     const { client, fetch } = makeClient();
-    client.offer(outcome(), 'provider');
+    offer(client, outcome(), 'provider');
     const [a, b] = await Promise.all([client.flush(), client.flush()]);
     expect(a).toBe(b);
     expect(fetch.calls).toHaveLength(1);
@@ -412,11 +432,11 @@ describe('flush', () => {
 
   it('stops sending as soon as crowd mode is turned off mid-flush', async () => {
     const f = fakeFetch(() => {
-      settings = { crowdEnabled: false, collectorUrl: `${BASE}/v1/reports` };
+      settings = { enabled: false, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
       return { status: 202, body: '{"accepted":100,"counted":100}' };
     });
     const { client } = makeClient({ fetch: f.fn });
-    for (let i = 0; i < 250; i++) client.offer(distinct(i), 'provider');
+    for (let i = 0; i < 250; i++) offer(client, distinct(i), 'provider');
     const r = await client.flush();
     expect(r.outcome).toBe('off');
     expect(f.calls).toHaveLength(1);
@@ -428,7 +448,7 @@ describe('persistence', () => {
   it('a restarted worker (new client on the same KV) resumes the queue, back-off and token', async () => {
     const kv = memoryKV();
     const a = makeClient({ kv, fetch: fakeFetch(() => ({ status: 500 })).fn });
-    for (let i = 0; i < 7; i++) a.client.offer(distinct(i), 'provider');
+    for (let i = 0; i < 7; i++) offer(a.client, distinct(i), 'provider');
     await a.client.flush(); // 500 → back-off, token made
     await a.client.settled();
     const retryAt = a.client.retryAt;
@@ -436,11 +456,11 @@ describe('persistence', () => {
 
     const b = makeClient({ kv });
     await b.client.ready;
-    expect(b.client.queued).toBe(7);
-    expect(b.client.queue()).toEqual(a.client.queue());
+    expect(b.client.queued().length).toBe(7);
+    expect(b.client.queued()).toEqual(a.client.queued());
     expect(b.client.retryAt).toBe(retryAt);
     expect((await b.client.flush()).outcome).toBe('backoff');
-    expect(b.client.offer(distinct(0), 'provider')).toBeNull(); // dedupe memory survived too
+    expect(offer(b.client, distinct(0), 'provider')).toBe(false); // dedupe memory survived too
     now = retryAt;
     expect(await b.client.flush()).toMatchObject({ outcome: 'sent', sent: 7 });
     // Same UTC day: the stored token is reused, no new random bytes drawn.
@@ -449,20 +469,20 @@ describe('persistence', () => {
     await b.client.settled();
     const c = makeClient({ kv });
     await c.client.ready;
-    expect(c.client.queued).toBe(0);
+    expect(c.client.queued().length).toBe(0);
   });
 
   it('offers made before the stored state is read are kept after the stored ones', async () => {
     const kv = memoryKV();
     const a = makeClient({ kv });
-    a.client.offer(distinct(0), 'provider');
-    a.client.offer(distinct(1), 'provider');
+    offer(a.client, distinct(0), 'provider');
+    offer(a.client, distinct(1), 'provider');
     await a.client.settled();
     const b = makeClient({ kv });
-    b.client.offer(distinct(1), 'provider'); // duplicate of a stored one
-    b.client.offer(distinct(2), 'provider');
+    offer(b.client, distinct(1), 'provider'); // duplicate of a stored one
+    offer(b.client, distinct(2), 'provider');
     await b.client.settled();
-    expect(b.client.queue().map((r) => r.service)).toEqual(
+    expect(b.client.queued().map((r) => r.service)).toEqual(
       [distinct(0), distinct(1), distinct(2)].map((o) => o.service),
     );
   });
@@ -470,7 +490,7 @@ describe('persistence', () => {
   it('a broken or hand-edited stored value is ignored, never trusted', async () => {
     const kv = memoryKV();
     await kv.set(CROWD_STATE_KEY, {
-      v: 1,
+      v: 2,
       queue: [
         {
           r: {
@@ -500,6 +520,19 @@ describe('persistence', () => {
           at: T0,
         },
         { r: { service: 'evil', phase: 'dns' }, at: T0 },
+        {
+          r: {
+            service: 'cdn',
+            phase: 'dns',
+            type: 'dns.failed',
+            region: null,
+            status: 'none',
+            minute: T0 - (T0 % MIN),
+            verdict: 'user', // never sent
+            version: '0.1.0',
+          },
+          at: T0,
+        },
         'garbage',
       ],
       seen: 'nope',
@@ -509,7 +542,7 @@ describe('persistence', () => {
     });
     const { client, fetch } = makeClient({ kv });
     await client.ready;
-    expect(client.queued).toBe(1);
+    expect(client.queued().length).toBe(1);
     expect(client.retryAt).toBe(0);
     await client.flush();
     const sent = bodies(fetch.calls)[0]!;
@@ -517,11 +550,13 @@ describe('persistence', () => {
     expect(sent.reports[0]!.token).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.stringify(sent)).not.toMatch(/smuggled|not-hex/);
 
-    const kv2 = memoryKV();
-    await kv2.set(CROWD_STATE_KEY, 'total garbage');
-    const d = makeClient({ kv: kv2 });
-    await d.client.ready;
-    expect(d.client.queued).toBe(0);
+    for (const junk of ['total garbage', { v: 1, queue: [{ r: {}, at: T0 }] }]) {
+      const kv2 = memoryKV();
+      await kv2.set(CROWD_STATE_KEY, junk);
+      const d = makeClient({ kv: kv2 });
+      await d.client.ready;
+      expect(d.client.queued().length).toBe(0);
+    }
   });
 });
 
@@ -533,7 +568,7 @@ describe('reporter token', () => {
     now = endOfDay;
     const tokens: string[] = [];
     const sendOne = async (i: number) => {
-      client.offer(distinct(i), 'provider');
+      offer(client, distinct(i), 'provider');
       await client.flush();
       tokens.push(bodies(fetch.calls).at(-1)!.reports[0]!.token);
     };
@@ -557,7 +592,7 @@ describe('reporter token', () => {
     const a = makeClient({ random: fakeRandom(1).fn });
     const b = makeClient({ random: fakeRandom(2).fn });
     for (const x of [a, b]) {
-      x.client.offer(outcome(), 'provider');
+      offer(x.client, outcome(), 'provider');
       await x.client.flush();
     }
     const ta = bodies(a.fetch.calls)[0]!.reports[0]!.token;
@@ -573,7 +608,8 @@ describe('privacy of what is sent', () => {
     const phases: Phase[] = ['dns', 'connection', 'tls', 'application', 'client'];
     const kinds: FailureKind[] = ['dns.name_not_resolved', 'tcp.reset', 'tls.failed', 'http.5xx', 'blocked.extension'];
     for (let i = 0; i < phases.length; i++) {
-      client.offer(
+      offer(
+        client,
         outcome({
           phase: phases[i]!,
           kind: kinds[i]!,
@@ -616,35 +652,35 @@ describe('privacy of what is sent', () => {
   });
 });
 
+function row(
+  service: ServiceCrowdStatus['service'],
+  voters15: number,
+  baseline15: number,
+  state: ServiceCrowdStatus['state'],
+) {
+  return {
+    service,
+    state,
+    reports: { m5: voters15, m15: voters15 + 1, m60: voters15 + 2 },
+    voters15,
+    voters60: voters15 + 3,
+    networks15: Math.ceil(voters15 / 2),
+    baseline15,
+    baselineNetworks15: baseline15,
+    perMinute: [0, 1, voters15],
+    byPhase15: voters15 ? { application: voters15 } : {},
+    byVerdict15: voters15 ? { provider: voters15 } : {},
+  } satisfies ServiceCrowdStatus;
+}
+
 describe('fetchStatus', () => {
   const status = (over: Record<string, unknown> = {}) =>
     JSON.stringify({
       v: 1,
       at: T0,
+      mode: 'public',
       rules: {},
-      services: [
-        {
-          service: 'oss',
-          reports: { m5: 40, m15: 127, m60: 130 },
-          reporters15: 120,
-          addresses15: 100,
-          baseline15: 1.5,
-          state: 'outage',
-          byPhase15: {},
-          byVerdict15: {},
-        },
-        {
-          service: 'cdn',
-          reports: { m5: 0, m15: 1, m60: 2 },
-          reporters15: 1,
-          addresses15: 1,
-          baseline15: 0,
-          state: 'normal',
-          byPhase15: {},
-          byVerdict15: {},
-        },
-        { service: 'login', reports: { m5: 1, m15: 2, m60: 3 }, baseline15: 0.5, state: 'elevated' },
-      ],
+      services: [row('oss', 127, 1.5, 'outage'), row('cdn', 1, 0, 'normal'), row('login', 9, 0.5, 'elevated')],
       ...over,
     });
 
@@ -652,10 +688,7 @@ describe('fetchStatus', () => {
     const f = fakeFetch(() => ({ status: 200, body: status() }));
     const { client } = makeClient({ fetch: f.fn });
     const s = await client.fetchStatus(['oss', 'cdn', 'site', 'drive']);
-    expect(s).toEqual([
-      { id: 'oss', last5: 40, last15: 127, last60: 130, baseline: 1.5, state: 'outage' },
-      { id: 'cdn', last5: 0, last15: 1, last60: 2, baseline: 0, state: 'normal' },
-    ]);
+    expect(s).toEqual([row('oss', 127, 1.5, 'outage'), row('cdn', 1, 0, 'normal')]);
     expect(f.calls[0]!.url).toBe(`${BASE}/v1/status`);
     expect(f.calls[0]!.init.method).toBe('GET');
     expect(f.calls[0]!.init.credentials).toBe('omit');
@@ -668,9 +701,7 @@ describe('fetchStatus', () => {
     await Promise.all([client.fetchStatus(['oss']), client.fetchStatus(['cdn'])]);
     expect(f.calls).toHaveLength(1);
     now += STATUS_CACHE_MS - 1;
-    expect(await client.fetchStatus(['login'])).toEqual([
-      { id: 'login', last5: 1, last15: 2, last60: 3, baseline: 0.5, state: 'elevated' },
-    ]);
+    expect(await client.fetchStatus(['login'])).toEqual([row('login', 9, 0.5, 'elevated')]);
     expect(f.calls).toHaveLength(1);
     now += 2;
     await client.fetchStatus(['oss']);
@@ -693,34 +724,38 @@ describe('fetchStatus', () => {
       const { client } = makeClient({ fetch: fakeFetch(() => c).fn });
       await expect(client.fetchStatus(['oss'])).resolves.toBeNull();
     }
+    const good = row('mtop', 2, 0.25, 'normal');
     const bad = status({
       services: [
-        { service: 'oss', reports: { m5: '4', m15: 1, m60: 1 }, baseline15: 0, state: 'normal' },
-        { service: 'cdn', reports: { m5: 1, m15: -1, m60: 1 }, baseline15: 0, state: 'normal' },
-        { service: 'login', reports: { m5: 1, m15: 1, m60: 1 }, baseline15: Infinity, state: 'normal' },
-        { service: 'docs', reports: { m5: 1, m15: 1, m60: 1 }, baseline15: 0, state: 'on fire' },
-        { service: 'evil', reports: { m5: 1, m15: 1, m60: 1 }, baseline15: 0, state: 'normal' },
-        { service: 'drive', reports: null, baseline15: 0, state: 'normal' },
+        { ...row('oss', 1, 0, 'normal'), reports: { m5: '4', m15: 1, m60: 1 } },
+        { ...row('cdn', 1, 0, 'normal'), voters15: -1 },
+        { ...row('login', 1, 0, 'normal'), baseline15: Infinity },
+        { ...row('docs', 1, 0, 'normal'), state: 'on fire' },
+        { ...row('oss', 1, 0, 'normal'), service: 'evil' },
+        { ...row('drive', 1, 0, 'normal'), reports: null },
+        { ...row('dingtalk', 1, 0, 'normal'), perMinute: 'up' },
+        { ...row('payments', 1, 0, 'normal'), byPhase15: { path: 1 } },
         null,
-        { service: 'mtop', reports: { m5: 1, m15: 2, m60: 3 }, baseline15: 0.25, state: 'normal' },
-        { service: 'mtop', reports: { m5: 9, m15: 9, m60: 9 }, baseline15: 9, state: 'outage' },
+        { ...good, extra: '/smuggled' },
+        row('mtop', 9, 9, 'outage'),
       ],
     });
-    expect(parseStatus(bad)).toEqual([{ id: 'mtop', last5: 1, last15: 2, last60: 3, baseline: 0.25, state: 'normal' }]);
+    expect(parseStatus(bad)).toEqual([good]); // only the protocol's fields are kept
     // Failures are not cached: the next call asks again.
     let n = 0;
     const { client } = makeClient({
       fetch: fakeFetch(() => (++n === 1 ? { status: 503 } : { status: 200, body: status() })).fn,
     });
     expect(await client.fetchStatus(['oss'])).toBeNull();
-    expect((await client.fetchStatus(['oss']))?.[0]?.last15).toBe(127);
+    expect((await client.fetchStatus(['oss']))?.[0]?.voters15).toBe(127);
   });
 });
 
 describe('collectorBase', () => {
   it('accepts the setting with or without the endpoint path', () => {
-    expect(collectorBase('https://collector.faultline.dev/v1/reports')).toBe('https://collector.faultline.dev');
-    expect(collectorBase('https://collector.faultline.dev/')).toBe('https://collector.faultline.dev');
+    expect(collectorBase('https://collector.example.com/v1/reports')).toBe('https://collector.example.com');
+    expect(collectorBase('https://collector.example.com/')).toBe('https://collector.example.com');
+    expect(collectorBase('')).toBeNull(); // no collector: crowd mode cannot send
     expect(collectorBase('https://example.com/faultline/v1/status?x=1#y')).toBe('https://example.com/faultline');
     expect(collectorBase('http://127.0.0.1:8787')).toBe('http://127.0.0.1:8787');
     expect(collectorBase('not a url')).toBeNull();
@@ -729,12 +764,15 @@ describe('collectorBase', () => {
 });
 
 describe('crowdSummary (popup sentences)', () => {
-  const view = toPopupCrowd(true, [
-    { id: 'oss', last5: 50, last15: 127, last60: 140, baseline: 2.2, state: 'outage' },
-    { id: 'mtop', last5: 0, last15: 1, last60: 1, baseline: 0.1, state: 'normal' },
-    { id: 'cdn', last5: 0, last15: 0, last60: 0, baseline: 0, state: 'normal' },
-    { id: 'login', last5: 3, last15: 9, last60: 10, baseline: 1, state: 'elevated' },
-  ]);
+  const view: CrowdView = {
+    enabled: true,
+    services: [
+      row('oss', 127, 2.2, 'outage'),
+      row('mtop', 1, 0.1, 'normal'),
+      row('cdn', 0, 0, 'normal'),
+      row('login', 9, 1, 'elevated'),
+    ],
+  };
 
   it('says how many people reported failures in the last 15 minutes, and the usual number', () => {
     const en = crowdSummary(view, ['cdn', 'oss', 'mtop', 'login'], 'en');
@@ -758,14 +796,8 @@ describe('crowdSummary (popup sentences)', () => {
   it('says nothing when crowd mode is off, without data, or for services it does not know', () => {
     expect(crowdSummary(undefined, ['oss'], 'en')).toEqual([]);
     expect(crowdSummary({ ...view, enabled: false }, ['oss'], 'en')).toEqual([]);
-    expect(crowdSummary(toPopupCrowd(true, null), ['oss'], 'en')).toEqual([]);
-    expect(
-      crowdSummary(
-        toPopupCrowd(false, [{ id: 'oss', last5: 1, last15: 1, last60: 1, baseline: 0, state: 'normal' }]),
-        ['oss'],
-        'en',
-      ),
-    ).toEqual([]);
+    expect(crowdSummary({ enabled: true, services: [] }, ['oss'], 'en')).toEqual([]);
+    expect(crowdSummary({ enabled: false, services: [row('oss', 1, 0, 'normal')] }, ['oss'], 'en')).toEqual([]);
     expect(crowdSummary(view, ['drive', 'site'], 'en')).toEqual([]);
     expect(crowdSummary(view, [], 'en')).toEqual([]);
   });
@@ -789,6 +821,67 @@ describe('crowdSummary (popup sentences)', () => {
         crowdSummary(FIXTURES[v].crowd, crowdFocus(FIXTURES[v].diagnosis.services, FIXTURES[v].crowd), 'zh_CN'),
       ).toEqual([]);
     }
+  });
+});
+
+describe('effects the options page and the worker rely on', () => {
+  it('crowd mode is on only with a collector address: there is no default collector', () => {
+    expect(crowdSettings(defaults())).toEqual({ enabled: false, collectorUrl: '', teamKey: '' });
+    expect(crowdSettings({ ...defaults(), crowdEnabled: true })!.enabled).toBe(false);
+    expect(crowdSettings({ ...defaults(), crowdEnabled: true, collectorUrl: 'https://c.example/' })!.enabled).toBe(
+      true,
+    );
+    expect(crowdSettings(null)).toBeNull();
+  });
+
+  it('the preview is byte for byte the next request, token included; off and empty say so', async () => {
+    settings = { enabled: false, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
+    const { client, fetch } = makeClient();
+    expect(await client.preview()).toMatchObject({ state: 'off', body: null, url: null });
+    settings = { enabled: true, collectorUrl: `${BASE}/v1/reports`, teamKey: '' };
+    expect(await client.preview()).toMatchObject({ state: 'empty', url: `${BASE}/v1/reports`, body: null });
+    for (let i = 0; i < 120; i++) offer(client, distinct(i), 'provider');
+    client.note(outcome({ service: 'drive', host: 'www.aliyundrive.com' })); // no verdict yet
+    const p = await client.preview();
+    expect(p).toMatchObject({ state: 'batch', reports: 100, queued: 120, pending: 1, teamKey: false });
+    expect(p.bytes).toBe(new TextEncoder().encode(p.body!).length);
+    expect(validateBatch(JSON.parse(p.body!)).ok).toBe(true);
+    await client.flush();
+    expect(String(fetch.calls[0]!.init.body)).toBe(p.body);
+    expect(fetch.calls).toHaveLength(2); // 100 + 20; the unstamped one waits
+    expect((await client.preview()).last).toEqual({ at: now, ok: true, message: '202' });
+  });
+
+  it('a team key goes in the Authorization header of every request, and a refusal shows in the preview', async () => {
+    settings = { enabled: true, collectorUrl: `${BASE}/`, teamKey: 'team-key-0123456789abcdef' };
+    const f = fakeFetch((c) =>
+      c.init.method === 'GET'
+        ? { status: 200, body: JSON.stringify({ v: 1, services: [row('oss', 3, 0, 'normal')] }) }
+        : { status: 403, body: '{"error":"team key not accepted"}' },
+    );
+    const { client, logs } = makeClient({ fetch: f.fn });
+    offer(client, outcome(), 'provider');
+    expect((await client.preview()).teamKey).toBe(true);
+    expect(await client.flush()).toMatchObject({ dropped: 1, queued: 0 });
+    expect(await client.fetchStatus(['oss'])).toHaveLength(1);
+    for (const c of f.calls) {
+      expect((c.init.headers as Record<string, string>).authorization).toBe('Bearer team-key-0123456789abcdef');
+    }
+    expect(logs).toEqual(['crowd: collector refused a batch of 1 (403): team key not accepted']);
+    expect((await client.preview()).last).toEqual({ at: now, ok: false, message: '403 team key not accepted' });
+  });
+
+  it('schedules its alarm when something becomes sendable, never sooner than the minimum', async () => {
+    const { client, alarm } = makeClient({ timing: { minAlarmMs: 30_000, flushAfterMs: 1000 } });
+    client.note(outcome());
+    await client.settled();
+    expect(alarm.sets).toEqual([]); // no verdict yet: nothing to send
+    client.afterDiagnosis(diag('unclear'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(alarm.sets).toEqual([now + 30_000]);
+    client.afterDiagnosis(diag('unclear'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(alarm.sets).toHaveLength(1); // already scheduled in time
   });
 });
 
