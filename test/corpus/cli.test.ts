@@ -24,6 +24,8 @@ import { CORPUS, REPO } from './paths';
 import { run, spawn } from './run-cli';
 
 const BUNDLE = CLI_BUNDLE as string;
+/** Tests that start processes (node, npm): room for a machine shared with other test runs. */
+const SPAWNS = 60_000;
 const tmp = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
 const cli = (args: string[], opts: Parameters<typeof spawn>[2] = {}) =>
   spawn(process.execPath, [BUNDLE, ...args], opts);
@@ -45,7 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('the bundle', () => {
+describe('the bundle', { timeout: SPAWNS }, () => {
   it('is one file that runs with plain node and no node_modules anywhere', () => {
     const alone = join(tmp, 'alone');
     mkdirSync(alone);
@@ -108,7 +110,7 @@ describe('the bundle', () => {
   });
 });
 
-describe('bad input: exit 2 and one line', () => {
+describe('bad input: exit 2 and one line', { timeout: SPAWNS }, () => {
   const bad = {
     missing: join(tmp, 'nope.har'),
     notJson: join(tmp, 'text.har'),
@@ -173,7 +175,7 @@ describe('bad input: exit 2 and one line', () => {
   });
 });
 
-describe('several files or a folder', () => {
+describe('several files or a folder', { timeout: SPAWNS }, () => {
   const folder = join(tmp, 'captures');
   beforeAll(() => {
     mkdirSync(join(folder, 'sub'), { recursive: true });
@@ -228,7 +230,7 @@ describe('several files or a folder', () => {
   });
 });
 
-describe('--format md', () => {
+describe('--format md', { timeout: SPAWNS }, () => {
   it('the popup’s ticket-ready Markdown, from a HAR', () => {
     const r = cli(['diagnose', '--format', 'md', corpus('auth-service-2023-11-12')]);
     expect(r.err).toBe('');
@@ -247,7 +249,7 @@ describe('--format md', () => {
   });
 });
 
-describe('terminal-safe output', () => {
+describe('terminal-safe output', { timeout: SPAWNS }, () => {
   const ESC = '\u001b';
   const file = join(tmp, 'escapes.har');
   beforeAll(() => {
@@ -292,7 +294,7 @@ describe('terminal-safe output', () => {
   });
 });
 
-describe('the extension', () => {
+describe('the extension', { timeout: SPAWNS }, () => {
   const chrome = join(REPO, 'dist', 'chrome');
   it.skipIf(!existsSync(join(chrome, 'manifest.json')))(
     'ships the command line’s texts in its locale files but not in its pages’ JavaScript',
@@ -306,7 +308,7 @@ describe('the extension', () => {
   );
 });
 
-describe('installed with npm', () => {
+describe('installed with npm', { timeout: SPAWNS }, () => {
   it('npm install -g --prefix DIR . gives a working faultline command', () => {
     const prefix = join(tmp, 'prefix');
     const install = spawn('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--offline', '.'], {

@@ -10,6 +10,8 @@ import { MAX_BODY, MAX_BODY_TEXT } from '../../src/core/har/body';
 import { readHarInMemory } from '../corpus/in-memory';
 
 const watchAll = (h: string) => serviceOf(h) ?? 'site';
+/** Exhaustive loops (thousands of whole reads): room for a machine shared with other test runs. */
+const SLOW = 30_000;
 const NODE: HarStreamOptions = {
   latin1: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'),
   indexOf: (h, n, f) => Buffer.from(h.buffer, h.byteOffset, h.byteLength).indexOf(n, f),
@@ -94,41 +96,71 @@ describe('HarStream agrees with the in-memory reader', () => {
   ] as const) {
     const bytes = utf8(tricky(indent));
     const want = memory(bytes);
-    it(`${name}: one chunk, and every chunk size from 1 to 64 bytes`, () => {
-      expect(want.ok).toBe(true);
-      expect(stream(bytes, bytes.length)).toEqual(want);
-      for (let size = 1; size <= 64; size++) expect(stream(bytes, size), `chunk ${size}`).toEqual(want);
-    });
-    it(`${name}: cut in two at every byte`, () => {
-      for (let cut = 1; cut < bytes.length; cut++) expect(stream(bytes, [cut]), `cut at ${cut}`).toEqual(want);
-    });
+    // thousands of whole reads: compared as JSON text (vitest's deep equality would dominate the time)
+    const wantJson = JSON.stringify(want);
+    it(
+      `${name}: one chunk, and every chunk size from 1 to 64 bytes`,
+      () => {
+        expect(want.ok).toBe(true);
+        expect(stream(bytes, bytes.length)).toEqual(want);
+        const differ: number[] = [];
+        for (let size = 1; size <= 64; size++) if (JSON.stringify(stream(bytes, size)) !== wantJson) differ.push(size);
+        expect(differ, 'chunk sizes that read differently').toEqual([]);
+      },
+      SLOW,
+    );
+    // every byte of the minified file; every third of the pretty-printed one (three times the bytes, mostly spaces)
+    const step = indent ? 3 : 1;
+    it(
+      `${name}: cut in two at every ${step === 1 ? '' : 'third '}byte`,
+      () => {
+        const differ: number[] = [];
+        for (let cut = 1; cut < bytes.length; cut += step)
+          if (JSON.stringify(stream(bytes, [cut])) !== wantJson) differ.push(cut);
+        expect(differ, 'cuts that read differently').toEqual([]);
+      },
+      SLOW,
+    );
     it(`${name}: the pure decoders give the same`, () => {
       for (const size of [1, 5, 100, bytes.length]) expect(stream(bytes, size, {})).toEqual(want);
     });
   }
 
-  it('long strings full of escaped quotes and backslash runs, cut anywhere (the native quote search)', () => {
-    const body = Array.from({ length: 300 }, (_, k) => '\\'.repeat(k % 5) + '"' + 'x'.repeat(k % 7)).join('');
-    const e = (i: number, text: string) => entry(i, {}, { content: { mimeType: 'text/plain', text } });
-    const bytes = utf8(
-      JSON.stringify({ log: { entries: [e(0, body), e(1, '<Code>A</Code>' + body), e(2, body + '\\')] } }),
-    );
-    const want = memory(bytes);
-    expect(want.ok && want.outcomes).toHaveLength(3);
-    for (let size = 1; size <= 40; size++) expect(stream(bytes, size), `chunk ${size}`).toEqual(want);
-    for (let cut = 1; cut < bytes.length; cut += 7) expect(stream(bytes, [cut]), `cut at ${cut}`).toEqual(want);
-    for (const size of [1, 29, 300]) expect(stream(bytes, size, {})).toEqual(want);
-  });
+  it(
+    'long strings full of escaped quotes and backslash runs, cut anywhere (the native quote search)',
+    () => {
+      const body = Array.from({ length: 300 }, (_, k) => '\\'.repeat(k % 5) + '"' + 'x'.repeat(k % 7)).join('');
+      const e = (i: number, text: string) => entry(i, {}, { content: { mimeType: 'text/plain', text } });
+      const bytes = utf8(
+        JSON.stringify({ log: { entries: [e(0, body), e(1, '<Code>A</Code>' + body), e(2, body + '\\')] } }),
+      );
+      const want = memory(bytes);
+      expect(want.ok && want.outcomes).toHaveLength(3);
+      const wantJson = JSON.stringify(want);
+      const differ: string[] = [];
+      for (let size = 1; size <= 40; size++)
+        if (JSON.stringify(stream(bytes, size)) !== wantJson) differ.push(`chunk ${size}`);
+      for (let cut = 1; cut < bytes.length; cut += 7)
+        if (JSON.stringify(stream(bytes, [cut])) !== wantJson) differ.push(`cut at ${cut}`);
+      expect(differ).toEqual([]);
+      for (const size of [1, 29, 300]) expect(stream(bytes, size, {})).toEqual(want);
+    },
+    SLOW,
+  );
 
-  it('reads the entries in a file of thousands the same way (the fast path)', () => {
-    const entries = Array.from({ length: 3000 }, (_, i) =>
-      i % 97 === 0 ? { _fromCache: 'disk', ...entry(i) } : entry(i),
-    );
-    const bytes = utf8(JSON.stringify({ log: { entries } }));
-    const want = memory(bytes);
-    expect(want.ok && want.outcomes.length).toBe(3000);
-    for (const size of [4096, 65536, bytes.length]) expect(stream(bytes, size)).toEqual(want);
-  });
+  it(
+    'reads the entries in a file of thousands the same way (the fast path)',
+    () => {
+      const entries = Array.from({ length: 3000 }, (_, i) =>
+        i % 97 === 0 ? { _fromCache: 'disk', ...entry(i) } : entry(i),
+      );
+      const bytes = utf8(JSON.stringify({ log: { entries } }));
+      const want = memory(bytes);
+      expect(want.ok && want.outcomes.length).toBe(3000);
+      for (const size of [4096, 65536, bytes.length]) expect(stream(bytes, size)).toEqual(want);
+    },
+    SLOW,
+  );
 
   it('keeps the last value of a key given twice, as JSON.parse does', () => {
     const e = (i: number) => JSON.stringify(entry(i));
@@ -235,12 +267,19 @@ describe('errors, as the in-memory reader reports them', () => {
     });
   }
 
-  it('every truncation of a HAR is not JSON', () => {
-    const bytes = utf8(tricky(1));
-    for (let len = 0; len < bytes.length - 1; len++) {
-      expect(stream(bytes.subarray(0, len), 64), `first ${len} bytes`).toEqual({ ok: false, error: 'not-json' });
-    }
-  });
+  it(
+    'every truncation of a HAR is not JSON',
+    () => {
+      const bytes = utf8(tricky(1));
+      const differ: number[] = [];
+      for (let len = 0; len < bytes.length - 1; len++) {
+        const r = stream(bytes.subarray(0, len), 64);
+        if (r.ok || r.error !== 'not-json') differ.push(len);
+      }
+      expect(differ, 'prefix lengths not refused as not-json').toEqual([]);
+    },
+    SLOW,
+  );
 
   it('stops reading as soon as the input cannot be a HAR', () => {
     for (const [text, error] of [
