@@ -37,8 +37,26 @@ function noRawHtml(): Plugin {
   };
 }
 
+/**
+ * The command line's texts (`cli_*`) share the locale files with the extension, which never shows them: they are
+ * left out of the JSON the extension's pages bundle (the popup's size budget). public/_locales itself, which
+ * the browser reads, is copied whole; the command line (scripts/build-cli.mjs) bundles every key.
+ */
+function withoutCliTexts(): Plugin {
+  return {
+    name: 'faultline-without-cli-texts',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]_locales[\\/][^\\/]+[\\/]messages\.json$/.test(id)) return null;
+      const table = JSON.parse(code) as Record<string, unknown>;
+      for (const key of Object.keys(table)) if (key.startsWith('cli_')) delete table[key];
+      return { code: JSON.stringify(table), map: null };
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [noRawHtml(), preact(), crx({ manifest, browser: target })],
+  plugins: [withoutCliTexts(), noRawHtml(), preact(), crx({ manifest, browser: target })],
   define: {
     __FAULTLINE_TARGET__: JSON.stringify(target),
     __FAULTLINE_TEST__: JSON.stringify(testBuild),
