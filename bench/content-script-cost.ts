@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { DIST_CHROME, requireBuild, resolverRules } from '../test/browser/harness';
-import { handlers, launch, startLoggingServer, type Handler } from '../test/browser/fixtures-issue45/env';
+import { handlers, launch, startLoggingServer, type Handler } from '../test/browser/logged-provider';
 
 export const IMAGES = Number(process.env.CS_BENCH_IMAGES ?? 5_000);
 export const TARGET_MS_PER_1000 = 5 as const;

@@ -2,16 +2,18 @@
 // Production build for both browsers from one source, then one store zip per browser:
 //   dist/chrome, dist/firefox, dist/faultline-chrome-<version>.zip, dist/faultline-firefox-<version>.zip
 // Each target runs in its own `vite build` process (FAULTLINE_TARGET is read when vite.config.ts loads).
-// Never a dev-server build. Usage: node scripts/build.mjs [chrome|firefox ...]
+// Never a dev-server build. Then the command line, one file: dist/cli/faultline.mjs (scripts/build-cli.mjs).
+// Usage: node scripts/build.mjs [chrome|firefox|cli ...]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
+import { buildCli } from './build-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['chrome', 'firefox'];
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['chrome', 'firefox', 'cli'];
 const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 
 function files(dir) {
@@ -25,6 +27,12 @@ function files(dir) {
 }
 
 for (const target of targets) {
+  if (target === 'cli') {
+    const t0 = Date.now();
+    const out = await buildCli();
+    console.log(`cli: ${relative(root, out)} (${(statSync(out).size / 1024).toFixed(0)} KB) in ${Date.now() - t0} ms`);
+    continue;
+  }
   if (target !== 'chrome' && target !== 'firefox') throw new Error(`unknown target ${target}`);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [vite, 'build', '--mode', 'production', '--logLevel', 'warn'], {

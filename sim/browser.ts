@@ -126,7 +126,9 @@ export async function readPopup(
 ): Promise<PopupReading & { page: Page }> {
   const p = page ?? (await ctx.newPage());
   await p.goto(`chrome-extension://${extensionId}/src/popup/index.html`);
-  await p.waitForSelector('main[data-phase="ready"], main[data-phase="error"]', { timeout: 15_000 });
+  await p.waitForSelector('main[data-phase="ready"], main[data-phase="error"], main[data-phase="access"]', {
+    timeout: 15_000,
+  });
   const r = await p.evaluate(() => {
     const m = document.querySelector('main')!;
     return {

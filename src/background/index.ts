@@ -1,18 +1,22 @@
 /**
- * The background worker (Chromium service worker / Firefox background script).
+ * The background worker (Chromium service worker / Firefox event page).
  *
  * First turn, synchronously: build the pipeline (tracker → history + live state + loops + probes) and register
  * every listener. Then, asynchronously: load settings, open IndexedDB (`history.ready`), rebuild the live state
- * from stored history (a stopped worker comes back with the same verdict), apply the badge, make sure the
- * alarms exist. Events that arrive while IndexedDB opens are buffered, never dropped; message handlers await
- * the one `ready` promise.
+ * from stored history (a stopped worker comes back with the same verdict), check host access, apply the badge.
+ * Events that arrive while IndexedDB opens are buffered, never dropped; message handlers await the one `ready`
+ * promise.
  *
- * The verdict is recomputed at most every RECOMPUTE_MS after new events (throttled, not per event).
+ * A worker that sleeps: nothing here runs on a timer chain. The verdict is recomputed on events (throttled to
+ * RECOMPUTE_MS), on the popup's request, on settings or permission changes, and on the minute tick — an alarm
+ * that exists only while the engine's window holds events (only then can time alone change the verdict). The
+ * popup's snapshot in storage.session is written only when something changed (snapshot.ts). With no traffic the
+ * browser stops the worker after its idle time and nothing wakes it but an alarm or a new event.
  */
 import { browser, TEST_BUILD } from '../platform/browser';
 import { loadEffectiveSettings, onEffectiveSettingsChanged } from '../platform/settings-store';
 import { RequestTracker } from '../core/convert/webrequest';
-import { serviceOf } from '../core/catalogue/match';
+import { hostPermissions, serviceOf } from '../core/catalogue/match';
 import { defaults, type Settings } from '../core/settings';
 import { pickLang, type Lang } from '../core/i18n/messages';
 import { LiveState } from '../core/live/live-state';
@@ -21,11 +25,14 @@ import { WINDOW_MS } from '../core/engine/thresholds';
 import { FUTURE_SLACK_MS } from '../core/engine/live';
 import { nextIncident, type IncidentState } from '../core/incident';
 import type { Diagnosis, Observation, RequestOutcome } from '../core/types';
+import type { PopupState } from '../core/messages';
+import { isFailureKind } from '../core/taxonomy/browser-errors';
 import { History } from './history';
 import { Badge } from './badge';
 import { registerListeners } from './listeners';
 import { popupState, registerMessageHandler, type MessageDeps } from './messages';
 import { SNAPSHOT_KEY } from '../core/messages';
+import { SnapshotWriter } from './snapshot';
 import { LoopWatch } from './loops';
 import { ProbeDriver } from './probes';
 import { notifyIncident } from './notify';
@@ -34,12 +41,15 @@ import { officialView } from './official';
 import { loadKeyTagger, rotateKeyTagger } from './key-secret';
 import { ReportCaps } from './report-caps';
 
-const ALARM_TICK = 'faultline.tick'; // every minute: flush fallback, verdict ageing, probes
+/** Every minute while the window holds events: verdict ageing, flush fallback, probes. */
+const ALARM_TICK = 'faultline.tick';
 const ALARM_PRUNE = 'faultline.prune'; // every 30 minutes: retention
 const SESSION_KEY = 'faultline.session';
-const DIAGNOSIS_KEY = 'faultline.diagnosis';
 const INCIDENT_KEY = 'faultline.incident';
+/** The popup's snapshot is written at most this often (and only when something changed). */
 const SNAPSHOT_EVERY_MS = 1000;
+/** The welcome page, opened once on a fresh install. */
+export const WELCOME_PAGE = 'src/welcome/index.html';
 /** Throttle of the verdict recomputation after new events. */
 export const RECOMPUTE_MS = 250;
 
@@ -76,14 +86,16 @@ let seeded = false;
 /** Events that arrived before the live state was rebuilt from history (they are in history's buffer too). */
 let early: (RequestOutcome | Observation)[] = [];
 
-function outcome(o: RequestOutcome, failingUrl?: string): void {
+/** Per-event path. `url` (the real URL) stays in memory: the cookie-less retry and the broken-picture join. */
+function outcome(o: RequestOutcome, url: string): void {
   history.add(o);
-  if (o.service !== null && o.service !== 'telemetry') probes.note(o, failingUrl);
+  if (o.service !== null && o.service !== 'telemetry') probes.note(o, isFailureKind(o.kind) ? url : undefined);
   loops.onOutcome(o);
-  images.note(o);
+  images.note(o, url);
   crowd.note(o);
   if (!seeded) early.push(o);
   else live.add(o);
+  snapshot.eventsArrived();
   scheduleRecompute();
 }
 
@@ -91,6 +103,7 @@ function observe(o: Observation): void {
   history.addObservation(o);
   if (!seeded) early.push(o);
   else live.addObservation(o);
+  snapshot.eventsArrived();
   scheduleRecompute();
 }
 
@@ -113,35 +126,45 @@ function scheduleRecompute(): void {
 }
 
 let incident: IncidentState = { open: null };
+/** Host access to the watched sites (permissions.contains), checked at start and on every permission change. */
+let access = true;
+
+async function checkAccess(): Promise<boolean> {
+  access = await browser.permissions.contains({ origins: hostPermissions() }).catch(() => true);
+  return access;
+}
 
 async function recompute(): Promise<Diagnosis> {
   const d = live.diagnose(now());
-  await badge.apply(d, lang());
+  await badge.apply(d, lang(), { access });
   const next = nextIncident(incident, d);
   if (next.state !== incident) {
     incident = next.state;
     void browser.storage.session.set({ [INCIDENT_KEY]: incident }).catch(() => undefined);
   }
   if (next.event && settings.notifications) void notifyIncident(next.event, lang()).catch(() => undefined);
-  void browser.storage.session
-    .set({ [DIAGNOSIS_KEY]: { verdict: d.verdict, cause: d.cause, at: d.at } })
-    .catch(() => undefined);
   crowd.afterDiagnosis(d);
-  scheduleSnapshot();
+  snapshot.diagnosed(d);
+  keepTicking(live.held > 0);
   // Active checks: only while something fails (the planner and its budget decide what, if anything, to send).
   if (d.verdict !== 'healthy') void probes.run().catch((e) => console.error('[faultline] probes', e));
   return d;
 }
 
-let snapshotTimer: ReturnType<typeof setTimeout> | undefined;
-function scheduleSnapshot(): void {
-  if (snapshotTimer !== undefined) return;
-  snapshotTimer = setTimeout(() => {
-    snapshotTimer = undefined;
-    void popupState(deps)
-      .then((state) => browser.storage.session.set({ [SNAPSHOT_KEY]: state }))
-      .catch(() => undefined);
-  }, SNAPSHOT_EVERY_MS);
+const snapshot = new SnapshotWriter({
+  delayMs: SNAPSHOT_EVERY_MS,
+  build: () => popupState(deps, live.diagnosis ?? live.diagnose(now())),
+  write: (state) => browser.storage.session.set({ [SNAPSHOT_KEY]: state }),
+});
+
+/** Whether the minute tick alarm exists (undefined until read at start). */
+let ticking: boolean | undefined;
+/** The minute tick only while time alone can change the verdict: while the engine's window holds events. */
+function keepTicking(on: boolean): void {
+  if (ticking === undefined || ticking === on) return;
+  ticking = on;
+  const done = on ? browser.alarms.create(ALARM_TICK, { periodInMinutes: 1 }) : browser.alarms.clear(ALARM_TICK);
+  void Promise.resolve(done).catch((e) => console.error('[faultline] tick', e));
 }
 
 registerListeners({
@@ -158,12 +181,24 @@ registerListeners({
     }
   },
   onStartup: () => {
-    void ready.then(() => badge.apply(live.diagnosis, lang(), true));
+    void ready.then(() => badge.apply(live.diagnosis, lang(), { access, force: true }));
+  },
+  onInstalled: (reason) => {
+    // A fresh install opens the welcome page: what is watched and stored, and host access where it is missing.
+    if (reason === 'install') void browser.tabs.create({ url: browser.runtime.getURL(WELCOME_PAGE) });
+  },
+  onPermissionsChanged: () => {
+    void ready
+      .then(checkAccess)
+      .then(() => recompute())
+      .catch((e) => console.error('[faultline] permissions', e));
   },
   onTabRemoved: (tabId) => loops.forgetTab(tabId),
-  // Best effort: write what is buffered (at most ~250 ms of events) before Firefox unloads the event page.
+  // Best effort: write what is buffered (at most ~250 ms of events, a pending snapshot) before Firefox unloads
+  // the event page.
   onSuspend: () => {
     void history.flush().catch(() => undefined);
+    void snapshot.flush();
   },
 });
 
@@ -182,9 +217,11 @@ export const ready: Promise<void> = (async () => {
   await history.ready;
   // A cold start (browser start, install, update) vs a wake-up of a stopped worker: storage.session survives
   // worker restarts but not browser restarts.
-  const got = (await browser.storage.session.get([SESSION_KEY, INCIDENT_KEY])) as Record<string, unknown>;
+  const got = (await browser.storage.session.get([SESSION_KEY, INCIDENT_KEY, SNAPSHOT_KEY])) as Record<string, unknown>;
   const session = got[SESSION_KEY] as { startedAt: number } | undefined;
   if (got[INCIDENT_KEY]) incident = got[INCIDENT_KEY] as IncidentState;
+  // A woken worker: the popup's snapshot is already there; it is rewritten only if the verdict changed.
+  snapshot.restore(got[SNAPSHOT_KEY] as PopupState | undefined);
   if (!session) {
     await browser.storage.session.set({ [SESSION_KEY]: { startedAt: now() } });
     await history.setMeta('lastColdStart', now());
@@ -211,13 +248,14 @@ export const ready: Promise<void> = (async () => {
   }
   early = [];
   seeded = true;
+  const [tick, prune] = await Promise.all([
+    browser.alarms.get(ALARM_TICK),
+    browser.alarms.get(ALARM_PRUNE),
+    checkAccess(),
+  ]);
+  ticking = tick !== undefined;
+  if (!prune) void browser.alarms.create(ALARM_PRUNE, { periodInMinutes: 30, delayInMinutes: 1 });
   await recompute();
-  // Test builds only: open an extension page so a BiDi-driven Firefox can read IndexedDB from it.
-  if (TEST_BUILD && !session)
-    void browser.tabs.create({ url: browser.runtime.getURL('src/options/index.html#faultline-test'), active: false });
-  if (!(await browser.alarms.get(ALARM_TICK))) void browser.alarms.create(ALARM_TICK, { periodInMinutes: 1 });
-  if (!(await browser.alarms.get(ALARM_PRUNE)))
-    void browser.alarms.create(ALARM_PRUNE, { periodInMinutes: 30, delayInMinutes: 1 });
 })();
 ready.catch((e) => console.error('[faultline] start', e));
 
@@ -229,7 +267,7 @@ const deps: MessageDeps = {
   settings: () => settings,
   recompute,
   observe,
-  attribute: (host, path) => images.lookup(host, path),
+  pictureOutcome: (tabId, url) => images.lookup(tabId, url),
   crowdView: () => crowd.popupView(),
   crowdPreview: () => crowd.preview(),
   officialView: (d, at) => officialView(probes.official, d, at),

@@ -24,6 +24,10 @@ export interface ListenerDeps {
   onNavigation: (ev: NavigationEvent) => void;
   onAlarm: (name: string) => void;
   onStartup: () => void;
+  /** runtime.onInstalled: 'install' (a fresh install), 'update', 'browser_update'… */
+  onInstalled: (reason: string) => void;
+  /** permissions.onAdded / onRemoved: the user granted or withdrew (host) permissions. */
+  onPermissionsChanged: () => void;
   onTabRemoved: (tabId: number) => void;
   /** Firefox event page about to be unloaded (Chromium service workers never get it). */
   onSuspend: () => void;
@@ -78,6 +82,9 @@ export function registerListeners(deps: ListenerDeps): void {
 
   browser.alarms.onAlarm.addListener((a) => deps.onAlarm(a.name));
   browser.runtime.onStartup.addListener(() => deps.onStartup());
+  browser.runtime.onInstalled.addListener((d) => deps.onInstalled(d.reason));
+  browser.permissions.onAdded.addListener(() => deps.onPermissionsChanged());
+  browser.permissions.onRemoved.addListener(() => deps.onPermissionsChanged());
   browser.tabs.onRemoved.addListener((tabId) => deps.onTabRemoved(tabId));
   browser.runtime.onSuspend?.addListener(() => deps.onSuspend());
 }

@@ -4,10 +4,11 @@
  * The popup's state comes from the live state in memory (O(1)), not from a history scan.
  */
 import { browser, type Runtime } from '../platform/browser';
-import type { Message, PopupState, Replies } from '../core/messages';
-import type { Diagnosis, FailureKind, Observation } from '../core/types';
+import type { CsToBg, Message, PopupState, Replies } from '../core/messages';
+import type { Diagnosis, Observation } from '../core/types';
 import type { Settings } from '../core/settings';
 import type { LiveState } from '../core/live/live-state';
+import { splitByOutcome, type PictureOutcome } from '../core/live/attribution';
 import { serviceOf } from '../core/catalogue/match';
 import { acceptMessage } from './sender';
 import type { History } from './history';
@@ -16,6 +17,8 @@ import { clearSiteCookies } from './site-data';
 import type { ReportCaps } from './report-caps';
 
 const REASONS = new Set(['error', 'zero-size', 'empty-url', 'lazy-unresolved']);
+/** A diagnosis younger than this answers the popup as it is; an older one is recomputed first. */
+const FRESH_MS = 1000;
 
 export interface MessageDeps {
   history: History;
@@ -25,8 +28,8 @@ export interface MessageDeps {
   settings: () => Settings;
   recompute: () => Promise<Diagnosis>;
   observe: (o: Observation) => void;
-  /** What webRequest saw for this picture (status, failure kind), when it saw it. */
-  attribute: (host: string, path: string) => { status?: number; failure?: FailureKind };
+  /** What webRequest saw for this very picture (tab + URL without query, joined in memory), when it saw it. */
+  pictureOutcome: (tabId: number, url: string) => PictureOutcome;
   /** What other Faultline users report (crowd mode), from the last cached collector status. */
   crowdView: () => NonNullable<PopupState['crowd']>;
   /** The next crowd request exactly as it would be sent (the options page shows it). */
@@ -38,14 +41,9 @@ export interface MessageDeps {
   reportCaps: ReportCaps;
 }
 
-export async function popupState(deps: MessageDeps): Promise<PopupState> {
+/** Everything the popup paints, around a given diagnosis, from memory. Never recomputes. */
+export function popupState(deps: MessageDeps, diagnosis: Diagnosis): PopupState {
   const now = deps.now();
-  // Answer from memory: the last diagnosis when fresh, else one computed now (cheap); the badge and the rest of
-  // a full recompute follow without the popup waiting for them.
-  const last = deps.live.diagnosis;
-  const fresh = last !== null && now - last.at < 1000;
-  const diagnosis = fresh ? last : deps.live.diagnose(now);
-  if (!fresh) void deps.recompute().catch(() => undefined);
   return {
     diagnosis,
     timeline: deps.live.timeline(now),
@@ -58,10 +56,53 @@ export async function popupState(deps: MessageDeps): Promise<PopupState> {
   };
 }
 
-async function handle(msg: Message, deps: MessageDeps, tabId: number): Promise<Replies[Message['type']]> {
+/**
+ * The popup's answer: the last diagnosis when fresh, else one computed now (cheap); the badge and the rest of a
+ * full recompute follow without the popup waiting for them.
+ */
+function currentState(deps: MessageDeps): PopupState {
+  const last = deps.live.diagnosis;
+  if (last !== null && deps.now() - last.at < FRESH_MS) return popupState(deps, last);
+  const d = deps.live.diagnose(deps.now());
+  void deps.recompute().catch(() => undefined);
+  return popupState(deps, d);
+}
+
+/**
+ * Broken pictures reported by the content script of tab `tabId`. Never trusted: the service is recomputed, every
+ * field bounded, and each picture joined to what webRequest saw for its own request (not for its path shape).
+ * Per-tab rate caps on content-script reports belong here, before anything is observed.
+ */
+function brokenImages(msg: CsToBg, tabId: number, deps: MessageDeps): Replies['cs/broken-images'] {
+  const valid = (Array.isArray(msg.images) ? msg.images.slice(0, 100) : []).filter((img) => REASONS.has(img?.reason));
+  const t = deps.now();
+  // Per-tab and overall rate caps: what a page sends beyond them is counted and dropped.
+  for (const img of valid.slice(0, deps.reportCaps.take(tabId, valid.length))) {
+    const host = String(img.host).slice(0, 253);
+    const path = String(img.path).slice(0, 200);
+    const count = Math.max(1, Math.min(10_000, Math.floor(Number(img.count) || 1)));
+    const parts = splitByOutcome({ host, path, urls: img.urls }, count, (url) => deps.pictureOutcome(tabId, url));
+    for (const { count: n, ...seen } of parts) {
+      deps.observe({
+        ...seen,
+        kind: 'broken-image',
+        t,
+        host,
+        service: serviceOf(host),
+        path,
+        reason: img.reason,
+        count: n,
+        pageHost: String(img.pageHost).slice(0, 253),
+      });
+    }
+  }
+  return { ok: true };
+}
+
+async function handle(msg: Message, tabId: number, deps: MessageDeps): Promise<Replies[Message['type']]> {
   switch (msg.type) {
     case 'ui/get-state':
-      return popupState(deps);
+      return currentState(deps);
     case 'ui/clear-history':
       await deps.history.clear();
       deps.onHistoryChanged();
@@ -76,27 +117,8 @@ async function handle(msg: Message, deps: MessageDeps, tabId: number): Promise<R
     }
     case 'ui/clear-site-cookies':
       return clearSiteCookies(msg.origin, deps.settings().extraDomains);
-    case 'cs/broken-images': {
-      const valid = (Array.isArray(msg.images) ? msg.images.slice(0, 100) : []).filter((img) =>
-        REASONS.has(img?.reason),
-      );
-      // Per-tab and overall rate caps: what a page sends beyond them is counted and dropped.
-      for (const img of valid.slice(0, deps.reportCaps.take(tabId, valid.length))) {
-        // Never trust the content script: recompute the service, bound the fields.
-        deps.observe({
-          ...deps.attribute(String(img.host), String(img.path)),
-          kind: 'broken-image',
-          t: deps.now(),
-          host: String(img.host).slice(0, 253),
-          service: serviceOf(String(img.host)),
-          path: String(img.path).slice(0, 200),
-          reason: img.reason,
-          count: Math.max(1, Math.min(10_000, Math.floor(Number(img.count) || 1))),
-          pageHost: String(img.pageHost).slice(0, 253),
-        });
-      }
-      return { ok: true };
-    }
+    case 'cs/broken-images':
+      return brokenImages(msg, tabId, deps);
   }
 }
 
@@ -107,6 +129,7 @@ export function registerMessageHandler(deps: MessageDeps, ready: Promise<unknown
     if (!msg) return undefined;
     // Always the current state: a popup that wakes a stopped worker paints the worker's last snapshot
     // (storage.session) by itself meanwhile (src/popup/early-state.ts).
-    return ready.then(() => handle(msg, deps, sender.tab?.id ?? -1));
+    const tabId = sender.tab?.id ?? -1;
+    return ready.then(() => handle(msg, tabId, deps));
   });
 }

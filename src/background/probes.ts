@@ -38,6 +38,8 @@ export class ProbeDriver {
   private readonly loaded: Promise<void>;
   private readonly recent: RecentRequest[] = [];
   private running: Promise<number> | null = null;
+  /** The state as last read from or written to storage.session (JSON). */
+  private saved = '';
   /** Latest official events from the status page, for the popup. */
   official: { at: number; events: StatusEvent[] } | null = null;
   /** Probes sent since the worker started (tests and diagnostics). */
@@ -49,6 +51,7 @@ export class ProbeDriver {
       .then((got) => {
         const s = (got as Record<string, unknown>)[STATE_KEY];
         if (s && typeof s === 'object') this.state = s as ProbeState;
+        this.saved = JSON.stringify(this.state);
       })
       .catch(() => undefined);
   }
@@ -108,7 +111,11 @@ export class ProbeDriver {
     return requests.length;
   }
 
+  /** Writes the probe state to storage.session when it changed (an idle worker writes nothing). */
   private async save(): Promise<void> {
+    const json = JSON.stringify(this.state);
+    if (json === this.saved) return;
+    this.saved = json;
     await browser.storage.session.set({ [STATE_KEY]: this.state }).catch(() => undefined);
   }
 }

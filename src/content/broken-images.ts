@@ -1,21 +1,26 @@
 /**
  * Content script on watched sites: finds <img> elements that failed (error event, or complete with
  * naturalWidth 0), whose URL is literally undefined/null/empty, or whose lazy-load attribute never resolved.
- * Event listeners, one MutationObserver and one IntersectionObserver — never polling. Sends the background only
- * URL shape, count and reason, batched, through the typed message channel; stops quietly when the extension
- * context is invalidated (after an update or reload of the extension).
+ * Event listeners, one MutationObserver and one IntersectionObserver — never polling. Sends the background,
+ * batched, through the typed message channel: per group of pictures (reason, host, path shape) the count, and
+ * the pictures' URLs without query string, which the background joins to its own webRequest outcomes in memory
+ * and never stores. Stops quietly when the extension context is invalidated (after an update or reload).
  */
 import { browser } from '../platform/browser';
 import { imageProblem, isEmptyUrl, LAZY_ATTRS, mayBeEmptyUrl, type ImageProblem } from '../core/images/image-problems';
 import { splitUrl, pathShape } from '../core/url/url-shape';
-import type { CsToBg } from '../core/messages';
+import { CS_URLS_PER_GROUP, type CsToBg } from '../core/messages';
+import { withoutQuery } from '../core/live/attribution';
 
 /** How long a lazy image may stay visible with its placeholder before it counts as unresolved. */
 const LAZY_SETTLE_MS = 4000;
 const FLUSH_MS = 1000;
 const MAX_KEYS = 200;
 
-type Pending = Map<string, { host: string; path: string; reason: ImageProblem; count: number }>;
+type Pending = Map<
+  string,
+  { host: string; path: string; reason: ImageProblem; count: number; urls: Map<string, number> }
+>;
 
 let pending: Pending = new Map();
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -65,19 +70,37 @@ function check(img: HTMLImageElement, settled: boolean, lazy: string | null = la
   );
   if (!reason) return;
   reported.add(img);
-  const { host, path } = shapeOf(reportedUrl(img, reason, lazy));
+  const { host, path, url } = shapeOf(reportedUrl(img, reason, lazy));
   const key = `${reason} ${host}${path}`;
-  const cur = pending.get(key);
-  if (cur) cur.count++;
-  else if (pending.size < MAX_KEYS) pending.set(key, { host, path, reason, count: 1 });
+  let cur = pending.get(key);
+  if (!cur) {
+    if (pending.size >= MAX_KEYS) return;
+    cur = { host, path, reason, count: 0, urls: new Map() };
+    pending.set(key, cur);
+  }
+  cur.count++;
+  // Only pictures that were requested have a webRequest outcome to join (not "undefined", not a lazy URL).
+  if (url && (reason === 'error' || reason === 'zero-size')) {
+    const n = cur.urls.get(url);
+    if (n !== undefined) cur.urls.set(url, n + 1);
+    else cur.urls.set(url, 1);
+    // A full group goes now (every picture keeps its URL for the join; messages stay bounded).
+    if (cur.urls.size >= CS_URLS_PER_GROUP) {
+      flush();
+      return;
+    }
+  }
   schedule();
 }
 
-const shapes = new Map<string, { host: string; path: string }>();
+const shapes = new Map<string, { host: string; path: string; url?: string }>();
 const ABS_PLAIN = /^https?:\/\/[a-z0-9.-]+(?::\d+)?(?:[/?#][\x21-\x7e]*)?$/i;
 
-/** Host and path shape of a (possibly relative) URL; memoised: pages repeat the same broken URL. */
-function shapeOf(raw: string): { host: string; path: string } {
+/**
+ * Host and path shape of a (possibly relative) URL, and the absolute http(s) URL without query; memoised: pages
+ * repeat the same broken URL.
+ */
+function shapeOf(raw: string): { host: string; path: string; url?: string } {
   const hit = shapes.get(raw);
   if (hit) return hit;
   let abs = raw;
@@ -96,7 +119,8 @@ function shapeOf(raw: string): { host: string; path: string } {
   const path = u
     ? pathShape(u.path)
     : '/' + (/^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? raw.split(/[?#]/)[0]!.slice(0, 40));
-  const r = { host, path };
+  const r: { host: string; path: string; url?: string } = { host, path };
+  if (u && /^https?:\/\//i.test(abs)) r.url = withoutQuery(abs);
   if (shapes.size >= 2000) shapes.clear();
   shapes.set(raw, r);
   return r;
@@ -139,23 +163,21 @@ function schedule(): void {
 }
 
 function flush(): void {
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
   flushTimer = undefined;
   if (stopped || pending.size === 0) return;
   const batch = pending;
   pending = new Map();
-  const now = Date.now();
   const msg: CsToBg = {
     type: 'cs/broken-images',
     pageUrlShape: location.hostname + pathShape(location.pathname),
     images: [...batch.values()].map((b) => ({
-      kind: 'broken-image' as const,
-      t: now,
       host: b.host,
-      service: null,
       path: b.path,
       reason: b.reason,
       count: b.count,
       pageHost: location.hostname,
+      ...(b.urls.size ? { urls: [...b.urls].map(([url, count]) => ({ url, count })) } : {}),
     })),
   };
   try {

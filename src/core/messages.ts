@@ -46,10 +46,28 @@ export type UiToBg =
   | { type: 'ui/clear-history' }
   | { type: 'ui/crowd-preview' };
 
+/**
+ * One group of broken pictures on a page as the content script reports it: same reason, host and path shape.
+ * `urls`: the pictures' own URLs without query or fragment (at most CS_URLS_PER_GROUP, with how many pictures
+ * carry each), so the background can join every picture to what webRequest saw for that very request — many
+ * pictures share one path shape. In memory only: never stored, never sent anywhere.
+ */
+export interface BrokenImageReport {
+  host: string;
+  path: string;
+  reason: Extract<Observation, { kind: 'broken-image' }>['reason'];
+  count: number;
+  pageHost: string;
+  urls?: { url: string; count: number }[];
+}
+
+/** How many URLs one broken-picture group carries at most: the content script sends a group once it is full. */
+export const CS_URLS_PER_GROUP = 100;
+
 export type CsToBg = {
   type: 'cs/broken-images';
   pageUrlShape: string;
-  images: Extract<Observation, { kind: 'broken-image' }>[];
+  images: BrokenImageReport[];
 };
 
 export type Message = UiToBg | CsToBg;

@@ -18,6 +18,7 @@ import {
 } from '../core/settings';
 import { DNS_CHECK_ORIGINS } from '../core/probes/from-settings';
 import { withTimeout, type Connector } from '../ui/connector-api';
+import { PrivateWindowsNote } from '../ui/private-windows';
 import { effectiveLang, makeResolver } from '../ui/texts';
 import { effectiveSettings, locksOf, type ManagedPolicy } from '../core/policy';
 import { CrowdSection, Locked } from './CrowdSection';
@@ -273,6 +274,11 @@ export function OptionsApp({ connector }: OptionsProps) {
         >
           {T('options_clear_history')}
         </button>
+      </section>
+
+      <section class="card" aria-labelledby="o-private">
+        <h2 id="o-private">{T('options_private_title')}</h2>
+        <PrivateWindowsNote connector={connector} tx={tx} />
       </section>
 
       <section class="card" aria-labelledby="o-checks">

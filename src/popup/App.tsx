@@ -14,6 +14,8 @@ import { CrowdPanel } from './CrowdPanel';
 import { Official } from './Official';
 import { crowdFocus, crowdSummary } from '../core/crowd/summary';
 import { Evidence } from './Evidence';
+import { GrantAccess } from './GrantAccess';
+import { useHostAccess } from '../ui/host-access';
 import { ExportPanel } from './ExportPanel';
 import { Headline } from './Headline';
 import { Services } from './Services';
@@ -52,6 +54,7 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState<ActionId | null>(null);
   const tx = useMemo(() => makeResolver(lang, fallbacks), [lang, fallbacks]);
+  const access = useHostAccess(connector);
 
   const fetchState = useCallback(async () => {
     setLoad({ phase: 'loading' });
@@ -78,6 +81,9 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
   useEffect(() => {
     document.documentElement.lang = lang === 'zh_CN' ? 'zh-CN' : 'en';
   }, [lang]);
+
+  // Without host access Faultline records nothing: ask for it instead of showing a verdict about nothing.
+  if (access === false) return <GrantAccess connector={connector} tx={tx} onGranted={() => void fetchState()} />;
 
   if (load.phase !== 'ready') {
     return (

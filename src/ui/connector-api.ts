@@ -41,6 +41,14 @@ export interface Connector {
   /** Ask for optional host permissions; must be called from a user gesture. */
   requestHostPermissions(origins: string[]): Promise<boolean>;
   removeHostPermissions(origins: string[]): Promise<boolean>;
+  /** Whether the browser lets Faultline see the watched (catalogue) sites: all their host permissions granted. */
+  hostAccess(): Promise<boolean>;
+  /** Ask for the watched sites' host permissions; must be called from a user gesture (a click). */
+  requestHostAccess(): Promise<boolean>;
+  /** Calls `cb` whenever permissions are granted or withdrawn; returns the function that stops listening. */
+  onPermissionsChanged(cb: () => void): () => void;
+  /** Private (incognito) windows: whether Faultline may run in them, and in which browser (for how to allow it). */
+  privateWindows(): Promise<{ allowed: boolean; browser: 'chrome' | 'firefox' }>;
 }
 
 export class TimeoutError extends Error {

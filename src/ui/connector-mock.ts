@@ -25,8 +25,12 @@ export interface MockOptions {
   /** Reject getState. */
   fail?: boolean;
   activeOrigin?: string | null;
-  /** Answer of requestHostPermissions. */
+  /** Answer of requestHostPermissions and requestHostAccess. */
   grant?: boolean;
+  /** Host access to the watched sites (default true); becomes true when requestHostAccess grants it. */
+  hostAccess?: boolean;
+  /** Private windows allowed (default false) and the browser (default chrome). */
+  privateWindows?: { allowed: boolean; browser: 'chrome' | 'firefox' };
   /** Settings besides the defaults. */
   settings?: Partial<Settings>;
   /** The administrator's policy (default: none). */
@@ -59,6 +63,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export function createMockConnector(o: MockOptions = {}): MockConnector {
   const calls: MockConnector['calls'] = [];
   let settings: Settings = { ...defaults(), ...o.settings, lang: o.lang ?? 'auto' };
+  let access = o.hostAccess ?? true;
+  const listeners = new Set<() => void>();
   const rec = async <T>(method: string, args: unknown[], v: T): Promise<T> => {
     calls.push({ method, args });
     if (o.delayMs) await sleep(o.delayMs);
@@ -90,5 +96,19 @@ export function createMockConnector(o: MockOptions = {}): MockConnector {
     },
     requestHostPermissions: (origins) => rec('requestHostPermissions', [origins], o.grant ?? true),
     removeHostPermissions: (origins) => rec('removeHostPermissions', [origins], true),
+    hostAccess: () => rec('hostAccess', [], access),
+    async requestHostAccess() {
+      const granted = await rec('requestHostAccess', [], o.grant ?? true);
+      if (granted && !access) {
+        access = true;
+        for (const cb of [...listeners]) cb();
+      }
+      return granted;
+    },
+    onPermissionsChanged(cb) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    privateWindows: () => rec('privateWindows', [], o.privateWindows ?? { allowed: false, browser: 'chrome' as const }),
   };
 }

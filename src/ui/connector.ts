@@ -1,7 +1,8 @@
 /**
  * The real connector: talks to the background only through the typed UiToBg messages of src/core/messages.ts.
  */
-import { browser } from '../platform/browser';
+import { browser, TARGET } from '../platform/browser';
+import { hostPermissions } from '../core/catalogue/match';
 import { SNAPSHOT_KEY, type PopupState, type Replies, type UiToBg } from '../core/messages';
 import type { Connector } from './connector-api';
 import { loadPolicy, loadSettings, saveSettings } from '../platform/settings-store';
@@ -53,5 +54,20 @@ export function createConnector(): Connector {
     saveSettings,
     requestHostPermissions: (origins) => browser.permissions.request({ origins }),
     removeHostPermissions: (origins) => browser.permissions.remove({ origins }),
+    hostAccess: () => browser.permissions.contains({ origins: hostPermissions() }),
+    requestHostAccess: () => browser.permissions.request({ origins: hostPermissions() }),
+    onPermissionsChanged(cb) {
+      const f = () => cb();
+      browser.permissions.onAdded.addListener(f);
+      browser.permissions.onRemoved.addListener(f);
+      return () => {
+        browser.permissions.onAdded.removeListener(f);
+        browser.permissions.onRemoved.removeListener(f);
+      };
+    },
+    async privateWindows() {
+      const allowed = await browser.extension.isAllowedIncognitoAccess().catch(() => false);
+      return { allowed, browser: TARGET };
+    },
   };
 }

@@ -26,7 +26,7 @@ import {
   type Handler,
   type LoggedRequest,
   type LoggingServer,
-} from './fixtures-issue45/env';
+} from './logged-provider';
 import type { Observation } from '../../src/core/types';
 import { MAX_PER_MINUTE } from '../../src/core/probes/budget';
 import { STATUS_FEED_PATH } from '../../src/core/probes/status-page';

@@ -48,6 +48,7 @@ describe('build artifacts', () => {
         'icons/icon-128.png',
         manifest.action.default_popup,
         manifest.options_ui.page,
+        'src/welcome/index.html',
       ]) {
         expect(files[f], `${f} in the ${target} zip`).toBeDefined();
       }
@@ -55,7 +56,10 @@ describe('build artifacts', () => {
         if (!/\.(js|html|json)$/.test(name)) continue;
         const text = strFromU8(bytes);
         expect(text, `${name}: dev-server code`).not.toMatch(/localhost:\d+|\/@vite\/client/);
-        expect(text, `${name}: test-only branch`).not.toContain('faultline-test');
+        expect(text, `${name}: build-time constants left unresolved`).not.toContain('__FAULTLINE_');
+        expect(text, `${name}: raw HTML assignment (web-ext lint UNSAFE_VAR_ASSIGNMENT)`).not.toMatch(
+          /\.innerHTML\s*=[^=]/,
+        );
       }
     });
   }

@@ -1,77 +1,88 @@
 /**
- * Firefox: the built dist/firefox passes `web-ext lint` with 0 errors, and a test build of the same source
- * (dist/firefox-test, see vite.config.ts FAULTLINE_TEST) installed temporarily in Firefox ESR, driven over
- * WebDriver BiDi with puppeteer-core, records a 404 image and a refused connection on provider hosts.
+ * Firefox, as tested as Chromium. `web-ext lint` on the shipped dist/firefox: 0 errors, 0 warnings. Then ONE
+ * Firefox ESR (headless, WebDriver BiDi via puppeteer-core, a privileged context for extension pages) runs
+ * everything against the test build (dist/firefox-test: the shipped code with the engine's recovery wait
+ * shortened, see vite.config.ts), each scenario on a fresh install of the extension:
+ *   - a fresh install opens the welcome page, which finds host access granted;
+ *   - the recorded failure modes (404 image, OSS 403 with ids, refused, reset);
+ *   - the simulator's incidents (sim/): healthy browsing, a CDN outage, the 2023-11-12 AccessKey outage with its
+ *     recovery, offline, cookies blocked — each asserting the popup's data-verdict / data-cause and the badge;
+ *   - host access withdrawn (about:addons → Permissions): the popup's grant state and the '!' badge, nothing
+ *     recorded; the popup's button grants it back and the verdicts return;
+ *   - the event page of the SHIPPED build sleeps: after the traffic it is suspended within the idle timeout and
+ *     stays suspended; the badge survives, the popup wakes it with the same verdict, and nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { closedPort, DIST_FIREFOX, handlers, requireBuild, ROOT, startServer, until, type TestServer } from './harness';
+import {
+  closedPort,
+  DIST_FIREFOX,
+  handlers,
+  launchFirefox,
+  requireBuild,
+  ROOT,
+  startServer,
+  testBuild,
+  until,
+  type LaunchedFirefox,
+  type TestServer,
+} from './harness';
+import {
+  badgeVerdict,
+  FirefoxPerson,
+  pollFirefoxPopup,
+  readFirefoxPopup,
+  WARMUP,
+  type FirefoxReading,
+} from './sim-scenarios';
+import { PAGES } from '../../sim/browser';
+import { startSim, type Sim, type SimMode } from '../../sim/server';
+import { firefoxIdle } from './lifecycle';
 import type { RequestOutcome } from '../../src/core/types';
 
-const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr';
-const GECKO_ID = 'faultline@faultline.dev';
-const UUID = '5b0b7b1e-4f1d-4c55-9a39-6f61a1f7c0de';
-const TEST_DIST = join(ROOT, 'dist', 'firefox-test');
+it('web-ext lint on the shipped dist/firefox: 0 errors, 0 warnings', () => {
+  requireBuild(DIST_FIREFOX);
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'web-ext', 'bin', 'web-ext.js'),
+      'lint',
+      '--source-dir',
+      DIST_FIREFOX,
+      '--output',
+      'json',
+      '--no-config-discovery',
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: 90_000 },
+  );
+  const start = r.stdout.indexOf('{');
+  expect(start, `web-ext lint printed no JSON: ${r.stdout}\n${r.stderr}`).toBeGreaterThanOrEqual(0);
+  const report = JSON.parse(r.stdout.slice(start)) as {
+    summary: { errors: number; warnings: number };
+    errors: { code: string; message: string; file?: string }[];
+    warnings: { code: string; message: string; file?: string }[];
+  };
+  const list = (xs: { code: string; message: string; file?: string }[]) =>
+    xs.map((e) => `${e.code}: ${e.message} (${e.file ?? ''})`);
+  expect(list(report.errors)).toEqual([]);
+  expect(list(report.warnings)).toEqual([]);
+  expect(report.summary).toMatchObject({ errors: 0, warnings: 0 });
+});
 
-describe('Firefox', () => {
-  it('web-ext lint on dist/firefox: 0 errors', () => {
-    requireBuild(DIST_FIREFOX);
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'web-ext', 'bin', 'web-ext.js'),
-        'lint',
-        '--source-dir',
-        DIST_FIREFOX,
-        '--output',
-        'json',
-        '--no-config-discovery',
-      ],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 90_000,
-      },
-    );
-    const start = r.stdout.indexOf('{');
-    expect(start, `web-ext lint printed no JSON: ${r.stdout}\n${r.stderr}`).toBeGreaterThanOrEqual(0);
-    const report = JSON.parse(r.stdout.slice(start)) as {
-      summary: { errors: number; warnings: number };
-      errors: { code: string; message: string; file?: string }[];
-    };
-    expect(report.errors.map((e) => `${e.code}: ${e.message} (${e.file ?? ''})`)).toEqual([]);
-    expect(report.summary.errors).toBe(0);
-  });
+describe('Firefox ESR over BiDi (test build, one browser)', () => {
+  let sim: Sim;
+  let server: TestServer;
+  let refused: number;
+  let fx: LaunchedFirefox;
+  let dist: string;
+  const rows: string[] = [];
 
-  describe('Firefox ESR over BiDi (test build)', () => {
-    let server: TestServer;
-    let browser: Browser;
-    let refused: number;
-    let profile: string;
-
-    beforeAll(async () => {
-      if (!existsSync(FIREFOX)) throw new Error(`Firefox not found at ${FIREFOX}`);
-      const b = spawnSync(
-        process.execPath,
-        [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          env: {
-            ...process.env,
-            FAULTLINE_TARGET: 'firefox',
-            FAULTLINE_TEST: '1',
-            VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
-          },
-        },
-      );
-      if (b.status !== 0) throw new Error(`test build failed: ${b.stderr}`);
-      refused = await closedPort();
-      server = await startServer({
+  beforeAll(async () => {
+    dist = testBuild('firefox');
+    [sim, server, refused] = await Promise.all([
+      startSim({ quiet: true }),
+      startServer({
         'www.taobao.com /page': handlers.html('<!doctype html><link rel="icon" href="data:,"><p>fake</p>'),
         'bucket.oss-cn-hangzhou.aliyuncs.com /private/a.jpg': handlers.oss403('FFOSSREQUESTID0001', '0003-00000001'),
         'g.alicdn.com /reset.png': handlers.reset(),
@@ -79,50 +90,43 @@ describe('Firefox', () => {
         'www.taobao.com /pics': handlers.html(
           '<!doctype html><link rel="icon" href="data:,"><img src="undefined"><img src="undefined"><img src="null">',
         ),
-      });
-      profile = mkdtempSync(join(tmpdir(), 'faultline-firefox-'));
-      browser = await puppeteer.launch({
-        browser: 'firefox',
-        executablePath: FIREFOX,
-        headless: true,
-        acceptInsecureCerts: true,
-        userDataDir: profile,
-        extraPrefsFirefox: {
-          'network.dns.forceResolve': '127.0.0.1',
-          'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: UUID }),
-          'dom.security.https_first': false,
-          'dom.security.https_only_mode': false,
-          'network.captive-portal-service.enabled': false,
-          'network.connectivity-service.enabled': false,
-        },
-      });
-      await browser.installExtension(TEST_DIST);
-    });
+      }),
+      closedPort(),
+    ]);
+    fx = await launchFirefox({ port: sim.port });
+  });
 
-    afterAll(async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.close();
-      if (profile) rmSync(profile, { recursive: true, force: true });
-    });
+  afterAll(async () => {
+    await fx?.close();
+    await Promise.all([sim?.close(), server?.close()]);
+    if (rows.length)
+      console.log(`\n[firefox scenarios]\n| scenario | popup | badge | ms |\n|---|---|---|---|\n${rows.join('\n')}`);
+  });
 
-    /** The extension page the test build opens at start (shown by puppeteer as about:blank). */
-    async function extensionPage(): Promise<Page> {
-      return (await until(
-        async () => {
-          for (const p of await browser.pages()) {
-            const href = await p.evaluate(() => location.href).catch(() => '');
-            if (href.startsWith(`moz-extension://${UUID}/`)) return p;
-          }
-          return null;
-        },
-        30_000,
-        'the test build opened its extension page',
-      ))!;
-    }
+  /** A fresh install (the previous one removed, with its data) and a person with no open tabs. */
+  async function fresh(mode: SimMode = 'healthy'): Promise<FirefoxPerson> {
+    sim.setMode(mode);
+    await fx.install(dist);
+    return new FirefoxPerson(fx.browser);
+  }
 
-    /** Every record of one store of the history, read from the extension page. */
-    async function readAll<T>(p: Page, store: 'outcomes' | 'observations'): Promise<T[]> {
-      return p.evaluate(
+  /** Poll the popup until it shows `want` with the matching badge; record the row; assert. */
+  async function check(name: string, want: { verdict: string; cause: string }, t0: number): Promise<FirefoxReading> {
+    const r = await pollFirefoxPopup(fx, want, 25_000);
+    rows.push(
+      `| ${name} | ${r.verdict}/${r.cause} | ${JSON.stringify(r.badge.text)} — ${r.badge.title} | ${Date.now() - t0} |`,
+    );
+    expect({ verdict: r.verdict, cause: r.cause }, `${name}: popup (headline: ${r.headline})`).toEqual(want);
+    expect(badgeVerdict(r.badge.text), `${name}: badge ${JSON.stringify(r.badge)}`).toBe(want.verdict);
+    if (want.verdict !== 'healthy') expect(r.badge.title.length, `${name}: badge title`).toBeGreaterThan(10);
+    return r;
+  }
+
+  /** Every record of one store of the history, read from an extension page opened for it. */
+  async function readAll<T>(store: 'outcomes' | 'observations'): Promise<T[]> {
+    const p = await fx.openPage('src/options/index.html');
+    try {
+      return await p.evaluate(
         (name) =>
           new Promise<T[]>((res, rej) => {
             const r = indexedDB.open('faultline');
@@ -138,97 +142,270 @@ describe('Firefox', () => {
           }),
         store,
       );
+    } finally {
+      await p.close().catch(() => undefined);
     }
-    const readOutcomes = (p: Page) => readAll<RequestOutcome>(p, 'outcomes');
+  }
+  const readOutcomes = () => readAll<RequestOutcome>('outcomes');
 
-    it('records a 404 image and an OSS 403 (headers + NS_BINDING_ABORTED → http.4xx, with ids), a refused connection and a reset', async () => {
-      const ext = await extensionPage();
-      const page = await browser.newPage();
-      const base = `http://www.taobao.com:${server.port}`;
-      await page.goto(`${base}/page`);
-      const results = await page.evaluate(
-        (urls: string[]) =>
-          Promise.all(
-            urls.map(
-              (u) =>
-                new Promise<string>((res) => {
-                  const img = new Image();
-                  img.onload = () => res('load');
-                  img.onerror = () => res('error');
-                  img.src = u;
-                }),
-            ),
+  it('a fresh install opens the welcome page, which finds host access granted', async () => {
+    await fresh();
+    const page = await fx.findPage('src/welcome/index.html');
+    await page.waitForSelector('main.welcome[data-access="granted"]', { timeout: 15_000 });
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(text).toMatch(/crowd|众包/i);
+  });
+
+  it('records a 404 image, an OSS 403 (headers + NS_BINDING_ABORTED → http.4xx, with ids), a refused connection and a reset', async () => {
+    await fresh();
+    const page = await fx.browser.newPage();
+    const base = `http://www.taobao.com:${server.port}`;
+    await page.goto(`${base}/page`);
+    const results = await page.evaluate(
+      (urls: string[]) =>
+        Promise.all(
+          urls.map(
+            (u) =>
+              new Promise<string>((res) => {
+                const img = new Image();
+                img.onload = () => res('load');
+                img.onerror = () => res('error');
+                img.src = u;
+              }),
           ),
-        [
-          `http://img.alicdn.com:${server.port}/missing/404.png`,
-          `http://refused.taobao.com:${refused}/x.png`,
-          `http://bucket.oss-cn-hangzhou.aliyuncs.com:${server.port}/private/a.jpg?OSSAccessKeyId=LTAI5tFFKEY000000000&Signature=SECRET`,
-          `http://g.alicdn.com:${server.port}/reset.png`,
-        ],
-      );
-      expect(results).toEqual(['error', 'error', 'error', 'error']);
-      let stored: RequestOutcome[] = [];
-      await until(
-        async () => {
-          stored = await readOutcomes(ext);
-          return ['img.alicdn.com', 'refused.taobao.com', 'bucket.oss-cn-hangzhou.aliyuncs.com', 'g.alicdn.com'].every(
-            (h) => stored.some((o) => o.host === h),
-          );
-        },
-        20_000,
-        'both outcomes stored',
-      ).catch((e) => {
-        throw new Error(`${(e as Error).message}: ${JSON.stringify(stored)}`);
-      });
-      const img = stored.find((o) => o.host === 'img.alicdn.com')!;
-      expect(img).toMatchObject({
-        path: '/missing/404.png',
-        service: 'cdn',
-        type: 'image',
-        status: 404,
-        kind: 'http.4xx',
-        phase: 'application',
-      });
-      const ref = stored.find((o) => o.host === 'refused.taobao.com')!;
-      expect(ref).toMatchObject({
-        path: '/x.png',
-        service: 'shopping',
-        status: 0,
-        kind: 'tcp.refused',
-        phase: 'connection',
-        error: 'NS_ERROR_CONNECTION_REFUSED',
-      });
-      const oss = stored.find((o) => o.service === 'oss')!;
-      expect(oss).toMatchObject({
-        path: '/private/a.jpg',
-        status: 403,
-        kind: 'http.4xx',
-        ids: { ossRequestId: 'FFOSSREQUESTID0001', ossEc: '0003-00000001' },
-      });
-      expect(oss.keyTag).toMatch(/^[0-9a-f]{16}$/);
-      const reset = stored.find((o) => o.host === 'g.alicdn.com')!;
-      expect(reset).toMatchObject({ status: 0, kind: 'tcp.reset', phase: 'connection', error: 'NS_ERROR_NET_RESET' });
-      expect(JSON.stringify(stored)).not.toMatch(/SECRET|LTAI5t|\?/);
-      const main = stored.find((o) => o.host === 'www.taobao.com');
-      expect(main).toMatchObject({ type: 'main_frame', status: 200, kind: 'ok' });
+        ),
+      [
+        `http://img.alicdn.com:${server.port}/missing/404.png`,
+        `http://refused.taobao.com:${refused}/x.png`,
+        `http://bucket.oss-cn-hangzhou.aliyuncs.com:${server.port}/private/a.jpg?OSSAccessKeyId=LTAI5tFFKEY000000000&Signature=SECRET`,
+        `http://g.alicdn.com:${server.port}/reset.png`,
+      ],
+    );
+    await page.close();
+    expect(results).toEqual(['error', 'error', 'error', 'error']);
+    let stored: RequestOutcome[] = [];
+    await until(
+      async () => {
+        stored = await readOutcomes();
+        return ['img.alicdn.com', 'refused.taobao.com', 'bucket.oss-cn-hangzhou.aliyuncs.com', 'g.alicdn.com'].every(
+          (h) => stored.some((o) => o.host === h),
+        );
+      },
+      20_000,
+      'the four outcomes stored',
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(stored)}`);
     });
+    expect(stored.find((o) => o.host === 'img.alicdn.com')).toMatchObject({
+      path: '/missing/404.png',
+      service: 'cdn',
+      type: 'image',
+      status: 404,
+      kind: 'http.4xx',
+      phase: 'application',
+    });
+    expect(stored.find((o) => o.host === 'refused.taobao.com')).toMatchObject({
+      path: '/x.png',
+      service: 'shopping',
+      status: 0,
+      kind: 'tcp.refused',
+      phase: 'connection',
+      error: 'NS_ERROR_CONNECTION_REFUSED',
+    });
+    const oss = stored.find((o) => o.service === 'oss')!;
+    expect(oss).toMatchObject({
+      path: '/private/a.jpg',
+      status: 403,
+      kind: 'http.4xx',
+      ids: { ossRequestId: 'FFOSSREQUESTID0001', ossEc: '0003-00000001' },
+    });
+    expect(oss.keyTag).toMatch(/^[0-9a-f]{16}$/);
+    expect(stored.find((o) => o.host === 'g.alicdn.com')).toMatchObject({
+      status: 0,
+      kind: 'tcp.reset',
+      phase: 'connection',
+      error: 'NS_ERROR_NET_RESET',
+    });
+    expect(JSON.stringify(stored)).not.toMatch(/SECRET|LTAI5t|\?/);
+    expect(stored.find((o) => o.host === 'www.taobao.com')).toMatchObject({
+      type: 'main_frame',
+      status: 200,
+      kind: 'ok',
+    });
+  });
 
-    it('the broken-picture content script injects (self-contained, nothing web-accessible) and reports', async () => {
-      const ext = await extensionPage();
-      const page = await browser.newPage();
-      await page.goto(`http://www.taobao.com:${server.port}/pics`);
-      const read = () =>
-        readAll<{ kind: string; reason?: string; count?: number; pageHost?: string }>(ext, 'observations');
-      const found = await until(
-        async () => {
-          const obs = (await read()).filter((o) => o.kind === 'broken-image' && o.reason === 'empty-url');
-          return obs.reduce((n, o) => n + (o.count ?? 0), 0) >= 3 ? obs : null;
-        },
-        20_000,
-        'broken pictures reported by the content script',
+  it('the broken-picture content script injects (self-contained, nothing web-accessible) and reports', async () => {
+    await fresh();
+    const page = await fx.browser.newPage();
+    await page.goto(`http://www.taobao.com:${server.port}/pics`);
+    const found = await until(
+      async () => {
+        const obs = (
+          await readAll<{ kind: string; reason?: string; count?: number; pageHost?: string }>('observations')
+        ).filter((o) => o.kind === 'broken-image' && o.reason === 'empty-url');
+        return obs.reduce((n, o) => n + (o.count ?? 0), 0) >= 3 ? obs : null;
+      },
+      20_000,
+      'broken pictures reported by the content script',
+    );
+    expect(found![0]!.pageHost).toBe('www.taobao.com');
+    await page.close();
+  });
+
+  it('healthy: console, shop, Yuque and a control site all work → healthy, quiet badge', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    const nav = await person.browse([...WARMUP, PAGES.myTaobao, PAGES.shop]);
+    expect(
+      nav.every((n) => n.ok),
+      JSON.stringify(nav),
+    ).toBe(true);
+    await check('healthy', { verdict: 'healthy', cause: 'none' }, t0);
+    await person.closeTabs();
+  });
+
+  it('cdn-failure: alicdn resets and 504s while the page and mtop work → provider/cdn', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    await person.browse([PAGES.shop]);
+    sim.setMode('cdn-failure');
+    await person.browse([PAGES.shop, PAGES.shop]);
+    await check('cdn-failure', { verdict: 'provider', cause: 'cdn' }, t0);
+    await person.closeTabs();
+  });
+
+  it('ak-outage (2023-11-12): keys that worked are refused → provider/auth-service; then it recovers', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    await person.browse([PAGES.console, PAGES.shop, PAGES.consoleSession]);
+    sim.setMode('ak-outage');
+    await person.browse([PAGES.console, PAGES.shop]);
+    const nav = await person.browse([PAGES.consoleSession]);
+    expect(nav[0]!.ok, 'the sign-in bounces until Firefox gives up').toBe(false);
+    await person.browse([PAGES.console]);
+    await check('ak-outage', { verdict: 'provider', cause: 'auth-service' }, t0);
+
+    // Recovery: the person keeps working; once the blamed services have been quiet for the (test build's)
+    // recovery period and work again, the verdict clears. No fixed wait: browse, look, repeat.
+    const t1 = Date.now();
+    sim.setMode('healthy');
+    let r: FirefoxReading | undefined;
+    await until(
+      async () => {
+        await person.browse([PAGES.console, PAGES.shop, PAGES.consoleSession, PAGES.console]);
+        r = await readFirefoxPopup(fx);
+        return r.verdict === 'healthy';
+      },
+      60_000,
+      'recovered to healthy',
+    ).catch(() => undefined);
+    rows.push(
+      `| ak-outage → recovery | ${r?.verdict}/${r?.cause} | ${JSON.stringify(r?.badge.text)} | ${Date.now() - t1} |`,
+    );
+    expect({ verdict: r?.verdict, cause: r?.cause }).toEqual({ verdict: 'healthy', cause: 'none' });
+    expect(r?.badge.text, 'the badge is quiet again').toBe('');
+    await person.closeTabs();
+  });
+
+  it('offline (Firefox in offline mode) after healthy browsing → user/offline', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    await person.browse([PAGES.console, PAGES.shop]);
+    // Firefox lets loopback connections through in offline mode unless told not to (every host is 127.0.0.1 here).
+    await fx.setPref('network.disable-localhost-when-offline', true);
+    await fx.chrome('Services.io.manageOfflineStatus = false; Services.io.offline = true;');
+    try {
+      const nav = await person.browse([PAGES.shop, PAGES.console, PAGES.yuque]);
+      expect(nav.filter((n) => !n.ok).length, JSON.stringify(nav)).toBeGreaterThan(0);
+      await check('offline', { verdict: 'user', cause: 'offline' }, t0);
+    } finally {
+      await fx.chrome(
+        "Services.io.offline = false; Services.prefs.clearUserPref('network.disable-localhost-when-offline');",
       );
-      expect(found![0]!.pageHost).toBe('www.taobao.com');
-      await page.close();
-    });
+      await person.closeTabs();
+    }
+  });
+
+  it('cookies blocked (network.cookie.cookieBehavior = 2) → the login bounces forever → user/cookies-blocked', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    await fx.setPref('network.cookie.cookieBehavior', 2);
+    try {
+      const nav = await person.browse([PAGES.shop, PAGES.myTaobao]);
+      expect(nav[1]!.ok, JSON.stringify(nav)).toBe(false);
+      await check('cookies-blocked', { verdict: 'user', cause: 'cookies-blocked' }, t0);
+    } finally {
+      await fx.chrome("Services.prefs.clearUserPref('network.cookie.cookieBehavior');");
+      await person.closeTabs();
+    }
+  });
+
+  it('host access withdrawn: grant state and "!" badge, nothing recorded; the popup grants it back and the verdict returns', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    await person.browse([PAGES.shop]);
+    await fx.setHostAccess(false);
+    const denied = await pollFirefoxPopup(fx, { verdict: '', cause: '', phase: 'access' }, 15_000);
+    expect(denied.phase, 'the popup asks for access').toBe('access');
+    expect(denied.badge.text).toBe('!');
+    const before = (await readOutcomes()).length;
+    sim.setMode('cdn-failure');
+    await person.browse([PAGES.shop, PAGES.shop]);
+    expect((await readOutcomes()).length, 'nothing is recorded without host access').toBe(before);
+
+    // The user clicks "Allow access" in the popup (prompts are answered yes in this profile).
+    const popup = await fx.openPage('src/popup/index.html');
+    await popup.waitForSelector('main[data-phase="access"] [data-action="grant-access"]', { timeout: 10_000 });
+    await popup.click('[data-action="grant-access"]');
+    await popup.waitForSelector('main[data-phase="ready"], main[data-phase="loading"]', { timeout: 10_000 });
+    await popup.close().catch(() => undefined);
+    expect(
+      await fx.chrome<boolean>(`return WebExtensionPolicy.getByID('faultline@faultline.dev').allowedOrigins
+      .matches(Services.io.newURI('https://img.alicdn.com/x.jpg'));`),
+    ).toBe(true);
+    await person.browse([PAGES.shop, PAGES.shop]);
+    await check('host access granted again → cdn-failure', { verdict: 'provider', cause: 'cdn' }, t0);
+    await person.closeTabs();
+  });
+
+  it('the event page sleeps: suspended within its idle time, stays so, writes nothing when nothing changed; badge and verdict survive', async () => {
+    // The SHIPPED build: in the test build the blamed CDN may count as recovered after 5 s of quiet, and the
+    // verdict would rightly change while the page sleeps. Firefox's event-page idle timeout (30 s by default) is
+    // shortened for this test; an extension started after the change uses it, so it is set before the install.
+    const IDLE_MS = 3_000;
+    await fx.setPref('extensions.background.idle.timeout', IDLE_MS);
+    try {
+      const r = await firefoxIdle(fx, DIST_FIREFOX, {
+        sim,
+        observeMs: 2_500,
+        wake: true,
+        stopWithinMs: IDLE_MS + 20_000,
+      });
+      const firstStop = r.stops[0]!;
+      rows.push(
+        `| idle | suspended ${r.stoppedAfterMs} ms after the last traffic (idle timeout ${IDLE_MS} ms); writes: ${r.writes.map((w) => w.keys.join('+')).join(', ') || 'none'} | ${JSON.stringify(r.badgeWhileStopped)} while suspended | |`,
+      );
+      expect(r.stoppedAfterMs, 'suspended within the idle time (plus slack)').toBeLessThan(IDLE_MS + 15_000);
+      // Nothing woke it until the popup did (the next alarm is a minute away) …
+      expect(r.starts.filter((t) => t > firstStop && t < r.woken!.at)).toEqual([]);
+      // … the badge stayed while it was suspended …
+      expect(badgeVerdict(r.badgeWhileStopped)).toBe('provider');
+      // … the popup woke it with the same verdict, rebuilt from stored history …
+      expect(
+        r.starts.some((t) => t >= r.woken!.at),
+        'the popup woke the event page',
+      ).toBe(true);
+      expect({ verdict: r.woken!.verdict, cause: r.woken!.cause }).toEqual({ verdict: 'provider', cause: 'cdn' });
+      // … and storage.session saw only what the last traffic changed, coalesced, and nothing from a wake-up that
+      // changed nothing.
+      expect(r.writes.filter((w) => w.t < firstStop).length, JSON.stringify(r.writes)).toBeLessThanOrEqual(4);
+      const rel = (t: number) => t - firstStop;
+      expect(
+        r.writes.filter((w) => w.t >= firstStop).map((w) => `${rel(w.t)} ms: ${w.keys.join('+')}`),
+        `nothing written after the first suspension (woken by the popup at ${rel(r.woken!.at)} ms)`,
+      ).toEqual([]);
+    } finally {
+      await fx.chrome("Services.prefs.clearUserPref('extensions.background.idle.timeout');");
+    }
   });
 });

@@ -1,14 +1,19 @@
 /**
  * Shared real-browser harness: Debian Chromium (headless) with the BUILT dist/chrome loaded, a local fake
- * provider, the service worker, force-stopping it over CDP, and reading the stored history from IndexedDB.
- * Tests assume `npm run build` ran first.
+ * provider, the service worker, force-stopping it over CDP, and reading the stored history from IndexedDB;
+ * Firefox ESR over WebDriver BiDi (puppeteer-core) with a privileged (parent-process) context for what BiDi
+ * cannot do: open moz-extension pages, read the event page's state, withdraw host permissions.
+ * Tests assume `npm run build` ran first; test builds (dist/<target>-test) are built on demand (`testBuild`).
  */
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import puppeteer, { type Browser as FirefoxBrowser, type Page as FirefoxPage } from 'puppeteer-core';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestOutcome } from '../../src/core/types';
+import { GECKO_ID } from '../../manifest.config';
 
 export { startServer, handlers, closedPort, type TestServer, type Handler } from './server';
 
@@ -23,6 +28,40 @@ export function requireBuild(dir: string = DIST_CHROME): void {
   if (!existsSync(join(dir, 'manifest.json'))) {
     throw new Error(`${dir}/manifest.json is missing: run \`npm run build\` before the browser tests`);
   }
+}
+
+/** Newest modification time of the files that make a build. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['src', 'public', 'manifest.config.ts', 'vite.config.ts', 'package.json']) walk(join(ROOT, p));
+  return newest;
+}
+
+/**
+ * The test build of a target, dist/<target>-test (FAULTLINE_TEST=1, see vite.config.ts: the same code with the
+ * engine's recovery wait shortened and high ports trusted), built when missing or older than the sources.
+ * Returns its directory.
+ */
+export function testBuild(target: 'chrome' | 'firefox'): string {
+  const dir = join(ROOT, 'dist', `${target}-test`);
+  const manifest = join(dir, 'manifest.json');
+  if (existsSync(manifest) && statSync(manifest).mtimeMs >= newestSource()) return dir;
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, FAULTLINE_TARGET: target, FAULTLINE_TEST: '1', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+    },
+  );
+  if (r.status !== 0) throw new Error(`test build of ${target} failed: ${r.stderr}`);
+  return dir;
 }
 
 /** Provider host names the fake server answers for (mapped to 127.0.0.1:PORT). */
@@ -279,4 +318,176 @@ export async function until<T>(fn: () => T | Promise<T>, timeoutMs: number, what
       throw new Error(`timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+// ───────────────────────────── Firefox ESR over WebDriver BiDi ─────────────────────────────
+
+export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/lib/firefox-esr/firefox-esr';
+/** Fixed moz-extension UUID of the installed extension (pref extensions.webextensions.uuids). */
+export const FIREFOX_UUID = '5b0b7b1e-4f1d-4c55-9a39-6f61a1f7c0de';
+export { GECKO_ID };
+
+/** What the parent process saw of the extension since recordActivity() (ms since epoch). */
+export interface FirefoxActivity {
+  starts: number[];
+  suspends: number[];
+  writes: { t: number; keys: string[] }[];
+}
+
+export interface LaunchedFirefox {
+  browser: FirefoxBrowser;
+  /** moz-extension://UUID/ of the installed extension (a new UUID after each uninstall + install). */
+  base(): string;
+  /** Install `dir` as a temporary add-on (BiDi webExtension.install); uninstall the previous one first. */
+  install(dir: string): Promise<void>;
+  uninstall(): Promise<void>;
+  /**
+   * Run `body` (the body of an async function) in the browser's privileged parent-process window (Services,
+   * gBrowser, WebExtensionPolicy…); its JSON-serialisable result is returned.
+   */
+  chrome<T>(body: string): Promise<T>;
+  /** Open an extension page (e.g. 'src/popup/index.html') in a new tab from the privileged context. */
+  openPage(path: string): Promise<FirefoxPage>;
+  /** An open tab showing this extension page (e.g. one the extension opened itself), waiting for it. */
+  findPage(path: string, timeoutMs?: number, skip?: Set<FirefoxPage>): Promise<FirefoxPage>;
+  /** The event page's state: 'running', 'suspending', 'stopped' or 'starting'. */
+  backgroundState(): Promise<string>;
+  /**
+   * From now on, record in the parent process (wakes nothing, changes nothing) when the event page starts and
+   * is suspended, and every storage.session write (set/remove, even of an identical value) with its keys.
+   */
+  recordActivity(): Promise<void>;
+  activity(): Promise<FirefoxActivity>;
+  /** The toolbar badge (text, tooltip), read in the parent process: wakes nothing. */
+  badge(): Promise<{ text: string; title: string }>;
+  /** Withdraw or grant the extension's host permissions, as about:addons → Permissions does. */
+  setHostAccess(granted: boolean): Promise<void>;
+  setPref(name: string, value: number | boolean | string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Firefox ESR, headless, driven over BiDi, with --remote-allow-system-access (a privileged context is reachable
+ * through BiDi's moz:scope "chrome"). Every host name resolves to 127.0.0.1 and ports 80/443 go to `port`
+ * (network.socket.forcePort), so pages keep their real URLs; certificates are accepted; DNS-over-HTTPS off;
+ * optional-permission prompts answered yes (a permissions.request from a click is granted).
+ */
+export async function launchFirefox(opts: { port?: number; prefs?: Record<string, string | number | boolean> } = {}) {
+  if (!existsSync(FIREFOX)) throw new Error(`Firefox not found at ${FIREFOX}`);
+  const profile = mkdtempSync(join(tmpdir(), 'faultline-firefox-'));
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    acceptInsecureCerts: true,
+    userDataDir: profile,
+    args: ['--remote-allow-system-access'],
+    extraPrefsFirefox: {
+      'network.dns.forceResolve': '127.0.0.1',
+      ...(opts.port ? { 'network.socket.forcePort': `80=${opts.port};443=${opts.port}` } : {}),
+      'network.trr.mode': 5,
+      'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
+      'extensions.webextOptionalPermissionPrompts': false,
+      'dom.security.https_first': false,
+      'dom.security.https_only_mode': false,
+      'network.captive-portal-service.enabled': false,
+      'network.connectivity-service.enabled': false,
+      ...opts.prefs,
+    },
+  });
+  const conn = (browser as unknown as { connection: unknown }).connection as {
+    send(method: string, params: object): Promise<{ result: Record<string, unknown> }>;
+  };
+  const tree = await conn.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
+  const chromeContext = (tree.result.contexts as { context: string }[])[0]!.context;
+  let base = `moz-extension://${FIREFOX_UUID}/`;
+  let installed: string | null = null;
+
+  async function chrome<T>(body: string): Promise<T> {
+    const { result } = await conn.send('script.evaluate', {
+      expression: `(async () => { ${body} })().then((v) => JSON.stringify(v === undefined ? null : v))`,
+      target: { context: chromeContext },
+      awaitPromise: true,
+      resultOwnership: 'none',
+    });
+    if (result.type !== 'success') {
+      throw new Error(`privileged script failed: ${JSON.stringify(result.exceptionDetails ?? result).slice(0, 500)}`);
+    }
+    return JSON.parse((result.result as { value: string }).value) as T;
+  }
+
+  const policy = `WebExtensionPolicy.getByID(${JSON.stringify(GECKO_ID)})`;
+  const self: LaunchedFirefox = {
+    browser,
+    base: () => base,
+    chrome,
+    async install(dir) {
+      await self.uninstall();
+      installed = await browser.installExtension(dir);
+      // Firefox forgets an uninstalled extension's UUID (and with it its storage): read the new one.
+      base = `moz-extension://${await chrome<string>(`return ${policy}.mozExtensionHostname;`)}/`;
+    },
+    async uninstall() {
+      if (installed) await browser.uninstallExtension(installed).catch(() => undefined);
+      installed = null;
+    },
+    async openPage(path) {
+      const before = new Set(await browser.pages());
+      await chrome(`gBrowser.selectedTab = gBrowser.addTab(${JSON.stringify(base + path)}, {
+        triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`);
+      return self.findPage(path, 30_000, before);
+    },
+    async findPage(path, timeoutMs = 30_000, skip = new Set()) {
+      const url = base + path;
+      // puppeteer lists an extension tab (as about:blank: it cannot navigate there itself); find it by its
+      // location, asking each page with a deadline (a page still loading may not answer at once).
+      const hrefOf = (p: FirefoxPage) =>
+        Promise.race([
+          p.evaluate(() => location.href).catch(() => ''),
+          new Promise<string>((r) => setTimeout(() => r(''), 2_000)),
+        ]);
+      return (await until(
+        async () => {
+          for (const p of await browser.pages()) if (!skip.has(p) && (await hrefOf(p)) === url) return p;
+          return null;
+        },
+        timeoutMs,
+        `extension page ${path} open`,
+        200,
+      ))!;
+    },
+    backgroundState: () => chrome<string>(`return ${policy}?.extension?.backgroundState ?? 'none';`),
+    async recordActivity() {
+      await chrome(`
+        const { extensionStorageSession } = ChromeUtils.importESModule('resource://gre/modules/ExtensionStorage.sys.mjs');
+        const ext = ${policy}.extension;
+        const log = (window.__faultlineActivity = { starts: [], suspends: [], writes: [] });
+        extensionStorageSession.registerListener(ext, (changes) => log.writes.push({ t: Date.now(), keys: Object.keys(changes) }));
+        ext.on('background-script-started', () => log.starts.push(Date.now()));
+        ext.on('background-script-suspend', () => log.suspends.push(Date.now()));`);
+    },
+    activity: () => chrome<FirefoxActivity>('return window.__faultlineActivity;'),
+    badge: () =>
+      chrome<{ text: string; title: string }>(`
+        const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+        const action = ExtensionParent.apiManager.global.browserActionFor(${policy}.extension).action;
+        return { text: action.getProperty(null, 'badgeText') ?? '', title: action.getProperty(null, 'title') ?? '' };`),
+    async setHostAccess(granted) {
+      await chrome(`
+        const { ExtensionPermissions } = ChromeUtils.importESModule('resource://gre/modules/ExtensionPermissions.sys.mjs');
+        const ext = ${policy}.extension;
+        const perms = { permissions: [], origins: ext.manifest.host_permissions };
+        if (${granted}) await ExtensionPermissions.add(ext.id, perms, ext);
+        else await ExtensionPermissions.remove(ext.id, perms, ext);`);
+    },
+    async setPref(name, value) {
+      const kind = typeof value === 'number' ? 'Int' : typeof value === 'boolean' ? 'Bool' : 'String';
+      await chrome(`Services.prefs.set${kind}Pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`);
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+  return self;
 }

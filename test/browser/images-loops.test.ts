@@ -1,8 +1,9 @@
 /**
- * Issue 4 in real Chromium with the built extension (dist/chrome):
+ * Broken pictures and redirect loops in real Chromium with the built extension (dist/chrome):
  *  - broken pictures of every kind on a provider page → broken-image observations in IndexedDB with the right
  *    reasons, counts and webRequest attribution, nothing of a query string or full URL stored, and the popup's
- *    verdict page-bug when `undefined` pictures dominate;
+ *    verdict page-bug when `undefined` pictures dominate; pictures that share a path shape are each joined to
+ *    their own request's outcome;
  *  - redirect loops: a server 302 loop and a JavaScript `location` loop are detected; a login loop with cookies
  *    blocked in the profile → user/cookies-blocked; the same loop with cookies sent back → provider/login-loop;
  *    one SSO bounce that comes back once → no loop, healthy.
@@ -22,7 +23,7 @@ import {
   waitForDiagnosis,
   type Handler,
   type LoggingServer,
-} from './fixtures-issue45/env';
+} from './logged-provider';
 import type { Observation } from '../../src/core/types';
 
 type BrokenImage = Extract<Observation, { kind: 'broken-image' }>;
@@ -237,6 +238,62 @@ describe('broken pictures on a provider page', () => {
     expect(s.diagnosis.verdict).toBe('provider');
     expect(s.diagnosis.evidence.map((e) => e.id)).toContain('page-bug');
     expect(await popupVerdict(r)).toEqual({ verdict: 'provider', cause: 'page-bug' });
+  });
+});
+
+/**
+ * Item photos share one path shape (/item/{n}.jpg): 30 answer 404, 30 answer 200 with a body that is not an
+ * image (broken in the page only), 30 work; interleaved, so that whatever webRequest saw last for the shape is
+ * never the answer for a given picture.
+ */
+const ITEMS = Array.from({ length: 90 }, (_, i) => ({
+  id: 1_000_000 + i,
+  kind: (['404', 'corrupt', 'ok'] as const)[i % 3],
+}));
+const ITEM_PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>items</title>
+<style>img{width:16px;height:16px;display:inline-block}</style></head><body>${ITEMS.map((x) => `<img src="http://img.alicdn.com/item/${x.id}.jpg?spm=SECRETSPM">`).join('')}</body></html>`;
+
+describe('broken pictures joined to their own request', () => {
+  it('30 failing and 30 corrupt pictures sharing a path shape with 30 working ones are each labelled by their own outcome', async () => {
+    for (const x of ITEMS) {
+      server.routes[`/item/${x.id}.jpg`] =
+        x.kind === '404' ? handlers.status(404, 'no such item') : x.kind === 'corrupt' ? corrupt : handlers.png();
+    }
+    server.routes['www.taobao.com /items'] = handlers.html(ITEM_PAGE);
+    const r = await start();
+    try {
+      const page = await r.ctx.newPage();
+      await page.goto('http://www.taobao.com/items');
+      let imgs: BrokenImage[] = [];
+      await until(
+        async () => {
+          imgs = (await readObservations(r.sw)).filter(
+            (o): o is BrokenImage => o.kind === 'broken-image' && o.path === '/item/{n}.jpg',
+          );
+          return sumBy(imgs, () => true) >= 60;
+        },
+        15_000,
+        'the 60 broken pictures reported',
+      ).catch((e) => {
+        throw new Error(`${(e as Error).message}\nstored: ${JSON.stringify(imgs)}`);
+      });
+      expect(
+        sumBy(imgs, () => true),
+        'working pictures are not reported',
+      ).toBe(60);
+      expect(
+        sumBy(imgs, (b) => b.status === 404 && b.failure === 'http.4xx'),
+        JSON.stringify(imgs),
+      ).toBe(30);
+      // A corrupt body: the response said 200; Chromium may cancel the rest once decoding fails (aborted after 200).
+      expect(
+        sumBy(imgs, (b) => b.status === 200 && (b.failure === 'ok' || b.failure === 'aborted')),
+        JSON.stringify(imgs),
+      ).toBe(30);
+      expect(JSON.stringify(imgs)).not.toMatch(/SECRET|\?|http:|\/item\/1\d{6}/);
+    } finally {
+      await r.close();
+    }
   });
 });
 

@@ -246,6 +246,37 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
     await close(page);
   });
 
+  it('without host access the popup asks for it instead of a verdict; the click requests it, then the verdict shows', async () => {
+    const page = await open('verdict=provider&lang=zh_CN&access=missing');
+    const ask = page.locator('main.fl[data-phase="access"] button[data-action="grant-access"]');
+    await ask.waitFor();
+    expect(await page.locator('main.fl').getAttribute('data-verdict')).toBe('');
+    await page.screenshot({ path: join(SHOTS, 'popup-access-zh_CN.png') });
+    await ask.click();
+    await page.locator('main.fl[data-phase="ready"][data-verdict="provider"]').waitFor();
+    const calls = await page.evaluate(() =>
+      (window as unknown as { __calls: { method: string }[] }).__calls.map((c) => c.method),
+    );
+    expect(calls).toContain('requestHostAccess');
+    await close(page);
+  });
+
+  it('the welcome page says what is watched, kept and sent, asks for missing access, and how to allow private windows', async () => {
+    for (const lang of LANGS) {
+      const page = await open(`page=welcome&lang=${lang}&access=missing`);
+      await page.setViewportSize({ width: 800, height: 1000 });
+      const ask = page.locator('main.welcome[data-access="missing"] button[data-action="grant-access"]');
+      await ask.waitFor();
+      expect(await page.locator('.private-note').getAttribute('data-private')).toBe('not-allowed');
+      expect(await page.locator('.private-note').textContent()).toContain('chrome://extensions');
+      await page.screenshot({ path: join(SHOTS, `welcome-${lang}.png`), fullPage: true });
+      await ask.click();
+      await page.locator('main.welcome[data-access="granted"]').waitFor();
+      expect((page as unknown as { __errors: string[] }).__errors).toEqual([]);
+      await close(page);
+    }
+  });
+
   it('options page renders the exact crowd bytes (zh_CN)', async () => {
     const page = await open('page=options&lang=zh_CN');
     const pre = page.locator('[data-testid="crowd-bytes"]');

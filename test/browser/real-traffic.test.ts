@@ -24,7 +24,7 @@ import {
   waitForDiagnosis,
   type Handler,
   type LoggingServer,
-} from './fixtures-issue45/env';
+} from './logged-provider';
 import type { Observation } from '../../src/core/types';
 
 type LoopObs = Extract<Observation, { kind: 'redirect-loop' }>;

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { serviceOf } from '../../src/core/catalogue/match';
 import { codeFromBody, bodyText } from '../../src/core/har/body';
 import { convertHarEntry, harContext, readHar, type WatchFn } from '../../src/core/har/read';
+import { decodeHar } from '../corpus/in-memory';
 
 /** One entry on its own (a fresh context: the first entry of its recording). */
 const convertEntry = (raw: unknown, watch: WatchFn) => convertHarEntry(raw, harContext(watch));
-import { decodeHar } from '../../src/cli/diagnose';
 
 const watchAll = (h: string) => serviceOf(h) ?? 'site';
 const entry = (url: string, response: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({

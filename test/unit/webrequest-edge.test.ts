@@ -46,12 +46,12 @@ describe('edge: requests of the extension itself, and failing URLs for the activ
     expect(t.inFlight).toBe(0);
   });
 
-  it('hands the real URL of failures (not of successes or aborts) beside the outcome; outcomes never carry it', () => {
-    const failures: [RequestOutcome, string][] = [];
+  it('hands the real URL of every outcome beside it (for in-memory joins); outcomes never carry it', () => {
+    const withUrl: [RequestOutcome, string][] = [];
     const out: RequestOutcome[] = [];
     const t = new RequestTracker(serviceOf, (o, url) => {
       out.push(o);
-      if (url !== undefined) failures.push([o, url]);
+      withUrl.push([o, url]);
     });
     const url = 'https://b.oss-cn-hangzhou.aliyuncs.com/x.png?OSSAccessKeyId=LTAI5tAbCdEfGhIjKlMnOpQr&Signature=s';
     t.onBeforeRequest({ requestId: '1', url, type: 'image', tabId: 3, timeStamp: 1 });
@@ -67,9 +67,11 @@ describe('edge: requests of the extension itself, and failing URLs for the activ
     });
     t.onBeforeRequest({ requestId: '4', url: 'https://img.alicdn.com/a.jpg', type: 'image', tabId: 3, timeStamp: 1 });
     t.onErrorOccurred({ requestId: '4', url: 'https://img.alicdn.com/a.jpg', timeStamp: 2, error: 'net::ERR_ABORTED' });
-    expect(failures.map(([o, u]) => [o.kind, u])).toEqual([
+    expect(withUrl.map(([o, u]) => [o.kind, u])).toEqual([
       ['http.4xx', url],
+      ['ok', 'https://img.alicdn.com/ok.jpg'],
       ['tcp.reset', 'https://img.alicdn.com/r.jpg'],
+      ['aborted', 'https://img.alicdn.com/a.jpg'],
     ]);
     expect(out).toHaveLength(4);
     expect(JSON.stringify(out)).not.toMatch(/LTAI|Signature|\?/);

@@ -128,14 +128,14 @@ export class RequestTracker {
   private pending = new Map<string, Pending>();
   private keyTag: KeyTagFn | undefined;
   /** Outcomes (and the key ids they were signed with) waiting for the key-tag function; null when not waiting. */
-  private parked: { o: RequestOutcome; url: string | undefined; keyId: string | undefined }[] | null;
+  private parked: { o: RequestOutcome; url: string; keyId: string | undefined }[] | null;
   /**
-   * @param emit receives every converted outcome; for a failure (HTTP ≥ 400 or a network error, not an abort)
-   *   also its real URL, for the in-memory cookie-less retry of the active checks. The URL is never stored.
+   * @param emit receives every converted outcome and the request's real URL, for joins kept in memory (the
+   *   cookie-less retry of the active checks, the broken-picture attribution). The URL is never stored.
    */
   constructor(
     private readonly watch: WatchFn,
-    private readonly emit: (o: RequestOutcome, failingUrl?: string) => void,
+    private readonly emit: (o: RequestOutcome, url: string) => void,
     private readonly opts: TrackerOptions = {},
   ) {
     this.keyTag = opts.keyTag === 'later' ? undefined : opts.keyTag;
@@ -157,29 +157,28 @@ export class RequestTracker {
     return null;
   }
 
-  /** Emit, unless it is a failure a page outside the watched set could have forged. */
-  private send(p: Pending, o: RequestOutcome, failingUrl?: string): void {
+  /** Emit (with the request's real URL), unless it is a failure a page outside the watched set could have forged. */
+  private send(p: Pending, o: RequestOutcome): void {
     if (p.foreign && isFailureKind(o.kind)) return;
     if (this.parked) {
       if (this.parked.length < MAX_PARKED) {
-        this.parked.push({ o, url: failingUrl, keyId: p.keyId });
+        this.parked.push({ o, url: p.url, keyId: p.keyId });
         return;
       }
       // The secret never came: let the held ones go, untagged, rather than hold the stream.
       const held = this.parked;
       this.parked = null;
       for (const h of held) this.deliver(h.o, h.url, undefined);
-      this.deliver(o, failingUrl, undefined);
+      this.deliver(o, p.url, undefined);
       return;
     }
-    this.deliver(o, failingUrl, p.keyId);
+    this.deliver(o, p.url, p.keyId);
   }
 
   /** The AccessKeyId becomes its tag on the way out; the id itself never reaches the outcome. */
-  private deliver(o: RequestOutcome, failingUrl: string | undefined, keyId: string | undefined): void {
+  private deliver(o: RequestOutcome, url: string, keyId: string | undefined): void {
     if (keyId !== undefined && this.keyTag) o.keyTag = this.keyTag(keyId);
-    if (failingUrl === undefined) this.emit(o);
-    else this.emit(o, failingUrl);
+    this.emit(o, url);
   }
 
   /** Number of requests in flight (for tests and diagnostics). */
@@ -299,18 +298,14 @@ export class RequestTracker {
     if (!p) return;
     this.pending.delete(d.requestId);
     if (d.responseHeaders && !p.ids && !p.serverDate) readHeaders(p, d.responseHeaders);
-    const o = this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache);
-    if (o.status >= 400) this.send(p, o, p.url);
-    else this.send(p, o);
+    this.send(p, this.outcome(p, d.timeStamp, d.statusCode ?? p.status, undefined, d.fromCache));
   }
 
   onErrorOccurred(d: RawRequestDetails): void {
     const p = this.pending.get(d.requestId) ?? this.orphan(d);
     if (!p) return;
     this.pending.delete(d.requestId);
-    const o = this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache);
-    if (o.kind !== 'aborted') this.send(p, o, p.url);
-    else this.send(p, o);
+    this.send(p, this.outcome(p, d.timeStamp, p.status, d.error ?? 'unknown', d.fromCache));
   }
 
   private outcome(

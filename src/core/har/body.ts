@@ -6,6 +6,8 @@
 
 /** Bodies longer than this are not inspected (error bodies are small). */
 export const MAX_BODY = 64 * 1024;
+/** The longest HAR `content.text` ever inspected (base64 of a MAX_BODY body); the streaming reader keeps up to this. */
+export const MAX_BODY_TEXT = MAX_BODY * 1.4;
 
 export function codeFromBody(text: string): string | undefined {
   if (text.length === 0 || text.length > MAX_BODY) return undefined;
@@ -52,7 +54,7 @@ function clean(s: string): string | undefined {
 export function bodyText(content: { text?: unknown; encoding?: unknown } | undefined): string | undefined {
   if (!content || typeof content.text !== 'string' || content.text.length === 0) return undefined;
   if (content.encoding === 'base64') {
-    if (content.text.length > MAX_BODY * 1.4) return undefined;
+    if (content.text.length > MAX_BODY_TEXT) return undefined;
     try {
       const bin = atob(content.text);
       const bytes = new Uint8Array(bin.length);

@@ -174,25 +174,64 @@ export function readHar(json: unknown, watch: WatchFn): HarResult {
   if (!Array.isArray(entries)) return { ok: false, error: 'no-entries-array' };
   const creatorObj = (log as { creator?: { name?: unknown } }).creator;
   const creator = typeof creatorObj?.name === 'string' ? creatorObj.name : '';
-  const ctx = harContext(watch, (log as { pages?: unknown }).pages);
-  const outcomes: RequestOutcome[] = [];
-  let skipped = 0;
-  let sorted = true;
-  let prevT = -Infinity;
-  for (let i = 0; i < entries.length; i++) {
-    const o = convertHarEntry(entries[i], ctx);
-    if (!o) {
-      skipped++;
-      continue;
-    }
-    if (o.t < prevT) sorted = false;
-    prevT = o.t;
-    outcomes.push(o);
+  const collector = new HarCollector(watch, (log as { pages?: unknown }).pages);
+  for (let i = 0; i < entries.length; i++) collector.add(entries[i]);
+  return collector.finish(creator);
+}
+
+/**
+ * Entries → outcomes, one entry at a time, in file order: the in-memory reader (readHar) and the streaming
+ * reader (stream.ts) share it, so both convert every entry through the one convertHarEntry, then find the loops.
+ */
+export class HarCollector {
+  readonly outcomes: RequestOutcome[] = [];
+  skipped = 0;
+  private readonly ctx: HarContext;
+  private sorted = true;
+  private prevT = -Infinity;
+  /** One copy of each host, path shape and method: a HAR of a million entries repeats them endlessly. */
+  private readonly strings = new Map<string, string>();
+
+  /** `pages`: log.pages, when known (see harContext). */
+  constructor(watch: WatchFn, pages?: unknown) {
+    this.ctx = harContext(watch, pages);
   }
-  if (!sorted) outcomes.sort((a, b) => a.t - b.t);
-  const first = outcomes.length ? outcomes[0]!.t : 0;
-  const last = outcomes.length ? outcomes[outcomes.length - 1]!.t : 0;
-  return { ok: true, outcomes, observations: findLoops(outcomes), skipped, creator, first, last };
+
+  add(raw: unknown): void {
+    const o = convertHarEntry(raw, this.ctx);
+    if (!o) {
+      this.skipped++;
+      return;
+    }
+    o.host = this.intern(o.host);
+    o.path = this.intern(o.path);
+    o.method = this.intern(o.method);
+    if (o.t < this.prevT) this.sorted = false;
+    this.prevT = o.t;
+    this.outcomes.push(o);
+  }
+
+  /**
+   * The kept copy is a fresh string: a host is often a slice of its URL, and would keep the whole URL (query
+   * string and all) alive for as long as the outcome lives.
+   */
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 100_000) return s;
+    const copy = (' ' + s).slice(1);
+    this.strings.set(copy, copy);
+    return copy;
+  }
+
+  /** The outcomes sorted by start time, and their loops (the collector is spent afterwards). */
+  finish(creator: string): HarResult & { ok: true } {
+    const outcomes = this.outcomes;
+    if (!this.sorted) outcomes.sort((a, b) => a.t - b.t);
+    const first = outcomes.length ? outcomes[0]!.t : 0;
+    const last = outcomes.length ? outcomes[outcomes.length - 1]!.t : 0;
+    return { ok: true, outcomes, observations: findLoops(outcomes), skipped: this.skipped, creator, first, last };
+  }
 }
 
 /** A request header's value (`name` lower-case; names compared by length first), when the HAR has it. */

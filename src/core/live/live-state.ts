@@ -75,6 +75,14 @@ export class LiveState {
     return this.last;
   }
 
+  /**
+   * Events inside the engine's window as of the last diagnose(): while there are any, the passing of time alone
+   * can change the verdict (the worker keeps its minute tick); with none, nothing changes until new events.
+   */
+  get held(): number {
+    return this.engine.size;
+  }
+
   timeline(now: number): Timeline {
     const endMinute = Math.floor(now / BUCKET_MS);
     const startMinute = endMinute - TIMELINE_MINUTES + 1;

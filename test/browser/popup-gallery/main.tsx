@@ -1,10 +1,12 @@
 /**
  * Screenshot gallery: the real popup App (or the options page) with the MOCK connector, chosen by the URL:
- *   ?verdict=provider|user|healthy|unclear&lang=zh_CN|en[&fixture=cookies-blocked][&origin=https://…][&hang=1][&page=options]
+ *   ?verdict=provider|user|healthy|unclear&lang=zh_CN|en[&fixture=cookies-blocked][&origin=https://…][&hang=1]
+ *    [&access=missing][&private=allowed][&page=options|welcome]
  */
 import { render } from 'preact';
 import { App } from '../../../src/popup/App';
 import { OptionsApp } from '../../../src/options/App';
+import { Welcome } from '../../../src/welcome/Welcome';
 import { createMockConnector } from '../../../src/ui/connector-mock';
 import { EXTRA_FIXTURES, FIXTURES, FIXTURE_NOW, FIXTURE_TEXTS } from '../../../src/ui/fixtures';
 import { applyTheme } from '../../../src/ui/theme';
@@ -50,6 +52,8 @@ const connector = createMockConnector({
   uiLanguage: lang === 'zh_CN' ? 'zh-CN' : 'en-US',
   lang,
   activeOrigin: q.get('origin'),
+  hostAccess: q.get('access') !== 'missing',
+  privateWindows: { allowed: q.get('private') === 'allowed', browser: 'chrome' },
   ...(q.get('page') === 'options'
     ? {
         settings: { crowdEnabled: true, crowdChosen: true, collectorUrl: 'https://collector.example.com/' },
@@ -74,6 +78,10 @@ if (q.get('page') === 'options') {
   document.body.classList.remove('popup');
   document.body.classList.add('options-page');
   render(<OptionsApp connector={connector} />, root);
+} else if (q.get('page') === 'welcome') {
+  document.body.classList.remove('popup');
+  document.body.classList.add('options-page');
+  render(<Welcome connector={connector} />, root);
 } else {
   render(<App connector={connector} lang={lang} fallbacks={FIXTURE_TEXTS} now={() => FIXTURE_NOW} />, root);
 }

@@ -1,8 +1,8 @@
 /**
- * Helpers for the issue 4/5 browser tests (images, loops, active checks) and the content-script bench:
- * a launcher that can seed the profile's Preferences (e.g. cookies blocked), a logging HTTP + HTTPS fake
- * provider (the status feed is https-only), and readers for the worker's observations, the popup's state and
- * the probe budget. Built on test/browser/harness.ts (imported, not edited).
+ * A fake provider that logs every request it answers (HTTP + HTTPS; the status feed is https-only), and what the
+ * browser tests of pictures, loops and active checks (and the content-script bench) use around it: a launcher
+ * that can seed the profile's Preferences (e.g. cookies blocked), and readers for the worker's observations, the
+ * popup's state, the settings and storage.session. Built on test/browser/harness.ts.
  */
 import type { Worker } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -12,9 +12,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { handlers, launchWithExtension, readStore, type Handler, type Launched } from '../harness';
-import type { Observation } from '../../../src/core/types';
-import type { PopupState } from '../../../src/core/messages';
+import { handlers, launchWithExtension, readStore, type Handler, type Launched } from './harness';
+import type { Observation } from '../../src/core/types';
+import type { PopupState } from '../../src/core/messages';
 
 export { handlers, type Handler };
 
