@@ -81,17 +81,14 @@ type ObsOf<K extends Observation['kind']> = Extract<Observation, { kind: K }>;
 
 /** The fields of each kind of observation that are written (listed in the README's privacy section too). */
 export const STORED_OBSERVATION_FIELDS = {
-  'broken-image': ['kind', 't', 'host', 'service', 'path', 'reason', 'count', 'pageHost'],
+  'broken-image': ['kind', 't', 'host', 'service', 'path', 'reason', 'count', 'pageHost', 'status', 'failure'],
   'redirect-loop': ['kind', 't', 'hosts', 'hops', 'login', 'cookies', 'cookiesBlocked', 'service'],
   probe: ['kind', 't', 'probe', 'target', 'ok', 'skewMs', 'exists', 'alarms', 'detail'],
 } as const satisfies { [K in Observation['kind']]: readonly (keyof ObsOf<K>)[] };
 
 /** Observation fields that never reach storage, and why. */
 export const NOT_STORED_OBSERVATION_FIELDS = {
-  'broken-image': {
-    status: 'nothing reads it (attribution to what webRequest saw, kept live only)',
-    failure: 'nothing reads it (attribution to what webRequest saw, kept live only)',
-  },
+  'broken-image': {},
   'redirect-loop': {},
   probe: {},
 } as const;

@@ -313,6 +313,27 @@ describe('rules', () => {
       'page-bug',
     ]);
   });
+  it('broken CDN pictures: a picture whose own request answered 4xx is a missing object, not the CDN failing', () => {
+    const pictures = (attribution: Partial<Observation>): Observation[] => [
+      {
+        kind: 'broken-image',
+        t: T0,
+        host: 'img.alicdn.com',
+        service: 'cdn',
+        path: '/item/{n}.jpg',
+        reason: 'error',
+        count: 20,
+        pageHost: 'www.taobao.com',
+        ...attribution,
+      } as Observation,
+    ];
+    expect(vc(run(okImgs(10), pictures({})))).toEqual(['provider', 'cdn']);
+    expect(vc(run(okImgs(10), pictures({ status: 200, failure: 'ok' }))), 'answered 200, not shown').toEqual([
+      'provider',
+      'cdn',
+    ]);
+    expect(vc(run(okImgs(10), pictures({ status: 404, failure: 'http.4xx' })))[1]).not.toBe('cdn');
+  });
   it('risk-control: anti-bot, never an outage', () => {
     const r = run([
       ...okImgs(6),

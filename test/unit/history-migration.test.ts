@@ -103,8 +103,7 @@ describe('History schema v1 → v2', () => {
       for (const k of Object.keys(s)) expect(STORED_OUTCOME_FIELDS as readonly string[]).toContain(k);
     }
     const [img, dns] = await h.recentObservations(0);
-    expect(img).not.toHaveProperty('status');
-    expect(img).not.toHaveProperty('failure');
+    expect(img, 'the picture keeps what its own request answered').toMatchObject({ status: 404, failure: 'http.4xx' });
     expect(dns).toEqual(obs[1]);
 
     // The engine sees the same window either way.

@@ -184,7 +184,7 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     expect(await b.count()).toBe(1);
   });
 
-  it('writes only the stored fields: not the tab, not the initiating page, not attribution', async () => {
+  it('writes only the stored fields: not the tab, not the initiating page; a picture keeps its attribution', async () => {
     const factory = new IDBFactory();
     const { h } = make({ idbFactory: factory });
     // As a v1-era record would come in: with the initiating page's host (no longer part of the type).
@@ -215,8 +215,7 @@ describe('History (IndexedDB via idb, fake-indexeddb)', () => {
     );
     for (const k of Object.keys(o!)) expect(STORED_OUTCOME_FIELDS as readonly string[]).toContain(k);
     const [b] = await rawAll(factory, 'observations');
-    expect(b).not.toHaveProperty('status');
-    expect(b).not.toHaveProperty('failure');
+    expect(b).toMatchObject({ status: 404, failure: 'http.4xx' });
     expect(b).toMatchObject({ kind: 'broken-image', pageHost: 'www.taobao.com', count: 2 });
     expect(full.tabId, 'the live event keeps its tab (loop detection)').toBe(7);
   });

@@ -139,12 +139,15 @@ const significantBy = (ctx: Ctx, classes: FailClass[]) =>
  * Broken pictures (load error, zero size) on CDN hosts, counted like CDN failures: each picture is a failure
  * of its host (the larger of its failed requests and its broken pictures, as a failed request usually is a
  * broken picture too), against the host's requests. Only hosts with outcomes count (a ratio needs requests).
+ * A picture whose own request the CDN answered with a 4xx is a missing or forbidden object (the page's link),
+ * not the CDN failing: it does not count.
  */
 function brokenCdn(ctx: Ctx): { n: number; hosts: string[]; used: BrokenImage[] } | null {
   const byHost = new Map<string, { n: number; obs: BrokenImage[] }>();
   for (const o of ctx.obs) {
     if (o.kind !== 'broken-image' || (o.reason !== 'error' && o.reason !== 'zero-size') || o.service !== 'cdn')
       continue;
+    if (o.failure === 'http.4xx') continue;
     let b = byHost.get(o.host);
     if (!b) byHost.set(o.host, (b = { n: 0, obs: [] }));
     b.n += Math.max(1, o.count);
