@@ -71,6 +71,8 @@ export function App({ connector, lang: forced, fallbacks, now = Date.now, timeou
 
   useEffect(() => {
     void fetchState();
+    // Keeps the background's copy of the administrator's policy current (src/platform/settings-store.ts).
+    connector.getPolicy().catch(() => undefined);
     if (!forced) {
       withTimeout(connector.getSettings(), timeoutMs)
         .then((s) => setLang(effectiveLang(s.lang, connector.uiLanguage())))

@@ -29,6 +29,8 @@ export function Welcome({ connector }: { connector: Connector }) {
       },
       () => undefined,
     );
+    // Reading the policy here keeps the background's copy of it current (src/platform/settings-store.ts).
+    connector.getPolicy().catch(() => undefined);
   }, [connector]);
 
   useEffect(() => {
