@@ -1,7 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: pure unit tests (parallel), the collector (both stores), and real-browser tests
-// (sequential: they share one machine's two cores with Chromium and Firefox).
+// Projects: pure unit tests (parallel), the collector (both stores), and the real-browser tests — Chromium's
+// files one after another (in two halves), Firefox ESR's file on its own. `npm test` (scripts/test.mjs) runs two
+// lanes side by side, at most one browser in each: unit + chromium, and firefox + collector + chromium-2. Vitest
+// runs every one-worker project in a single queue, hence two processes rather than one.
+/** Chromium files run in the second lane (beside the first lane's Chromium files), to even out the lanes. */
+const CHROMIUM_2 = [
+  'test/browser/images-loops.test.ts',
+  'test/browser/history-faults.test.ts',
+  'test/browser/real-traffic.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -23,8 +32,29 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'browser',
+          name: 'chromium',
           include: ['test/browser/**/*.test.ts'],
+          exclude: ['test/browser/firefox.test.ts', ...CHROMIUM_2],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'chromium-2',
+          include: CHROMIUM_2,
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'firefox',
+          include: ['test/browser/firefox.test.ts'],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,

@@ -13,7 +13,7 @@
  *
  * Each scenario states `want` (what the mode is meant to show) and asserts `expect`: equal to `want` unless
  * the scenario documents why real browser traffic reaches something else today (see docs/simulator.md).
- * Run: npm run build && npx vitest run --project browser test/browser/scenarios.test.ts
+ * Run: npm run build && npx vitest run --project chromium test/browser/scenarios.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKER_EXT, closedPort, DIST_CHROME, readBadge, serviceWorkerControl, testBuild, until } from './harness';
