@@ -112,7 +112,7 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
 
   /** Poll the popup until it shows `want` with the matching badge; record the row; assert. */
   async function check(name: string, want: { verdict: string; cause: string }, t0: number): Promise<FirefoxReading> {
-    const r = await pollFirefoxPopup(fx, want, 25_000);
+    const r = await pollFirefoxPopup(fx, want, 45_000);
     rows.push(
       `| ${name} | ${r.verdict}/${r.cause} | ${JSON.stringify(r.badge.text)} — ${r.badge.title} | ${Date.now() - t0} |`,
     );
