@@ -156,7 +156,7 @@ export function contentScriptTable(r: ContentScriptCost): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await benchContentScript();
-  console.log('\n### Content-script cost (issue 4)\n');
+  console.log('\n### Content-script cost\n');
   console.log(contentScriptTable(r));
   if (!r.pass) process.exitCode = 1;
 }

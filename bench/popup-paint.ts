@@ -1,5 +1,5 @@
 /**
- * Popup speed with 50,000 events stored (issue 6): time from opening the popup page to its verdict in the DOM
+ * Popup speed with 50,000 events stored: time from opening the popup page to its verdict in the DOM
  * (the next animation frame after `data-verdict` is set), in real Chromium with the built extension, for a
  * running worker and for a force-stopped one that the popup has to wake. Also the popup's JS size (gzip).
  *

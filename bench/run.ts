@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   };
 
   await step(
-    'Per-event path in the background (issue 2)',
+    'Per-event path in the background',
     '≤ 2 µs per event (median), 0 IndexedDB transactions per event',
     async () => {
       const r = await benchPerEvent();
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     },
   );
   await step(
-    'Popup paint and size (issue 6)',
+    'Popup paint and size',
     'verdict painted ≤ 100 ms after opening with 50,000 events stored; popup JS < 40 KB gzip',
     async () => {
       const r = await benchPopupPaint();
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     },
   );
   await step(
-    'Content-script cost (issue 4)',
+    'Content-script cost',
     '< 5 ms of main-thread script time per 1,000 images on a 5,000-image page (whole-task time, noisier, shown beside it)',
     async () => {
       const r = await benchContentScript();
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     },
   );
   await step(
-    'Detection latency (issue 8)',
+    'Detection latency',
     'first failing request → badge shows the provider verdict: ≤ 5 s median',
     async () => {
       const r = await benchDetectionLatency();
@@ -104,19 +104,15 @@ async function main(): Promise<void> {
       return { body: lifecycleTable(r.rows), pass: r.rows.every((x) => x.pass) };
     },
   );
+  await step('Collector load', 'each store ≥ 0.5× the bare node:http ceiling measured in the same run', async () => {
+    const r = await benchCollector();
+    return {
+      body: collectorBenchMarkdown(r.rows),
+      pass: r.rows.filter((x) => x.target !== 'bare node:http 204').every((x) => x.ratio >= 0.5),
+    };
+  });
   await step(
-    'Collector load (issue 7)',
-    'each store ≥ 0.5× the bare node:http ceiling measured in the same run',
-    async () => {
-      const r = await benchCollector();
-      return {
-        body: collectorBenchMarkdown(r.rows),
-        pass: r.rows.filter((x) => x.target !== 'bare node:http 204').every((x) => x.ratio >= 0.5),
-      };
-    },
-  );
-  await step(
-    'Collector storage per million reports (issue 13)',
+    'Collector storage per million reports',
     'bounded: SQLite file and Redis memory per million reports written down (docs/crowd-protocol.md)',
     async () => {
       const rows = await benchStorage();
@@ -124,7 +120,7 @@ async function main(): Promise<void> {
     },
   );
   await step(
-    'Crowd mode at internet scale (issue 13)',
+    'Crowd mode at internet scale',
     'ordinary days of 100,000 users (the first, and one with attackers) stay normal; 200,000 reporters reach `outage`',
     async () => {
       const r = await runCrowdSim();
@@ -136,7 +132,7 @@ async function main(): Promise<void> {
   );
 
   await step(
-    'Soak: 500,000 requests through the worker (issue 14)',
+    'Soak: 500,000 requests through the worker',
     `worker JS heap and database size level off: the largest sample of the last third ≤ ${LEVEL_RATIO}× the largest of the middle third (SOAK_REQUESTS overrides the count)`,
     async () => {
       const r = await benchSoak();

@@ -1,5 +1,5 @@
 /**
- * Soak (issue 14): 500,000 real requests through the worker in real Chromium (the production build), in
+ * Soak: 500,000 real requests through the worker in real Chromium (the production build), in
  * compressed time — a page keeps 32 requests in flight to the fake provider (pictures, 404s, 5xx, signed OSS
  * requests, an mtop API) while a second tab with broken pictures reloads every few seconds (content-script
  * reports, page loads). A heavy day of browsing is a few hundred thousand requests; here it takes minutes.

@@ -221,8 +221,6 @@ export interface HistoryOptions {
   maxBufferedObservations?: number;
   /** An open that has not answered after this long is given up: the history works from memory. */
   openTimeoutMs?: number;
-  /** Called after each successful flush with what was written (the badge listens). */
-  onFlushed?: (outcomes: readonly RequestOutcome[]) => void;
   onError?: (e: unknown) => void;
 }
 
@@ -469,7 +467,6 @@ export class History {
     this.droppedSaved = this.dropped;
     this.failures = 0;
     this.lastError = undefined;
-    this.opts.onFlushed?.(writeO);
     return writeO.length + writeB.length;
   }
 

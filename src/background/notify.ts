@@ -3,7 +3,7 @@
  * detected, and its end. Off when the user turned notifications off in the options.
  */
 import { browser } from '../platform/browser';
-import { t, type Lang } from '../core/i18n/messages';
+import { causeKey, t, type Lang } from '../core/i18n/messages';
 import type { IncidentEvent } from '../core/incident';
 
 const ID = 'faultline-incident';
@@ -15,7 +15,7 @@ export async function notifyIncident(ev: NonNullable<IncidentEvent>, lang: Lang)
     iconUrl: browser.runtime.getURL('icons/icon-128.png'),
     title: t(lang, opened ? 'notify_provider_title' : 'notify_cleared_title'),
     message: opened
-      ? t(lang, 'notify_provider_body', [t(lang, `cause_${ev.cause.replace(/-/g, '_')}_title`)])
+      ? t(lang, 'notify_provider_body', [t(lang, causeKey(ev.cause, 'title'))])
       : t(lang, 'notify_cleared_body', [ev.minutes]),
   });
 }

@@ -4,8 +4,8 @@
  * through `printable`: a HAR is untrusted input, and a host name or header value carrying terminal escape
  * sequences must not reach the terminal.
  */
-import { serviceName } from '../core/report';
-import { type Lang, t, text } from '../core/i18n/messages';
+import { serviceName } from '../core/catalogue/services';
+import { type Lang, causeKey, t, text } from '../core/i18n/messages';
 import { quietRequests } from '../core/quiet';
 import type { Diagnosis, Verdict } from '../core/types';
 
@@ -42,10 +42,6 @@ export function fmtWindow(first: number, last: number): string {
   const a = fmtTime(first).replace(' UTC', '');
   const b = fmtTime(last).replace(' UTC', '');
   return `${a} → ${a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b} UTC`;
-}
-
-export function causeKey(cause: string, part: 'title' | 'explain'): string {
-  return `cause_${cause.replace(/-/g, '_')}_${part}`;
 }
 
 export function renderReport(d: Diagnosis, lang: Lang, meta: { file: string; requests: number }): string {

@@ -3,9 +3,9 @@
  * text); every other verdict has a short text (never colour alone) and a tooltip sentence in the browser's
  * language. No browser API here: src/background/badge.ts applies the model.
  */
-import type { Diagnosis, ServiceId, Verdict } from './types';
-import { SERVICES } from './catalogue/services';
-import { t, type Lang } from './i18n/messages';
+import type { Diagnosis, Verdict } from './types';
+import { serviceName } from './catalogue/services';
+import { causeKey, t, type Lang } from './i18n/messages';
 import { quietRequests } from './quiet';
 
 export const BADGE_COLORS: Record<Verdict, string> = {
@@ -26,11 +26,6 @@ export interface BadgeModel {
   title: string;
 }
 
-export function serviceName(id: ServiceId, lang: Lang): string {
-  const s = SERVICES.find((x) => x.id === id);
-  return s ? (lang === 'zh_CN' ? s.zh : s.en) : id;
-}
-
 /** The badge for a diagnosis (null = nothing known yet), in the given UI language. */
 export function badgeModel(
   d: (Pick<Diagnosis, 'verdict' | 'cause' | 'services'> & Partial<Pick<Diagnosis, 'evidence'>>) | null,
@@ -45,7 +40,7 @@ export function badgeModel(
     return { text: '', color: BADGE_COLORS.healthy, title: t(lang, key) };
   }
   const verdict = t(lang, `verdict_${d.verdict}`);
-  const cause = t(lang, `cause_${d.cause.replace(/-/g, '_')}_title`);
+  const cause = t(lang, causeKey(d.cause, 'title'));
   const failing = d.services
     .filter((s) => s.state === 'failing' || s.state === 'degraded')
     .map((s) => serviceName(s.id, lang));

@@ -23,7 +23,7 @@ export interface PopupState {
   history?: { storage: 'indexeddb' | 'memory'; dropped: number; failing?: string } | undefined;
   extensionVersion: string;
   /**
-   * The official status page beside Faultline's verdict (active checks, issue 5): its state, its open events,
+   * The official status page beside Faultline's verdict (active checks): its state, its open events,
    * and the lag between Faultline's detection and the first official event (null: none yet). Absent when the
    * status page was not read (healthy, or turned off).
    */

@@ -73,22 +73,6 @@ export function defaults(): Settings {
   return { ...DEFAULTS, extraDomains: [], controlSites: [...DEFAULT_CONTROL_SITES] };
 }
 
-/**
- * The unversioned shape of the first prototype (v0), kept so that its stored values still load:
- * `{ language: 'zh-CN' | 'en-US' | 'auto', crowd: boolean, collector: string, domains: 'a.com, b.com',
- *    controls: string[], keepDays: number, notify: boolean, statusPage: boolean }`.
- */
-export interface SettingsV0 {
-  language?: unknown;
-  crowd?: unknown;
-  collector?: unknown;
-  domains?: unknown;
-  controls?: unknown;
-  keepDays?: unknown;
-  notify?: unknown;
-  statusPage?: unknown;
-}
-
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export function normalizeLang(x: unknown): LangSetting {
@@ -188,27 +172,13 @@ export function validate(x: Record<string, unknown>): Settings {
   };
 }
 
-function fromV0(x: SettingsV0): Record<string, unknown> {
-  return {
-    lang: x.language,
-    crowdEnabled: x.crowd,
-    collectorUrl: x.collector,
-    extraDomains: x.domains,
-    controlSites: x.controls,
-    retentionDays: x.keepDays,
-    notifications: x.notify,
-    statusChecks: x.statusPage,
-  };
-}
-
 /**
- * Whatever was stored (nothing, v0, v1, garbage) → valid current Settings. Never throws.
- * A version newer than this code is read field by field as v1 (unknown fields dropped).
+ * Whatever was stored (nothing, v1, garbage) → valid current Settings. Never throws. Version 1 is the first
+ * shape that shipped; anything else (no version, a newer one) is read field by field as v1, unknown fields
+ * dropped, invalid ones back to their defaults. A future v2 adds its migration here.
  */
 export function migrate(stored: unknown): Settings {
   if (!isObj(stored)) return defaults();
-  const v = stored.version;
-  if (v === undefined || v === 0) return validate(fromV0(stored as SettingsV0));
   return validate(stored);
 }
 

@@ -8,7 +8,7 @@ import type { PopupState } from '../core/messages';
 import type { Lang } from '../core/i18n/messages';
 import type { ActionId } from '../core/types';
 import { STATE_TIMEOUT_MS, withTimeout, type Connector } from '../ui/connector-api';
-import { effectiveLang, makeResolver, type Fallbacks } from '../ui/texts';
+import { effectiveLang, makeResolver } from '../ui/texts';
 import { Advice, type ConfirmView } from './Advice';
 import { CrowdPanel } from './CrowdPanel';
 import { Official } from './Official';
@@ -36,8 +36,6 @@ export interface AppProps {
   connector: Connector;
   /** Force a language (gallery); otherwise the `lang` setting, then the browser's UI language. */
   lang?: Lang;
-  /** Texts for keys the locale tables lack (mock fixtures only). */
-  fallbacks?: Fallbacks;
   now?: () => number;
   timeoutMs?: number;
 }
@@ -46,14 +44,14 @@ type Load = { phase: 'loading' } | { phase: 'ready'; state: PopupState } | { pha
 
 const FOOTER_ACTIONS: readonly ActionId[] = ['retry', 'copy-report', 'open-options'];
 
-export function App({ connector, lang: forced, fallbacks, now = Date.now, timeoutMs = STATE_TIMEOUT_MS }: AppProps) {
+export function App({ connector, lang: forced, now = Date.now, timeoutMs = STATE_TIMEOUT_MS }: AppProps) {
   const [lang, setLang] = useState<Lang>(() => forced ?? effectiveLang('auto', connector.uiLanguage()));
   const [load, setLoad] = useState<Load>({ phase: 'loading' });
   const [confirm, setConfirm] = useState<{ origin: string } | null>(null);
   const [exporting, setExporting] = useState(false);
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState<ActionId | null>(null);
-  const tx = useMemo(() => makeResolver(lang, fallbacks), [lang, fallbacks]);
+  const tx = useMemo(() => makeResolver(lang), [lang]);
   const access = useHostAccess(connector);
 
   const fetchState = useCallback(async () => {

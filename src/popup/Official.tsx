@@ -1,5 +1,5 @@
 /**
- * The official status page beside Faultline's verdict (issue 5): its state in words with an icon, its open
+ * The official status page beside Faultline's verdict: its state in words with an icon, its open
  * events, and the lag between Faultline's detection and the first official notice.
  */
 import type { PopupState } from '../core/messages';

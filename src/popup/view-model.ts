@@ -4,14 +4,12 @@
  */
 import type { PopupState } from '../core/messages';
 import type { ActionId, Cause, Diagnosis, ServiceId, ServiceState, Verdict } from '../core/types';
-import { SERVICES, STATUS_PAGES } from '../core/catalogue/services';
+import { SERVICES, STATUS_PAGES, serviceName } from '../core/catalogue/services';
 import { quietRequests } from '../core/quiet';
-import type { Lang } from '../core/i18n/messages';
+import { causeKey, type Lang } from '../core/i18n/messages';
 import type { Resolve } from '../ui/texts';
 
 export type Tone = Verdict;
-
-export const causeKey = (c: Cause) => c.replace(/-/g, '_');
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -35,15 +33,15 @@ export interface HeadlineView {
 }
 
 export function headlineView(d: Diagnosis, tx: Resolve, now: number): HeadlineView {
-  const ck = causeKey(d.cause);
   // Quiet (too little traffic, nothing failed): watching, nothing wrong seen — not "everything works".
   const quiet = quietRequests(d);
   return {
     verdict: d.verdict,
     cause: d.cause,
     headline: tx({ key: quiet !== null ? 'popup_quiet_headline' : `verdict_${d.verdict}` }),
-    title: tx({ key: quiet !== null ? 'popup_quiet_title' : `cause_${ck}_title` }),
-    explain: quiet !== null ? tx({ key: 'popup_quiet_explain', args: [quiet] }) : tx({ key: `cause_${ck}_explain` }),
+    title: tx({ key: quiet !== null ? 'popup_quiet_title' : causeKey(d.cause, 'title') }),
+    explain:
+      quiet !== null ? tx({ key: 'popup_quiet_explain', args: [quiet] }) : tx({ key: causeKey(d.cause, 'explain') }),
     since:
       d.since !== null && d.verdict !== 'healthy' ? tx({ key: 'popup_since', args: [shortTime(d.since, now)] }) : null,
     checked: tx({ key: 'popup_checked', args: [shortTime(d.at, now)] }),
@@ -59,11 +57,6 @@ export interface ServiceCell {
   state: ServiceState;
   stateLabel: string;
   detail: string;
-}
-
-export function serviceName(id: ServiceId, lang: Lang): string {
-  const s = SERVICES.find((x) => x.id === id);
-  return s ? (lang === 'zh_CN' ? s.zh : s.en) : id;
 }
 
 /** Services as grid cells: worst first, then catalogue order; noise (telemetry, status pages) hidden. */

@@ -1,7 +1,7 @@
 /**
  * The one interface between the UI pages (popup, options) and the rest of the extension. Two twins implement
  * it: src/ui/connector.ts (the background, through browser.runtime messages of src/core/messages.ts) and
- * src/ui/connector-mock.ts (fixtures; used by the screenshot gallery and tests). The UI imports only this
+ * test/fixtures/connector-mock.ts (engine-made popup states; the screenshot gallery and tests). The UI imports only this
  * type, never the browser.
  */
 import type { PopupState, Replies } from '../core/messages';

@@ -1,5 +1,5 @@
 /**
- * Issue 5 in real Chromium with the built extension: the active checks (ProbeDriver → src/core/probes).
+ * In real Chromium with the built extension: the active checks (ProbeDriver → src/core/probes).
  *  - While browsing is healthy, no probe leaves the browser: the fake server sees no control, status-feed,
  *    DoH or retry request, the probe budget never opens an incident, no probe observation is stored.
  *  - Then the provider fails (pictures reset, mtop 503, one name does not resolve) while the control sites

@@ -9,6 +9,9 @@ import { strFromU8, unzipSync } from 'fflate';
 import { ROOT, requireBuild, DIST_CHROME, DIST_FIREFOX } from './harness';
 import { hostPermissions } from '../../src/core/catalogue/match';
 
+/** Strings only the test data has: hosts of the corpus scenarios the popup fixtures are made from. */
+const TEST_DATA_MARKERS = ['photos.oss-cn-hangzhou.aliyuncs.com', 'backup.oss-cn-hangzhou.aliyuncs.com'];
+
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 describe('build artifacts', () => {
@@ -60,6 +63,8 @@ describe('build artifacts', () => {
         expect(text, `${name}: raw HTML assignment (web-ext lint UNSAFE_VAR_ASSIGNMENT)`).not.toMatch(
           /\.innerHTML\s*=[^=]/,
         );
+        // Test data never ships: the popup states of test/fixtures (made from corpus HARs) and the mock connector.
+        for (const marker of TEST_DATA_MARKERS) expect(text, `${name}: test data (${marker})`).not.toContain(marker);
       }
     });
   }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import preact from '@preact/preset-vite';
-import { FIXTURES, FIXTURE_TEXTS } from '../../src/ui/fixtures';
+import { FIXTURES } from '../fixtures/popup-states';
 import { makeResolver } from '../../src/ui/texts';
 import { VERDICTS, type Verdict } from '../../src/core/types';
 import type { Lang } from '../../src/core/i18n/messages';
@@ -136,7 +136,7 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
         expect(await root.getAttribute('data-cause')).toBe(st.diagnosis.cause);
 
         // headline = localized verdict; announced politely
-        const expected = makeResolver(lang, FIXTURE_TEXTS)({ key: `verdict_${verdict}` });
+        const expected = makeResolver(lang)({ key: `verdict_${verdict}` });
         expect((await page.locator('[data-testid="headline"]').textContent())?.trim()).toBe(expected);
         expect(await page.locator('[aria-live="polite"] header.verdict [data-testid="headline"]').count()).toBe(1);
         // never colour alone: an icon and words

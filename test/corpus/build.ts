@@ -677,8 +677,12 @@ add({
         headers: { 'x-acs-request-id': '5C6D7E8F-0000-1111-2222-333344445555' },
       }),
     ),
-    ...many(4, 60, 600, (_i, t) =>
-      xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t, { status: 503 }),
+    ...many(4, 60, 600, (i, t) =>
+      xhr('https://ecs.console.aliyun.com/api/ecs/DescribeInstances.json', t, {
+        status: 503,
+        // The console's gateway names each failing request (what a support ticket asks for).
+        headers: { 'EagleEye-TraceId': `0b51f2a71699782${i}412345678e1d2c`, EagleId: `7ce3a51a1699782${i}412345678e` },
+      }),
     ),
     ...control(100, 4),
   ],
@@ -1005,7 +1009,7 @@ add({
   ],
 });
 
-// ---- real traffic: what published captures showed (shapes described in issue 11; written here) ----------------
+// ---- real traffic: what published captures showed (their shapes, written here) ----------------
 
 /** A console page whose every API call works: fresh dynamic answers, Dates right. */
 const consolePage = (t0: number, extra: Partial<E> = {}): E[] => [

@@ -7,7 +7,6 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../src/core/i18n/messages';
 import { ALL_CAUSES, VERDICTS } from '../../src/core/types';
-import { FIXTURE_TEXTS } from '../../src/ui/fixtures';
 
 const ROOT = join(__dirname, '../..');
 const en = MESSAGES.en;
@@ -33,9 +32,6 @@ const KEY_PATTERNS = [
   /\bL\(\s*(['"])([A-Za-z0-9_]+)\1(?!\s*\+)/g,
   /\bmsg\(\s*(['"])([A-Za-z0-9_]+)\1(?!\s*\+)/g,
 ];
-
-/** Fixture data for the mock connector may use keys not (yet) defined, resolved through FIXTURE_TEXTS. */
-const FIXTURE_FILES = new Set(['src/ui/fixtures.ts']);
 
 function keysUsedIn(file: string): string[] {
   const src = readFileSync(file, 'utf8');
@@ -95,19 +91,9 @@ describe('locales', () => {
     const missing: string[] = [];
     for (const file of walk(join(ROOT, 'src'))) {
       const rel = relative(ROOT, file).replace(/\\/g, '/');
-      if (FIXTURE_FILES.has(rel)) continue;
       for (const k of keysUsedIn(file)) if (!(k in en) || !(k in zh)) missing.push(`${rel}: ${k}`);
     }
     expect(missing).toEqual([]);
-  });
-
-  it('fixture texts resolve (locale tables or the fixtures’ own fallbacks) in both languages', () => {
-    const missing: string[] = [];
-    for (const f of FIXTURE_FILES) {
-      for (const k of keysUsedIn(join(ROOT, f))) if (!(k in en && k in zh) && !FIXTURE_TEXTS[k]) missing.push(k);
-    }
-    expect(missing).toEqual([]);
-    for (const [k, v] of Object.entries(FIXTURE_TEXTS)) expect(subs(v.zh_CN), k).toEqual(subs(v.en));
   });
 
   it('this test finds keys (guards against a broken scan)', () => {

@@ -1,5 +1,5 @@
 /**
- * The export redacts every credential form named in issue 14 — wherever it appears (the user's note, a
+ * The export redacts every credential form a support ticket can carry — wherever it appears (the user's note, a
  * browser error, a provider code, a request id, a path, a redirect target, evidence text) and in every output
  * (Markdown, JSON, HAR) — and shapes personal-looking path segments.
  */
@@ -13,7 +13,7 @@ import {
   sanitizedHar,
   shapePersonalPath,
 } from '../../src/core/report';
-import { FIXTURES, FIXTURE_NOW } from '../../src/ui/fixtures';
+import { FIXTURES, FIXTURE_NOW } from '../fixtures/popup-states';
 import type { PopupState } from '../../src/core/messages';
 import type { RequestOutcome } from '../../src/core/types';
 
@@ -61,7 +61,7 @@ describe('every credential form', () => {
     });
   }
 
-  it('the forms issue 14 names: Signature= and SecurityToken=CAIS… outside a URL', () => {
+  it('credential forms: Signature= and SecurityToken=CAIS… outside a URL', () => {
     expect(redactText(`Signature=${SIG}`)).toBe('Signature=[redacted]');
     expect(redactText(`SecurityToken=${STS}`)).toBe('SecurityToken=[redacted]');
     expect(redactText(`signature = "${SIG}"`)).toBe('signature = "[redacted]"');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, both, fmtAt, redactText, sanitizedHar } from '../../src/core/report';
-import { FIXTURES, FIXTURE_NOW } from '../../src/ui/fixtures';
+import { FIXTURES, FIXTURE_NOW } from '../fixtures/popup-states';
 import type { PopupState } from '../../src/core/messages';
 import type { RequestOutcome } from '../../src/core/types';
 
@@ -63,16 +63,24 @@ describe('time formatting', () => {
   });
 });
 
+/** The request ids the provider fixture's failures carry (made by the engine from the corpus scenario). */
+const fixtureIds = FIXTURES.provider.recentFailures.map((o) => o.ids ?? {});
+const firstId = (k: keyof NonNullable<RequestOutcome['ids']>): string => {
+  const v = fixtureIds.find((x) => x[k])?.[k];
+  if (!v) throw new Error(`the provider fixture has no ${k}`);
+  return v;
+};
+
 describe('buildReport', () => {
   const r = buildReport(leakyState(), opts);
 
   it('contains every request id (OSS request id and EC, ACS request id, EagleEye-TraceId, EagleId)', () => {
     for (const id of [
-      '6550A8F3E1B2C3D4E5F60718',
-      '0002-00000902',
-      '4C2E1B7A-3D5F-5E8A-9B0C-1D2E3F4A5B6C',
-      '0b51f2a716997826412345678e1d2c',
-      '7ce3a51a16997826412345678e',
+      firstId('ossRequestId'),
+      firstId('ossEc'),
+      firstId('acsRequestId'),
+      firstId('eagleEyeTraceId'),
+      firstId('eagleId'),
       '6550A8F3E1B2C3D4E5F60799',
     ]) {
       expect(r.markdown).toContain(id);
@@ -105,15 +113,16 @@ describe('buildReport', () => {
     expect(j.cause.id).toBe('auth-service');
     expect(j.extensionVersion).toBe('0.1.0');
     expect(j.browser).toBe('Chrome 156.0');
-    expect(j.verdict.since.utc8).toBe('2023-11-12 17:39:00 UTC+8');
-    expect(j.verdict.since.utc).toBe('2023-11-12 09:39:00 UTC');
-    expect(j.evidence.length).toBe(3);
-    expect(j.evidence[0].text).toMatch(/^214 requests/);
-    expect(j.timeline.buckets.length).toBeGreaterThan(10);
+    const since = FIXTURES.provider.diagnosis.since!;
+    expect(j.verdict.since.utc8).toBe(`${fmtAt(since, 8)} UTC+8`);
+    expect(j.verdict.since.utc).toBe(`${fmtAt(since, 0)} UTC`);
+    expect(j.evidence.length).toBe(FIXTURES.provider.diagnosis.evidence.length);
+    expect(j.evidence[0].text).toMatch(new RegExp(`^${FIXTURES.provider.diagnosis.evidence[0]!.count} requests`));
+    expect(j.timeline.buckets.length).toBeGreaterThan(5);
     expect(j.timeline.buckets.at(-1).utc8).toMatch(/UTC\+8$/);
     expect(r.markdown).toContain('| UTC+8 | UTC |');
-    expect(r.markdown).toContain('17:39:00');
-    expect(r.markdown).toContain('09:39:00');
+    expect(r.markdown).toContain(fmtAt(since, 8).slice(11));
+    expect(r.markdown).toContain(fmtAt(since, 0).slice(11));
     expect(r.markdown).toContain('Faultline 0.1.0 · Chrome 156.0');
   });
 
@@ -147,7 +156,7 @@ describe('sanitizedHar', () => {
   it('is HAR 1.2-shaped', () => {
     expect(har.log.version).toBe('1.2');
     expect(har.log.creator).toEqual({ name: 'Faultline', version: '0.1.0' });
-    expect(har.log.entries.length).toBe(4);
+    expect(har.log.entries.length).toBe(1 + FIXTURES.provider.recentFailures.length);
     for (const e of har.log.entries) {
       expect(typeof e.startedDateTime).toBe('string');
       expect(new Date(e.startedDateTime).toISOString()).toBe(e.startedDateTime);
@@ -166,7 +175,7 @@ describe('sanitizedHar', () => {
     expect(h).toContainEqual({ name: 'x-oss-request-id', value: '6550A8F3E1B2C3D4E5F60799' });
     expect(h).toContainEqual({ name: 'x-oss-ec', value: '0002-00000902' });
     expect(s).toContain('EagleEye-TraceId');
-    expect(s).toContain('0b51f2a716997826412345678e1d2c');
+    expect(s).toContain(firstId('eagleEyeTraceId'));
     assertNoSecrets(s);
   });
 });

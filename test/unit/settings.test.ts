@@ -61,27 +61,17 @@ describe('migrate', () => {
     expect(migrate(JSON.parse(JSON.stringify(v1)))).toEqual(v1);
   });
 
-  it('migrates the unversioned v0 shape', () => {
-    const v0 = {
-      language: 'zh-CN',
-      crowd: true,
-      collector: 'https://c.example.org/r',
-      domains: 'Example.COM, https://foo.example.net/path , *.bar.org',
-      keepDays: 14,
-      notify: false,
-      statusPage: false,
-    };
-    const s = migrate(v0);
+  it('reads an unversioned or newer object field by field as v1 (v1 is the first shape that shipped)', () => {
+    const s = migrate({ lang: 'zh-CN', retentionDays: 14, language: 'en-US', keepDays: 3 });
     expect(s.version).toBe(1);
     expect(s.lang).toBe('zh_CN');
-    expect(s.crowdEnabled).toBe(true);
-    expect(s.collectorUrl).toBe('https://c.example.org/r');
-    expect(s.extraDomains).toEqual(['example.com', 'foo.example.net', 'bar.org']);
-    expect(s.controlSites).toEqual([...DEFAULT_CONTROL_SITES]);
     expect(s.retentionDays).toBe(14);
-    expect(s.notifications).toBe(false);
-    expect(s.statusChecks).toBe(false);
-    expect(migrate({ version: 0, language: 'en-US' }).lang).toBe('en');
+    expect(s).not.toHaveProperty('language');
+    expect(s).not.toHaveProperty('keepDays');
+    expect(migrate({ version: 7, notifications: false, future: true })).toEqual({
+      ...defaults(),
+      notifications: false,
+    });
   });
 
   it('clamps and validates', () => {

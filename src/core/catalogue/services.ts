@@ -8,6 +8,7 @@
  * one or more of [a-z0-9-]. Rules are tried most specific first (literal hosts, then longer patterns).
  */
 import type { ServiceId } from '../types';
+import type { Lang } from '../i18n/messages';
 
 export interface ServiceInfo {
   id: ServiceId;
@@ -39,6 +40,12 @@ export const SERVICES: readonly ServiceInfo[] = [
   { id: 'status', en: 'Status pages', zh: '状态页', group: 'noise' },
   { id: 'site', en: 'Other watched sites', zh: '其他受监测网站', group: 'apps' },
 ];
+
+/** A service's name in the UI language (the id itself for an unknown one). */
+export function serviceName(id: ServiceId, lang: Lang): string {
+  const s = SERVICES.find((x) => x.id === id);
+  return s ? (lang === 'zh_CN' ? s.zh : s.en) : id;
+}
 
 export interface HostRule {
   pattern: string;

@@ -6,7 +6,7 @@
  * number at this time of day). Pure.
  */
 import type { ServiceId, ServiceSummary } from '../types';
-import { SERVICES } from '../catalogue/services';
+import { serviceName } from '../catalogue/services';
 import { t, type Lang } from '../i18n/messages';
 import type { CrowdService, CrowdState, ServiceCrowdStatus } from './protocol';
 
@@ -40,9 +40,9 @@ export function crowdFocus(local: readonly ServiceSummary[], crowd: CrowdView | 
   return out;
 }
 
-function serviceName(id: ServiceId, lang: Lang): string {
-  const s = SERVICES.find((x) => x.id === id);
-  const name = s ? (lang === 'zh_CN' ? s.zh : s.en) : id;
+/** The service's name as it sits in a sentence of this language. */
+function nameInSentence(id: ServiceId, lang: Lang): string {
+  const name = serviceName(id, lang);
   if (lang !== 'zh_CN') return name;
   // Chinese sentences put a space between Han characters and a Latin word; the template has none.
   return `${/^[A-Za-z0-9]/.test(name) ? ' ' : ''}${name}${/[A-Za-z0-9)]$/.test(name) ? ' ' : ''}`;
@@ -63,7 +63,7 @@ export function crowdSummary(crowd: CrowdView | undefined, services: readonly Se
     );
   rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.voters15 - a.voters15);
   return rows.slice(0, MAX_CROWD_LINES).map((s) => {
-    const name = serviceName(s.service, lang);
+    const name = nameInSentence(s.service, lang);
     const n = Math.round(s.voters15);
     const usualN = Math.round(s.baseline15);
     const usual = usualN > 0 ? t(lang, 'crowd_usual_about', [usualN]) : t(lang, 'crowd_usual_none');

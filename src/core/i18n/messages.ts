@@ -28,6 +28,11 @@ export function t(lang: Lang, key: string, args: readonly (string | number)[] = 
   });
 }
 
+/** The locale key of a cause's title or explanation: `cause_<id>_title` (dashes become underscores). */
+export function causeKey(cause: string, part: 'title' | 'explain'): string {
+  return `cause_${cause.replace(/-/g, '_')}_${part}`;
+}
+
 export function text(lang: Lang, x: Text): string {
   return t(lang, x.key, x.args);
 }

@@ -1,4 +1,4 @@
-/** Active checks while things fail (issue 5). See docs/active-checks.md. */
+/** Active checks while things fail. See docs/active-checks.md. */
 export * from './types';
 export * from './budget';
 export * from './clock';

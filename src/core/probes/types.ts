@@ -1,5 +1,5 @@
 /**
- * Types of the active checks (issue 5). Kept here, not in core/types.ts: the history stores only the
+ * Types of the active checks. Kept here, not in core/types.ts: the history stores only the
  * `Observation` probe variant of core/types.ts; everything else in this file is in-memory planning data.
  */
 import type { Observation, RequestOutcome } from '../types';

@@ -7,8 +7,8 @@
  */
 import type { PopupState } from '../messages';
 import type { Evidence, RequestIds, RequestOutcome, ServiceId, Text } from '../types';
-import { t, type Lang } from '../i18n/messages';
-import { SERVICES } from '../catalogue/services';
+import { causeKey, t, type Lang } from '../i18n/messages';
+import { serviceName } from '../catalogue/services';
 import { redactCredentials, redactHost, redactPath, redactText } from './redact';
 
 export { redactCredentials, redactPath, redactText, shapePersonalPath, CREDENTIAL_FORMS } from './redact';
@@ -20,7 +20,7 @@ export interface ReportOptions {
   /** Browser name and version, e.g. "Chrome 156.0". */
   browser: string;
   now: number;
-  /** Optional text resolver (the popup passes its own, with fallbacks); default: t(lang, key, args). */
+  /** Optional text resolver (the popup passes its own); default: t(lang, key, args). */
   text?: (x: Text) => string;
 }
 
@@ -148,25 +148,17 @@ export function collectIds(state: PopupState): ReportIdRow[] {
   return rows;
 }
 
-export function serviceName(id: ServiceId, lang: Lang): string {
-  const s = SERVICES.find((x) => x.id === id);
-  return s ? (lang === 'zh_CN' ? s.zh : s.en) : id;
-}
-
 /** Public URL form of an outcome: scheme://host + path shape, never a query. */
 export function outcomeUrl(o: RequestOutcome): string {
   const scheme = o.type === 'websocket' ? 'wss' : 'https';
   return `${scheme}://${redactHost(o.host)}${redactPath(o.path.startsWith('/') ? o.path : '/' + o.path)}`;
 }
 
-const causeKey = (cause: string) => cause.replace(/-/g, '_');
-
 export function buildReport(state: PopupState, opts: ReportOptions): BuiltReport {
   const { lang } = opts;
   const L = (key: string, args: (string | number)[] = []) => t(lang, key, args);
   const tx = (x: Text) => redactText(opts.text ? opts.text(x) : t(lang, x.key, x.args));
   const d = state.diagnosis;
-  const ck = causeKey(d.cause);
 
   const timelineBuckets = state.timeline.failures
     .map((failures, i) => ({ i, failures, requests: state.timeline.requests[i] ?? 0 }))
@@ -189,7 +181,11 @@ export function buildReport(state: PopupState, opts: ReportOptions): BuiltReport
       text: tx({ key: `verdict_${d.verdict}` }),
       since: d.since === null ? null : both(d.since),
     },
-    cause: { id: d.cause, title: tx({ key: `cause_${ck}_title` }), explanation: tx({ key: `cause_${ck}_explain` }) },
+    cause: {
+      id: d.cause,
+      title: tx({ key: causeKey(d.cause, 'title') }),
+      explanation: tx({ key: causeKey(d.cause, 'explain') }),
+    },
     services: d.services
       .filter((s) => s.state !== 'idle')
       .map((s) => ({

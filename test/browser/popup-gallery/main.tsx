@@ -7,8 +7,8 @@ import { render } from 'preact';
 import { App } from '../../../src/popup/App';
 import { OptionsApp } from '../../../src/options/App';
 import { Welcome } from '../../../src/welcome/Welcome';
-import { createMockConnector } from '../../../src/ui/connector-mock';
-import { EXTRA_FIXTURES, FIXTURES, FIXTURE_NOW, FIXTURE_TEXTS } from '../../../src/ui/fixtures';
+import { createMockConnector } from '../../fixtures/connector-mock';
+import { EXTRA_FIXTURES, FIXTURES, FIXTURE_NOW } from '../../fixtures/popup-states';
 import { applyTheme } from '../../../src/ui/theme';
 import type { Verdict } from '../../../src/core/types';
 import type { Lang } from '../../../src/core/i18n/messages';
@@ -83,5 +83,5 @@ if (q.get('page') === 'options') {
   document.body.classList.add('options-page');
   render(<Welcome connector={connector} />, root);
 } else {
-  render(<App connector={connector} lang={lang} fallbacks={FIXTURE_TEXTS} now={() => FIXTURE_NOW} />, root);
+  render(<App connector={connector} lang={lang} now={() => FIXTURE_NOW} />, root);
 }
