@@ -233,7 +233,8 @@ describe('popup screenshots (mock connector, real Chromium)', () => {
     await page.locator('main button[data-action="copy-report"]').first().click();
     const panel = page.locator('[data-testid="export"]');
     await panel.waitFor();
-    expect(await page.locator('[data-testid="export"] .preview').textContent()).toContain('6550A8F3E1B2C3D4E5F60718');
+    const ossId = FIXTURES.provider.recentFailures.find((o) => o.ids?.ossRequestId)!.ids!.ossRequestId!;
+    expect(await page.locator('[data-testid="export"] .preview').textContent()).toContain(ossId);
     await page.locator('button[data-format="har"]').click();
     const har = JSON.parse((await page.locator('[data-testid="export"] .preview').textContent()) ?? '{}');
     expect(har.log.version).toBe('1.2');
