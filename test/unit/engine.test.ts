@@ -1,36 +1,10 @@
 /** Each rule of the diagnosis engine on small synthetic streams; every test asserts verdict AND cause. */
 import { describe, expect, it } from 'vitest';
-import { serviceOf } from '../../src/core/catalogue/match';
-import { classify } from '../../src/core/taxonomy/browser-errors';
 import { decidingRule, diagnose, failClass, MIN_FAILURES, MIN_TRAFFIC, Tally } from '../../src/core/engine';
 import { findLoops } from '../../src/core/loops/redirect-loops';
 import type { Observation, RequestOutcome } from '../../src/core/types';
-import { pathShape } from '../../src/core/url/url-shape';
+import { T0, n, o, okImgs } from './engine-fixtures';
 
-const T0 = Date.parse('2023-11-12T09:39:00Z');
-
-function o(host: string, p: Partial<RequestOutcome> & { at?: number } = {}): RequestOutcome {
-  const status = p.status ?? (p.error ? 0 : 200);
-  const k = classify(status, p.error);
-  const out: RequestOutcome = {
-    t: T0 + (p.at ?? 0) * 1000,
-    host,
-    service: host in CONTROL ? null : (serviceOf(host) ?? 'site'),
-    path: pathShape(p.path ?? '/x'),
-    type: 'image',
-    method: 'GET',
-    status,
-    kind: k.kind,
-    phase: k.phase,
-    source: 'browser',
-    ...p,
-  };
-  delete (out as { at?: number }).at;
-  return out;
-}
-const CONTROL: Record<string, true> = { 'www.baidu.com': true, 'www.qq.com': true };
-const n = <T>(k: number, f: (i: number) => T): T[] => Array.from({ length: k }, (_, i) => f(i));
-const okImgs = (k: number, at = 0) => n(k, (i) => o('img.alicdn.com', { at: at + i, path: `/i/${i}.jpg` }));
 const ctl = (k: number, p: Partial<RequestOutcome> = {}) =>
   n(k, (i) => o(i % 2 ? 'www.qq.com' : 'www.baidu.com', { at: i, ...p }));
 function run(outs: RequestOutcome[], obs: Observation[] = []) {
