@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     },
   );
   await step(
-    'Command line vs JSON.parse (issues 3, 15)',
+    'Command line vs JSON.parse',
     'faultline diagnose, process start included, ≤ 1.0× the time and ≤ 0.5× the peak RSS of a bare JSON.parse of the same 100,000-entry HAR; a HAR over 1 GB diagnosed in bounded memory',
     async () => {
       const r = await benchHar();
