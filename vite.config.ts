@@ -39,7 +39,7 @@ function noRawHtml(): Plugin {
 
 /**
  * The command line's texts (`cli_*`) share the locale files with the extension, which never shows them: they are
- * left out of the JSON the extension's pages bundle (the popup's size budget). public/_locales itself, which
+ * left out of the JSON the extension's pages bundle (the popup's size budget), and so are the descriptions. public/_locales itself, which
  * the browser reads, is copied whole; the command line (scripts/build-cli.mjs) bundles every key.
  */
 function withoutCliTexts(): Plugin {
@@ -48,9 +48,11 @@ function withoutCliTexts(): Plugin {
     enforce: 'pre',
     transform(code, id) {
       if (!/[\\/]_locales[\\/][^\\/]+[\\/]messages\.json$/.test(id)) return null;
-      const table = JSON.parse(code) as Record<string, unknown>;
-      for (const key of Object.keys(table)) if (key.startsWith('cli_')) delete table[key];
-      return { code: JSON.stringify(table), map: null };
+      const table = JSON.parse(code) as Record<string, { message: string }>;
+      // Only the message: the translators' descriptions (half the file) are not read at run time.
+      const out: Record<string, { message: string }> = {};
+      for (const [key, v] of Object.entries(table)) if (!key.startsWith('cli_')) out[key] = { message: v.message };
+      return { code: JSON.stringify(out), map: null };
     },
   };
 }

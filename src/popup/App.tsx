@@ -16,7 +16,7 @@ import { crowdFocus, crowdSummary } from '../core/crowd/summary';
 import { Evidence } from './Evidence';
 import { GrantAccess } from './GrantAccess';
 import { useHostAccess } from '../ui/host-access';
-import { ExportPanel } from './ExportPanel';
+import { ExportPanel, loadReport } from './ExportPanel';
 import { Headline } from './Headline';
 import { Services } from './Services';
 import { Timeline } from './Timeline';
@@ -71,6 +71,8 @@ export function App({ connector, lang: forced, now = Date.now, timeoutMs = STATE
     void fetchState();
     // Keeps the background's copy of the administrator's policy current (src/platform/settings-store.ts).
     connector.getPolicy().catch(() => undefined);
+    // The export code, after the first paint: ready by the time anyone clicks "copy report".
+    setTimeout(() => void loadReport().catch(() => undefined), 0);
     if (!forced) {
       withTimeout(connector.getSettings(), timeoutMs)
         .then((s) => setLang(effectiveLang(s.lang, connector.uiLanguage())))

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PopupState } from '../core/messages';
 import type { Lang } from '../core/i18n/messages';
-import { buildReport, sanitizedHar } from '../core/report';
 import type { Resolve } from '../ui/texts';
 import {
   EXPORT_FORMATS,
@@ -11,6 +10,16 @@ import {
   exportFileName,
   type ExportFormat,
 } from './view-model';
+
+type ReportModule = typeof import('../core/report');
+let reportModule: Promise<ReportModule> | null = null;
+/**
+ * The report builder (redaction, Markdown, JSON, HAR) is loaded when first needed, not with the popup: it is a
+ * quarter of the popup's code and most openings never export. The popup asks for it once it has painted.
+ */
+export function loadReport(): Promise<ReportModule> {
+  return (reportModule ??= import('../core/report'));
+}
 
 export function download(text: string, mime: string, name: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
@@ -36,11 +45,15 @@ export function ExportPanel(props: {
   const [fmt, setFmt] = useState<ExportFormat>('markdown');
   const [note, setNote] = useState('');
   const ref = useRef<HTMLElement>(null);
+  const [report, setReport] = useState<ReportModule | null>(null);
   useEffect(() => {
     ref.current?.querySelector<HTMLElement>('button[aria-pressed="true"]')?.focus();
+    void loadReport().then(setReport, () => props.onNotice(tx({ key: 'popup_export_copy_failed' })));
   }, []);
 
   const text = useMemo(() => {
+    if (!report) return null;
+    const { buildReport, sanitizedHar } = report;
     if (fmt === 'har')
       return (
         JSON.stringify(
@@ -57,11 +70,12 @@ export function ExportPanel(props: {
       text: tx,
     });
     return fmt === 'json' ? r.json : r.markdown;
-  }, [fmt, note, props.state, props.lang]);
+  }, [report, fmt, note, props.state, props.lang]);
 
   const name = exportFileName(props.state.diagnosis.verdict, props.now(), fmt);
 
   async function copy() {
+    if (text === null) return;
     try {
       await navigator.clipboard.writeText(text);
       props.onNotice(tx({ key: 'popup_export_copied' }));
@@ -94,9 +108,11 @@ export function ExportPanel(props: {
           <textarea rows={2} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
         </label>
       )}
-      <pre class="preview" tabIndex={0} aria-label={EXPORT_LABEL[fmt]}>
-        {text.length > 20000 ? text.slice(0, 20000) + '\n…' : text}
-      </pre>
+      {text !== null && (
+        <pre class="preview" tabIndex={0} aria-label={EXPORT_LABEL[fmt]}>
+          {text.length > 20000 ? text.slice(0, 20000) + '\n…' : text}
+        </pre>
+      )}
       <p class="small muted">{tx({ key: 'popup_export_redacted' })}</p>
       <div class="row">
         <button type="button" class="btn btn-primary" data-action="export-copy" onClick={copy}>
@@ -106,7 +122,7 @@ export function ExportPanel(props: {
           type="button"
           class="btn btn-secondary"
           data-action="export-download"
-          onClick={() => download(text, EXPORT_MIME[fmt], name)}
+          onClick={() => text !== null && download(text, EXPORT_MIME[fmt], name)}
         >
           {tx({ key: 'popup_export_download' })}
         </button>
