@@ -216,16 +216,16 @@ describe('processes', () => {
     const one = runCollector({ ...common, COLLECTOR_REDIS_PREFIX: 'single:' });
     procs.push(a1, a2, one);
     await Promise.all([a1.ready, a2.ready, one.ready]);
-    // The daily salt is random and shared through Redis by the pair; give the single process the same one, so that
-    // both sides hash the same addresses to the same voters (HyperLogLogs then agree exactly).
+    // The daily salt is random and shared through Redis by the pair; give both sides the same one before any report,
+    // so that they hash the same addresses to the same voters (their HyperLogLogs then agree exactly).
     // Not across a minute boundary: both sides must see the same minutes.
     if (Date.now() % 60_000 > 45_000) await new Promise((r) => setTimeout(r, 60_200 - (Date.now() % 60_000)));
     const r = new Redis(redis.url);
-    expect(await post(a1.url, report(0, 'login'), '192.0.2.200')).toBe(202); // makes the pair's salt
     const day = tokenDay(Date.now());
-    await r.set(`single:salt:${day}`, (await r.get(`pair:salt:${day}`))!); // before the single one needs one
+    const salt = 'a5'.repeat(32);
+    await r.set(`pair:salt:${day}`, salt);
+    await r.set(`single:salt:${day}`, salt);
     await r.quit();
-    expect(await post(one.url, report(0, 'login'), '192.0.2.200')).toBe(202);
 
     const send = async () => {
       for (let i = 1; i <= 60; i++) {
@@ -242,7 +242,9 @@ describe('processes', () => {
     expect(strip(s1)).toEqual(strip(s));
     expect(strip(s2)).toEqual(strip(s));
     const oss = s.services.find((x) => x.service === 'oss')!;
-    expect(oss.voters15).toBe(40);
+    // 40 distinct networks sent OSS reports. A HyperLogLog is an estimate (Redis: ~0.81 % standard error, and a
+    // count this small can land one off, depending on the salt); exact agreement is asserted above.
+    expect(Math.abs(oss.voters15 - 40)).toBeLessThanOrEqual(2);
     expect(oss.state).toBe('outage');
   }, 60_000);
 });
