@@ -206,7 +206,8 @@ onEffectiveSettingsChanged((s) => {
   settings = s;
   settingsLoaded = true;
   history.setMaxAge(s.retentionDays * 24 * 3600_000);
-  void recompute().catch(() => undefined);
+  // Before the live state is rebuilt, `ready` recomputes with these settings anyway.
+  if (seeded) void recompute().catch(() => undefined);
 });
 
 /** Resolves once settings are loaded, IndexedDB is open, the live state rebuilt and the badge applied. */
@@ -220,8 +221,6 @@ export const ready: Promise<void> = (async () => {
   const got = (await browser.storage.session.get([SESSION_KEY, INCIDENT_KEY, SNAPSHOT_KEY])) as Record<string, unknown>;
   const session = got[SESSION_KEY] as { startedAt: number } | undefined;
   if (got[INCIDENT_KEY]) incident = got[INCIDENT_KEY] as IncidentState;
-  // A woken worker: the popup's snapshot is already there; it is rewritten only if the verdict changed.
-  snapshot.restore(got[SNAPSHOT_KEY] as PopupState | undefined);
   if (!session) {
     await browser.storage.session.set({ [SESSION_KEY]: { startedAt: now() } });
     await history.setMeta('lastColdStart', now());
@@ -248,6 +247,9 @@ export const ready: Promise<void> = (async () => {
   }
   early = [];
   seeded = true;
+  // A woken worker: the popup's snapshot is already there; it is rewritten only if the verdict changed. Not
+  // before the live state is rebuilt (an empty one would say "healthy, 0 requests").
+  snapshot.restore(got[SNAPSHOT_KEY] as PopupState | undefined);
   const [tick, prune] = await Promise.all([
     browser.alarms.get(ALARM_TICK),
     browser.alarms.get(ALARM_PRUNE),

@@ -4,7 +4,9 @@
  * awake: written only when something changed since the last write — new events, or a diagnosis that says
  * something else (verdict, cause, services, evidence, advice; not merely the time it was computed) — and then
  * at most once per `delayMs`, however many events arrive (coalesced). No change, no timer, no write: an idle
- * worker has nothing pending and the browser may stop it.
+ * worker has nothing pending and the browser may stop it. Nothing is written before the worker has rebuilt its
+ * state from history (`restore`): a woken worker that an event, a settings change or runtime.onSuspend reaches
+ * before then would otherwise overwrite the last verdict with an empty "healthy, 0 requests" one.
  */
 import type { PopupState } from '../core/messages';
 import type { Diagnosis, Text } from '../core/types';
@@ -42,13 +44,19 @@ export class SnapshotWriter {
   private armed = false;
   /** What the snapshot in storage says (null: nothing written yet, or not known). */
   private shown: string | null = null;
+  /** The worker's state is rebuilt (restore() was called): until then its diagnosis says nothing yet. */
+  private rebuilt = false;
   /** Writes since the worker started (diagnostics). */
   writes = 0;
 
   constructor(private readonly deps: SnapshotDeps) {}
 
-  /** A woken worker: the snapshot already stored (read at start) is what the popup would paint. */
+  /**
+   * Once the worker has rebuilt its state from history: `stored` (the snapshot read at start, if any) is what the
+   * popup would paint. Writes are possible from here on.
+   */
   restore(stored: PopupState | undefined): void {
+    this.rebuilt = true;
     const d = stored?.diagnosis;
     if (d && typeof d.verdict === 'string') this.shown = whatItSays(d);
   }
@@ -61,7 +69,7 @@ export class SnapshotWriter {
   /** After each recomputed diagnosis: schedule a write when anything changed. */
   diagnosed(d: Diagnosis): void {
     if (whatItSays(d) !== this.shown) this.dirty = true;
-    if (!this.dirty || this.armed) return;
+    if (!this.dirty || this.armed || !this.rebuilt) return;
     this.armed = true;
     (this.deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => void this.write(), this.deps.delayMs);
   }
@@ -73,7 +81,7 @@ export class SnapshotWriter {
 
   private async write(): Promise<void> {
     this.armed = false;
-    if (!this.dirty) return;
+    if (!this.dirty || !this.rebuilt) return;
     this.dirty = false;
     const state = this.deps.build();
     this.shown = whatItSays(state.diagnosis);

@@ -7,7 +7,8 @@ import { SnapshotWriter, whatItSays } from '../../src/background/snapshot';
 import type { PopupState } from '../../src/core/messages';
 import type { Diagnosis } from '../../src/core/types';
 
-function setup(current: () => Diagnosis) {
+/** A writer; `rebuilt` (default): the worker has rebuilt its state and restored what storage held (nothing). */
+function setup(current: () => Diagnosis, rebuilt = true) {
   const timers: (() => void)[] = [];
   const written: PopupState[] = [];
   const w = new SnapshotWriter({
@@ -16,6 +17,7 @@ function setup(current: () => Diagnosis) {
     build: () => state(current()),
     write: async (s) => void written.push(s),
   });
+  if (rebuilt) w.restore(undefined);
   /** Fire the pending timers, as the clock would. */
   const tick = async () => {
     for (const fn of timers.splice(0)) fn();
@@ -102,6 +104,25 @@ describe('SnapshotWriter', () => {
     await tick();
     await w.flush();
     expect(written).toHaveLength(1);
+  });
+
+  it('writes nothing before the worker has rebuilt its state, then what changed', async () => {
+    // A woken Firefox event page reached by a late event, a settings change or runtime.onSuspend before its live
+    // state is rebuilt from history: its diagnosis is an empty "healthy, 0 requests", not news.
+    const empty = d({ verdict: 'healthy', cause: 'none', services: [], evidence: [], advice: [] });
+    let cur = empty;
+    const { w, timers, written, tick } = setup(() => cur, false);
+    w.eventsArrived();
+    w.diagnosed(empty);
+    expect(timers).toHaveLength(0);
+    await w.flush();
+    expect(written).toHaveLength(0);
+    // Rebuilt: what storage holds says the same as the rebuilt state, but events did arrive meanwhile.
+    cur = d();
+    w.restore(state(d({ at: 5 })));
+    w.diagnosed(cur);
+    await tick();
+    expect(written.map((s) => s.diagnosis.verdict)).toEqual(['provider']);
   });
 
   it('what it says ignores times and samples, not counts', () => {
