@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveState, RECENT_FAILURES } from '../../src/core/live/live-state';
 import type { RequestOutcome } from '../../src/core/types';
+import { ctl, n, o as out } from './engine-fixtures';
 
 const T0 = Date.UTC(2023, 10, 12, 9, 30);
 function o(t: number, kind: RequestOutcome['kind'], extra: Partial<RequestOutcome> = {}): RequestOutcome {
@@ -67,5 +68,26 @@ describe('LiveState', () => {
     live.clear();
     expect(live.diagnosis).toBeNull();
     expect(live.recentFailures()).toEqual([]);
+  });
+  it('a worker rebuilt from history gives the verdict the running one gave, a minute after the traffic too', () => {
+    // The CDN answers 504 slowly to 10 pictures, then 8 later pictures load at once: the failures arrive last.
+    // History hands them back by start time; the running worker saw them as they ended.
+    const fails = n(10, (i) => out('img.alicdn.com', { at: i * 0.5, ms: 20_000, status: 504, path: `/f/${i}.jpg` }));
+    const oks = n(8, (i) => out('img.alicdn.com', { at: 5 + i * 0.5, ms: 30, path: `/o/${i}.jpg` }));
+    const arrival = [...ctl(4).map((c) => ({ ...c, ms: 30 })), ...oks, ...fails];
+    const running = new LiveState();
+    for (const x of arrival) running.add(x);
+    const rebuilt = new LiveState();
+    rebuilt.seed(
+      [...arrival].sort((a, b) => a.t - b.t),
+      [],
+    );
+    const t0 = Math.min(...arrival.map((x) => x.t));
+    for (const s of [30, 90]) {
+      const a = running.diagnose(t0 + s * 1000);
+      const b = rebuilt.diagnose(t0 + s * 1000);
+      expect([b.verdict, b.cause], `${s} s`).toEqual([a.verdict, a.cause]);
+      expect([a.verdict, a.cause], `${s} s`).toEqual(['provider', 'cdn']);
+    }
   });
 });

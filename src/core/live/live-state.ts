@@ -51,9 +51,18 @@ export class LiveState {
     this.engine.addObservation(o);
   }
 
-  /** Rebuild from history (oldest first). */
+  /**
+   * Rebuild from history, in the order the running worker saw the events: an outcome when its request ended
+   * (start + duration), an observation when it was made. Not by start time: the engine's recovery counts the
+   * successes that arrived after the newest failure, and a picture that failed slowly arrives after ones that
+   * started later and worked — replayed by start time, a woken worker would call recovered what the running
+   * one did not (and rewrite the popup's snapshot, clear the incident) a minute after the last traffic.
+   */
   seed(outcomes: readonly RequestOutcome[], observations: readonly Observation[]): void {
-    const all: (RequestOutcome | Observation)[] = [...outcomes, ...observations].sort((a, b) => a.t - b.t);
+    const arrived = (x: RequestOutcome | Observation) => ('source' in x ? x.t + (x.ms ?? 0) : x.t);
+    const all: (RequestOutcome | Observation)[] = [...outcomes, ...observations].sort(
+      (a, b) => arrived(a) - arrived(b),
+    );
     for (const x of all) {
       if ('source' in x) this.add(x);
       else this.addObservation(x);
