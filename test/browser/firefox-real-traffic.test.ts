@@ -6,7 +6,7 @@
  * Every host name resolves to 127.0.0.1; ports 80 and 8081 go to the fake provider's HTTP port, 443 to its HTTPS
  * port (network.socket.forcePort). What Firefox does its own way (measured here, Firefox ESR 153):
  *  - the redirect limit ends the chain with NS_ERROR_REDIRECT_LOOP (≈11 requests per host of a two-host loop);
- *  - :9 is a port Firefox refuses itself (nothing reaches a server); the :8081 pictures reach the provider (503);
+ *  - :9 never reaches a server (Firefox bans the port; it is not mapped either); the :8081 pictures get their 503;
  *  - offline: BiDi emulation.setNetworkConditions on one tab → NS_ERROR_OFFLINE; the event page stays online, as
  *    Chromium's worker does under CDP page emulation. (Firefox's offline MODE takes the event page offline too: its
  *    control probe fails, and the verdict rightly stays user/offline until the control works again and the
