@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Projects: pure unit tests (parallel), the collector (both stores), and the real-browser tests — Chromium's
-// files one after another (in two halves), Firefox ESR's file on its own. `npm test` (scripts/test.mjs) runs two
+// files one after another (in two halves), Firefox ESR's files on their own. `npm test` (scripts/test.mjs) runs two
 // lanes side by side, at most one browser in each: unit + chromium, and firefox + collector + chromium-2. Vitest
 // runs every one-worker project in a single queue, hence two processes rather than one.
 /** Chromium files run in the second lane (beside the first lane's Chromium files), to even out the lanes. */
@@ -34,7 +34,7 @@ export default defineConfig({
         test: {
           name: 'chromium',
           include: ['test/browser/**/*.test.ts'],
-          exclude: ['test/browser/firefox.test.ts', ...CHROMIUM_2],
+          exclude: ['test/browser/firefox*.test.ts', ...CHROMIUM_2],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,
@@ -54,7 +54,7 @@ export default defineConfig({
       {
         test: {
           name: 'firefox',
-          include: ['test/browser/firefox.test.ts'],
+          include: ['test/browser/firefox.test.ts', 'test/browser/firefox-real-traffic.test.ts'],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,

@@ -78,20 +78,24 @@ export async function benchPopupPaint(): Promise<PopupPaintResult> {
         for (let i = 0; i < n; i++) {
           const h = i % hosts.length;
           const fail = i % 17 === 0;
-          st.add({
-            t: now - 14 * 60_000 + Math.floor((i / n) * 14 * 60_000),
-            ms: 30,
-            host: hosts[h],
-            service: services[h],
-            path: `/p/${i % 100}.jpg`,
-            type: 'image',
-            method: 'GET',
-            status: fail ? 503 : 200,
-            kind: fail ? 'http.5xx' : 'ok',
-            phase: fail ? 'application' : 'ok',
-            tabId: 1,
-            source: 'browser',
-          });
+          const t = now - 14 * 60_000 + Math.floor((i / n) * 14 * 60_000);
+          st.put(
+            {
+              t,
+              ms: 30,
+              host: hosts[h],
+              service: services[h],
+              path: `/p/${i % 100}.jpg`,
+              type: 'image',
+              method: 'GET',
+              status: fail ? 503 : 200,
+              kind: fail ? 'http.5xx' : 'ok',
+              phase: fail ? 'application' : 'ok',
+              tabId: 1,
+              source: 'browser',
+            },
+            [t, i], // the history's key: [t, n]
+          );
         }
         tx.oncomplete = () => res();
         tx.onerror = () => rej(tx.error);

@@ -11,6 +11,12 @@
  *   the write buffer is bounded too (`maxBuffered…`): while storage keeps failing the oldest buffered events are
  *   dropped and counted (`health.dropped`, shown in the popup footer and the export).
  * - Retention by age (`maxAgeMs`) is pruned from an alarm.
+ * - Records are keyed by time, `[t, n]` (n: a per-worker sequence), and the stores have NO index: a range of keys
+ *   is a range of time, so reading a window, pruning by age and trimming the oldest are all key-range operations.
+ *   An index would cost more than a lookup: Chromium does not delete the index entries of a deleted record (its
+ *   "tombstones" wait for a sweep that runs at most once in a long while), so a history that deletes as fast as it
+ *   writes grew on disk for ever — measured: 50,000 records kept, 600,000 written, 25 MB and rising with the
+ *   index, 5–7 MB and level without it (bench/soak.ts measures the shipped build).
  * - Faults: a failed write is retried with back-off; QuotaExceededError deletes the oldest tenth of what is
  *   stored and lowers the caps to what fits; an IndexedDB that cannot be opened (private mode, a damaged
  *   profile, a newer schema after a downgrade, an open that never answers) leaves the history working from
@@ -26,8 +32,14 @@ import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type Stor
 import type { Observation, RequestOutcome } from '../core/types';
 
 export const DB_NAME = 'faultline';
-/** v1: outcomes, observations (t index), meta. v2: records hold only the stored fields (unread ones stripped). */
-export const DB_VERSION = 2;
+/**
+ * v1: outcomes, observations (auto-increment keys, t index), meta. v2: records hold only the stored fields (unread
+ * ones stripped). v3: outcomes and observations keyed by `[t, n]`, no index.
+ */
+export const DB_VERSION = 3;
+
+/** The key of a stored outcome or observation: its time, then a sequence number that keeps keys unique. */
+export type HistoryKey = [t: number, n: number];
 
 /** Retention defaults (documented in the README). */
 export const RETENTION = {
@@ -118,8 +130,8 @@ export function toStoredObservation(o: Observation): StoredObservation {
 }
 
 export interface FaultlineDB extends DBSchema {
-  outcomes: { key: number; value: RequestOutcome; indexes: { t: number } };
-  observations: { key: number; value: Observation; indexes: { t: number } };
+  outcomes: { key: HistoryKey; value: RequestOutcome };
+  observations: { key: HistoryKey; value: Observation };
   meta: { key: string; value: unknown };
 }
 
@@ -136,26 +148,21 @@ export function upgradeDb(
   tx: UpgradeTx,
 ): void {
   if (oldVersion < 1) {
-    const outcomes = db.createObjectStore('outcomes', { autoIncrement: true });
-    outcomes.createIndex('t', 't');
-    const observations = db.createObjectStore('observations', { autoIncrement: true });
-    observations.createIndex('t', 't');
+    db.createObjectStore('outcomes');
+    db.createObjectStore('observations');
     db.createObjectStore('meta');
   }
-  if (oldVersion >= 1 && oldVersion < 2) {
-    // v1 stored every field of the record, including ones nothing reads (the initiating page's host, the
-    // tab id, the attribution of broken pictures) and loop fields the record no longer has (cookiesSet,
-    // cookiesReturned, cookiesSent): rewrite each record with the stored fields only. Runs inside
-    // the versionchange transaction, so it is all or nothing; keys (insertion order) are kept. A v1 database
-    // without its stores (a damaged profile) gets them.
-    for (const name of ['outcomes', 'observations'] as const) {
-      if (!db.objectStoreNames.contains(name))
-        db.createObjectStore(name, { autoIncrement: true }).createIndex('t', 't');
-    }
+  if (oldVersion >= 1 && oldVersion < 3) {
+    // v1 stored every field of the record, including ones nothing reads (the initiating page's host, the tab id,
+    // the attribution of broken pictures) and loop fields the record no longer has; v1 and v2 keyed records by
+    // insertion order with a t index. Rewrite each record with the stored fields only, under the key [t, old key]
+    // (the old key keeps the order of records of the same millisecond), into stores without an index. Runs inside
+    // the versionchange transaction, so it is all or nothing. A database without its stores (a damaged profile)
+    // gets them.
     if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
-    stripUnstored(tx).catch(() => {
+    rekey(db, tx, oldVersion).catch(() => {
       try {
-        tx.abort(); // the open fails and the history works from memory; the v1 data stays as it was
+        tx.abort(); // the open fails and the history works from memory; the old data stays as it was
       } catch {
         /* already finished */
       }
@@ -163,21 +170,29 @@ export function upgradeDb(
   }
 }
 
-async function stripUnstored(tx: UpgradeTx): Promise<void> {
+async function rekey(db: IDBPDatabase<FaultlineDB>, tx: UpgradeTx, oldVersion: number): Promise<void> {
   const stores = [
     ['outcomes', (v: unknown) => toStoredOutcome(v as RequestOutcome)],
     ['observations', (v: unknown) => toStoredObservation(v as Observation)],
   ] as const;
   for (const [name, project] of stores) {
-    let cursor = await tx.objectStore(name).openCursor();
-    while (cursor) {
-      const v = cursor.value as object;
-      const p = project(v);
-      if (Object.keys(p).length !== Object.keys(v).length) await cursor.update(p as never);
-      cursor = await cursor.continue();
+    let values: unknown[] = [];
+    let keys: unknown[] = [];
+    if (db.objectStoreNames.contains(name)) {
+      // The old store's own types (number keys, a t index), not the current schema's.
+      const old = tx.objectStore(name) as unknown as { getAll(): Promise<unknown[]>; getAllKeys(): Promise<unknown[]> };
+      [values, keys] = await Promise.all([old.getAll(), old.getAllKeys()]);
+      db.deleteObjectStore(name);
+    }
+    const store = db.createObjectStore(name);
+    for (const [i, v] of values.entries()) {
+      const t = (v as { t?: unknown } | null)?.t;
+      const n = keys[i];
+      if (typeof t !== 'number' || !Number.isFinite(t) || typeof n !== 'number') continue; // unreadable anyway
+      store.put(project(v) as never, [t, n]).catch(() => undefined);
     }
   }
-  await tx.objectStore('meta').put(1, 'migratedFrom');
+  await tx.objectStore('meta').put(oldVersion, 'migratedFrom');
 }
 
 /** Open (and create/upgrade) the database with an injected factory. */
@@ -221,6 +236,8 @@ export interface HistoryOptions {
   maxBufferedObservations?: number;
   /** An open that has not answered after this long is given up: the history works from memory. */
   openTimeoutMs?: number;
+  /** First sequence number of the keys this history writes (default: random, so another run's keys differ). */
+  keySeed?: number;
   onError?: (e: unknown) => void;
 }
 
@@ -268,6 +285,8 @@ export class History {
   private failures = 0;
   private lastError: string | undefined;
   private retryAt = 0;
+  /** The n of the next key [t, n]: unique within this run, and (random start) across runs. */
+  private seq: number;
   private readonly now: () => number;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   readonly batchSize: number;
@@ -289,6 +308,7 @@ export class History {
     this.maxObservations = opts.maxObservations ?? RETENTION.maxObservations;
     this.maxBufferedOutcomes = opts.maxBufferedOutcomes ?? BUFFER_LIMITS.maxOutcomes;
     this.maxBufferedObservations = opts.maxBufferedObservations ?? BUFFER_LIMITS.maxObservations;
+    this.seq = opts.keySeed ?? Math.floor(Math.random() * 2 ** 40);
     this.ready = this.open();
   }
 
@@ -428,13 +448,13 @@ export class History {
     try {
       const os = tx.objectStore('outcomes');
       const obs = tx.objectStore('observations');
-      // The caps hold in this very transaction: make room first (oldest = lowest auto-increment keys).
+      // The caps hold in this very transaction: make room first (oldest = lowest keys = earliest times).
       trimmed = await Promise.all([
         trimOldest(os, this.stored.outcomes + writeO.length - capO, this.opts.keyRange),
         trimOldest(obs, this.stored.observations + writeB.length - capB, this.opts.keyRange),
       ]);
-      for (const o of writeO) os.add(toStoredOutcome(o) as RequestOutcome).catch(() => undefined);
-      for (const o of writeB) obs.add(toStoredObservation(o) as Observation).catch(() => undefined);
+      for (const o of writeO) os.put(toStoredOutcome(o) as RequestOutcome, this.key(o.t)).catch(() => undefined);
+      for (const o of writeB) obs.put(toStoredObservation(o) as Observation, this.key(o.t)).catch(() => undefined);
       if (this.dropped !== this.droppedSaved)
         tx.objectStore('meta')
           .put(this.dropped, 'dropped')
@@ -468,6 +488,11 @@ export class History {
     this.failures = 0;
     this.lastError = undefined;
     return writeO.length + writeB.length;
+  }
+
+  /** The key of a record written now (put: a repeat of another run's key, in the same millisecond, replaces it). */
+  private key(t: number): HistoryKey {
+    return [Number.isFinite(t) ? t : this.now(), this.seq++];
   }
 
   /**
@@ -524,14 +549,12 @@ export class History {
       ['observations', this.maxObservations],
     ] as const) {
       const store = tx.objectStore(name);
-      // By age, through the t index.
-      let cursor = await store.index('t').openKeyCursor(KR.upperBound(cutoff, true));
-      while (cursor) {
-        await store.delete(cursor.primaryKey);
-        deleted++;
-        cursor = await cursor.continue();
-      }
-      // By count: oldest first (auto-increment keys are insertion order).
+      // By age: every key before [cutoff] (t < cutoff), in one range delete.
+      const old = KR.upperBound([cutoff], true);
+      const aged = await store.count(old);
+      if (aged) await store.delete(old);
+      deleted += aged;
+      // By count: oldest first.
       const count = await store.count();
       const trimmed = await trimOldest(store, count - max, KR);
       deleted += trimmed;
@@ -567,14 +590,15 @@ export class History {
     const out =
       this.mode === 'memory'
         ? mem.filter(inRange)
-        : ((await this.db!.getAllFromIndex(store, 't', this.range(since, until))) as FaultlineDB[N]['value'][]);
+        : ((await this.db!.getAll(store, this.range(since, until))) as FaultlineDB[N]['value'][]);
     for (const o of buf) if (inRange(o)) out.push(o);
     return out;
   }
 
+  /** Keys [since] ≤ k ≤ [until, ∞]: every record with since ≤ t ≤ until. */
   private range(since: number, until: number): IDBKeyRange {
     const KR = this.opts.keyRange;
-    return until === Infinity ? KR.lowerBound(since) : KR.bound(since, Math.max(since, until));
+    return until === Infinity ? KR.lowerBound([since]) : KR.bound([since], [Math.max(since, until), Infinity]);
   }
 
   /** Outcomes stored (as of the last open, flush or prune) plus buffered: no IndexedDB round-trip. */
@@ -645,7 +669,7 @@ interface TrimmableStore {
   delete(key: IDBKeyRange): Promise<void>;
 }
 
-/** Delete the `n` oldest records of a store (lowest keys) in one range delete. Resolves to how many. */
+/** Delete the `n` oldest records of a store (lowest keys: earliest times) in one range delete. Resolves to how many. */
 async function trimOldest(s: object, n: number, KR: typeof IDBKeyRange): Promise<number> {
   const store = s as TrimmableStore;
   if (n <= 0) return 0;

@@ -33,7 +33,11 @@ const LAZY_SELECTOR = LAZY_ATTRS.map((a) => `[${a}]`).join(',');
 
 /** The value of the first lazy-load attribute (LAZY_ATTRS order), or null. Runs once per picture. */
 function lazyValue(img: HTMLImageElement): string | null {
-  if (!img.matches(LAZY_SELECTOR)) return null;
+  return img.matches(LAZY_SELECTOR) ? lazyAttr(img) : null;
+}
+
+/** The value of the first lazy-load attribute of a picture known to have one. */
+function lazyAttr(img: HTMLImageElement): string | null {
   for (const a of LAZY_ATTRS) {
     const v = img.getAttribute(a);
     if (v !== null) return v;
@@ -41,36 +45,38 @@ function lazyValue(img: HTMLImageElement): string | null {
   return null;
 }
 
+/** The picture's resolved URL (read once per judgement: each read of currentSrc builds a new string). */
+const urlOf = (img: HTMLImageElement): string => img.currentSrc || img.src;
+
 const maybeEmpty = mayBeEmptyUrl;
 
-function check(img: HTMLImageElement, settled: boolean, lazy: string | null = lazyValue(img)): void {
+function check(
+  img: HTMLImageElement,
+  settled: boolean,
+  lazy: string | null = lazyValue(img),
+  current: string = urlOf(img),
+): void {
   if (stopped || reported.has(img)) return;
   const srcAttr = img.getAttribute('src');
   const naturalWidth = img.naturalWidth;
+  const hadError = errored.has(img);
   // Fast path, the common case: a picture that has pixels, no error and no URL built from a missing value has
   // no problem — unless it is a lazy one whose time in view is up (settled).
   if (
     naturalWidth > 0 &&
     (lazy === null || (!settled && !maybeEmpty(lazy))) &&
-    !errored.has(img) &&
+    !hadError &&
     !maybeEmpty(srcAttr) &&
-    !maybeEmpty(img.currentSrc)
+    !maybeEmpty(current)
   )
     return;
   const reason = imageProblem(
-    {
-      srcAttr,
-      url: img.currentSrc || img.src,
-      complete: img.complete,
-      naturalWidth,
-      lazy,
-      errored: errored.has(img),
-    },
+    { srcAttr, url: current, complete: img.complete, naturalWidth, lazy, errored: hadError },
     settled,
   );
   if (!reason) return;
   reported.add(img);
-  const { host, path, url } = shapeOf(reportedUrl(img, reason, lazy));
+  const { host, path, url } = shapeOf(reportedUrl(reason, lazy, srcAttr, current));
   const key = `${reason} ${host}${path}`;
   let cur = pending.get(key);
   if (!cur) {
@@ -131,14 +137,13 @@ function shapeOf(raw: string): { host: string; path: string; url?: string } {
  * missing value (data-ks-lazyload="undefined" is about "undefined", not about the placeholder in src);
  * otherwise the picture's own URL.
  */
-function reportedUrl(img: HTMLImageElement, reason: ImageProblem, lazy: string | null): string {
+function reportedUrl(reason: ImageProblem, lazy: string | null, src: string | null, current: string): string {
   if (reason === 'lazy-unresolved') return lazy ?? '';
   if (reason === 'empty-url') {
-    const src = img.getAttribute('src');
     if (src !== null && isEmptyUrl(src)) return src.trim();
     if (lazy !== null && isEmptyUrl(lazy)) return lazy.trim();
   }
-  return img.currentSrc || img.src || img.getAttribute('src') || '';
+  return current || src || '';
 }
 
 /**
@@ -147,13 +152,14 @@ function reportedUrl(img: HTMLImageElement, reason: ImageProblem, lazy: string |
  * format that can load fine with no intrinsic size. So the reason ('error') does not depend on when the
  * script ran. (Cheap on purpose: no decode() per picture; see bench/content-script-cost.ts.)
  */
-function judgeFinished(img: HTMLImageElement, lazy: string | null = lazyValue(img)): void {
+function judgeFinished(
+  img: HTMLImageElement,
+  lazy: string | null = lazyValue(img),
+  current: string = urlOf(img),
+): void {
   if (stopped || reported.has(img)) return;
-  if (img.naturalWidth === 0 && !errored.has(img)) {
-    const url = img.currentSrc || img.src;
-    if (url && !SVG.test(url)) errored.add(img);
-  }
-  check(img, false, lazy);
+  if (img.naturalWidth === 0 && !errored.has(img) && current && !SVG.test(current)) errored.add(img);
+  check(img, false, lazy, current);
 }
 
 const SVG = /^data:image\/svg|\.svgz?(?:[?#]|$)/i;
@@ -168,15 +174,17 @@ function flush(): void {
   if (stopped || pending.size === 0) return;
   const batch = pending;
   pending = new Map();
+  // The page's location once per batch: every read of \`location\` from the content script's world is costly.
+  const pageHost = location.hostname;
   const msg: CsToBg = {
     type: 'cs/broken-images',
-    pageUrlShape: location.hostname + pathShape(location.pathname),
+    pageUrlShape: pageHost + pathShape(location.pathname),
     images: [...batch.values()].map((b) => ({
       host: b.host,
       path: b.path,
       reason: b.reason,
       count: b.count,
-      pageHost: location.hostname,
+      pageHost,
       ...(b.urls.size ? { urls: [...b.urls].map(([url, count]) => ({ url, count })) } : {}),
     })),
   };
@@ -257,16 +265,32 @@ const visibility: IntersectionObserver | undefined =
       })
     : undefined;
 
-function watch(img: HTMLImageElement): void {
-  const lazy = lazyValue(img);
+function watch(img: HTMLImageElement, lazy: string | null = lazyValue(img)): void {
   if (lazy !== null) visibility?.observe(img);
   // Still loading: the error/load listeners will judge it. Already finished before we arrived: judge now —
   // with a fast exit for the common case, a plain picture with pixels and an ordinary URL (every picture of
   // the page passes here once).
   if (!img.complete) return;
-  if (lazy === null && img.naturalWidth > 0 && !maybeEmpty(img.getAttribute('src')) && !maybeEmpty(img.currentSrc))
+  if (lazy === null && img.naturalWidth > 0 && !maybeEmpty(img.getAttribute('src'))) {
+    const current = img.currentSrc;
+    if (!maybeEmpty(current)) return;
+    judgeFinished(img, lazy, current || img.src);
     return;
+  }
   judgeFinished(img, lazy);
+}
+
+/**
+ * The pictures already in the page: the lazy ones found by one native selector query (not a selector match per
+ * picture), the others judged with no lazy attribute to look up.
+ */
+function watchPage(): void {
+  const lazy = new Set<Element>(document.querySelectorAll(`img:is(${LAZY_SELECTOR})`));
+  const images = document.images;
+  for (let i = 0; i < images.length; i++) {
+    const img = images[i]!;
+    watch(img, lazy.has(img) ? lazyAttr(img) : null);
+  }
 }
 
 const mutations = new MutationObserver((records) => {
@@ -293,4 +317,4 @@ mutations.observe(document.documentElement, {
   attributes: true,
   attributeFilter: ['src', ...LAZY_ATTRS],
 });
-for (const img of document.images) watch(img);
+watchPage();

@@ -245,25 +245,28 @@ export async function stopServiceWorker(ctx: BrowserContext, extensionId: string
   await c.page.close().catch(() => undefined);
 }
 
-/** Every record of one store of the worker's IndexedDB, read with the raw API (no test hook in the product). */
+/**
+ * Every record of one store of the extension's IndexedDB, read with the raw API (no test hook in the product).
+ * Self-contained: evaluated in the worker (Chromium) or in an extension page (Firefox, `page.evaluate(getAll, s)`).
+ */
+export const getAll = (name: string): Promise<unknown[]> =>
+  new Promise<unknown[]>((resolveP, reject) => {
+    const req = indexedDB.open('faultline');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const get = db.transaction(name).objectStore(name).getAll();
+      get.onsuccess = () => {
+        db.close();
+        resolveP(get.result);
+      };
+      get.onerror = () => reject(get.error);
+    };
+  });
+
+/** Every record of one store of the worker's IndexedDB. */
 export async function readStore<T>(sw: Worker, store: 'outcomes' | 'observations'): Promise<T[]> {
-  return sw.evaluate(
-    (name) =>
-      new Promise<T[]>((resolveP, reject) => {
-        const req = indexedDB.open('faultline');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          const get = db.transaction(name).objectStore(name).getAll();
-          get.onsuccess = () => {
-            db.close();
-            resolveP(get.result as T[]);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-    store,
-  );
+  return (await sw.evaluate(getAll, store)) as T[];
 }
 
 /** All stored outcomes. */

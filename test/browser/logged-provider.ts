@@ -131,6 +131,12 @@ export function readObservations(sw: Worker): Promise<Observation[]> {
 
 /** What the popup shows: its page's root carries data-verdict / data-cause once the state arrived. */
 export async function popupVerdict(r: Launched): Promise<{ verdict: string; cause: string }> {
+  const { verdict, cause } = await popupReading(r);
+  return { verdict, cause };
+}
+
+/** The popup once ready: its root's data-verdict / data-cause and its text. */
+export async function popupReading(r: Launched): Promise<{ verdict: string; cause: string; text: string }> {
   const p = await r.ctx.newPage();
   try {
     await p.goto(`chrome-extension://${r.extensionId}/src/popup/index.html`);
@@ -139,6 +145,7 @@ export async function popupVerdict(r: Launched): Promise<{ verdict: string; caus
     return {
       verdict: (await root.getAttribute('data-verdict')) ?? '',
       cause: (await root.getAttribute('data-cause')) ?? '',
+      text: (await root.textContent()) ?? '',
     };
   } finally {
     await p.close();

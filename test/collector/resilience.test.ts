@@ -218,8 +218,8 @@ describe('processes', () => {
     await Promise.all([a1.ready, a2.ready, one.ready]);
     // The daily salt is random and shared through Redis by the pair; give both sides the same one before any report,
     // so that they hash the same addresses to the same voters (their HyperLogLogs then agree exactly).
-    // Not across a minute boundary: both sides must see the same minutes.
-    if (Date.now() % 60_000 > 45_000) await new Promise((r) => setTimeout(r, 60_200 - (Date.now() % 60_000)));
+    // Not across a minute boundary: both sides must see the same minutes (sending and reading take ~1.5 s).
+    if (Date.now() % 60_000 > 52_000) await new Promise((r) => setTimeout(r, 60_200 - (Date.now() % 60_000)));
     const r = new Redis(redis.url);
     const day = tokenDay(Date.now());
     const salt = 'a5'.repeat(32);

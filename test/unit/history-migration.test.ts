@@ -1,7 +1,8 @@
 /**
- * Upgrade from schema v1 with real data in it: a v1 database written the way v1 wrote it (every field of the
- * record, the initiating page's host and the tab included), filled with the outcomes of recorded HARs of the
- * corpus, is opened by the current History: every record is kept, in order, with the stored fields only, and
+ * Upgrade from older schemas with real data in them: a v1 database written the way v1 wrote it (every field of
+ * the record, the initiating page's host and the tab included), and a v2 one (stored fields only; both keyed by
+ * insertion order with a t index), filled with the outcomes of recorded HARs of the corpus, are opened by the
+ * current History: every record is kept, keyed by [t, old key], with the stored fields only, the index gone, and
  * the engine reaches the same verdict from it.
  */
 import 'fake-indexeddb/auto';
@@ -19,10 +20,16 @@ import { o } from './engine-fixtures';
 
 const HAR_DIR = join(__dirname, '../corpus/har');
 
-/** The v1 schema exactly as v1 created it. */
-function createV1(factory: IDBFactory, outcomes: object[], observations: object[], meta: Record<string, unknown>) {
+/** The v1 (and v2) schema exactly as v1 and v2 created it. */
+function createOld(
+  factory: IDBFactory,
+  outcomes: object[],
+  observations: object[],
+  meta: Record<string, unknown>,
+  version = 1,
+) {
   return new Promise<void>((resolve, reject) => {
-    const r = factory.open('faultline', 1);
+    const r = factory.open('faultline', version);
     r.onupgradeneeded = () => {
       const db = r.result;
       db.createObjectStore('outcomes', { autoIncrement: true }).createIndex('t', 't');
@@ -55,8 +62,8 @@ function corpusOutcomes(): RequestOutcome[] {
   return out;
 }
 
-describe('History schema v1 → v2', () => {
-  it('keeps every record and its order, strips the fields nothing reads, and the verdict is unchanged', async () => {
+describe('History schema v1 → v3', () => {
+  it('keeps every record, keyed by time, strips the fields nothing reads, and the verdict is unchanged', async () => {
     // What the v1 worker stored: the outcome as the edge made it, with tab and initiating page.
     const real = corpusOutcomes().map((o, i) => ({
       ...o,
@@ -82,7 +89,7 @@ describe('History schema v1 → v2', () => {
       { kind: 'probe', t: end - 500, probe: 'dns', target: 'nx.aliyun.com', ok: true, exists: false },
     ];
     const factory = new IDBFactory();
-    await createV1(factory, real, obs, { lastColdStart: 1234, lastPrune: 5678 });
+    await createOld(factory, real, obs, { lastColdStart: 1234, lastPrune: 5678 });
 
     const h = new History({ idbFactory: factory, keyRange: IDBKeyRange, now: () => end });
     await h.ready;
@@ -95,10 +102,13 @@ describe('History schema v1 → v2', () => {
     const db = await openHistoryDb(factory);
     const stored = (await db.getAll('outcomes')) as unknown as Record<string, unknown>[];
     const keys = await db.getAllKeys('outcomes');
+    expect([...db.transaction('outcomes').store.indexNames], 'the t index is gone').toEqual([]);
     db.close();
-    expect(keys, 'keys (insertion order) kept').toEqual(real.map((_, i) => i + 1));
+    // [t, old key]: time order, and the old insertion order within a millisecond.
+    const want = real.map((o, i) => [o.t, i + 1] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(keys, 'every record, keyed [t, old key]').toEqual(want);
     for (const [i, s] of stored.entries()) {
-      const { tabId: _tab, initiator: _init, ...rest } = real[i]!;
+      const { tabId: _tab, initiator: _init, ...rest } = real[want[i]![1] - 1]!;
       expect(s).toEqual(rest);
       for (const k of Object.keys(s)) expect(STORED_OUTCOME_FIELDS as readonly string[]).toContain(k);
     }
@@ -123,6 +133,25 @@ describe('History schema v1 → v2', () => {
     h.add(o('ecs.console.aliyun.com', { type: 'xhr' }));
     await h.flush();
     expect(await h.count()).toBe(1);
+    h.close();
+  });
+});
+
+describe('History schema v2 → v3', () => {
+  it('rekeys every stored record by time, drops the index, keeps meta, and reads and prunes by time', async () => {
+    const records = corpusOutcomes().map((o) => ({ ...o, source: 'browser' as const }));
+    const end = Math.max(...records.map((o) => o.t));
+    const factory = new IDBFactory();
+    await createOld(factory, records, [], { dropped: 3 }, 2);
+    const h = new History({ idbFactory: factory, keyRange: IDBKeyRange, now: () => end });
+    await h.ready;
+    expect(h.health).toEqual({ storage: 'indexeddb', dropped: 3 });
+    expect(await h.count()).toBe(records.length);
+    expect(await h.getMeta('migratedFrom')).toBe(2);
+    const since = end - 60_000;
+    const want = records.filter((o) => o.t >= since).sort((a, b) => a.t - b.t);
+    expect(want.length).toBeGreaterThan(0);
+    expect(await h.recent(since)).toEqual(want);
     h.close();
   });
 });

@@ -91,14 +91,47 @@ async function rawAll(factory: IDBFactory, store: 'outcomes' | 'observations'): 
 }
 
 describe('History (IndexedDB via idb, fake-indexeddb)', () => {
-  it('creates the schema: outcomes and observations with a t index, and meta (version 2)', async () => {
+  it('creates the schema: outcomes and observations keyed by [t, n] without an index, and meta (version 3)', async () => {
     const db = await openHistoryDb(new IDBFactory());
     expect([...db.objectStoreNames].sort()).toEqual(['meta', 'observations', 'outcomes']);
     const tx = db.transaction(['outcomes', 'observations']);
-    expect([...tx.objectStore('outcomes').indexNames]).toEqual(['t']);
-    expect([...tx.objectStore('observations').indexNames]).toEqual(['t']);
-    expect(db.version).toBe(2);
+    for (const name of ['outcomes', 'observations'] as const) {
+      const store = tx.objectStore(name);
+      expect([...store.indexNames], `${name}: no index (Chromium keeps a deleted record's index entries)`).toEqual([]);
+      expect([store.keyPath, store.autoIncrement]).toEqual([null, false]);
+    }
+    expect(db.version).toBe(3);
     db.close();
+  });
+
+  it('keys are [t, n]: time order whatever the order of writing, n unique, and reads and prunes go by key range', async () => {
+    const factory = new IDBFactory();
+    const { h, setNow } = make({ idbFactory: factory, keySeed: 7 });
+    await h.ready;
+    // Written out of time order (events of a slow request reach the worker late), two of the same millisecond.
+    for (const t of [T0 + 30, T0 + 10, T0 + 20, T0 + 10]) h.add(outcome(t));
+    h.addObservation(probe(T0 + 5));
+    await h.flush();
+    const db = await openHistoryDb(factory);
+    expect(await db.getAllKeys('outcomes')).toEqual([
+      [T0 + 10, 8],
+      [T0 + 10, 10],
+      [T0 + 20, 9],
+      [T0 + 30, 7],
+    ]);
+    expect(await db.getAllKeys('observations')).toEqual([[T0 + 5, 11]]);
+    db.close();
+    expect((await h.recent(T0 + 10, T0 + 20)).map((o) => o.t)).toEqual([T0 + 10, T0 + 10, T0 + 20]);
+    expect((await h.recent(T0 + 11)).map((o) => o.t)).toEqual([T0 + 20, T0 + 30]);
+    expect(
+      (await h.recent(T0 + 20, T0 + 5)).map((o) => o.t),
+      'until before since: only since itself',
+    ).toEqual([T0 + 20]);
+    // Retention by age keeps t == cutoff, deletes what is older.
+    setNow(T0 + 20 + h.maxAgeMs);
+    expect(await h.prune()).toBe(3); // two outcomes at T0+10 and the observation at T0+5
+    expect((await h.recent(0)).map((o) => o.t)).toEqual([T0 + 20, T0 + 30]);
+    expect(await h.countObservations()).toBe(0);
   });
 
   it('buffers events that arrive before the database is open and writes them all', async () => {
