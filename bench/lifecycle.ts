@@ -31,6 +31,8 @@ export interface LifecycleRow {
   writesAfterTraffic: number;
   idleWrites: number;
   idleWritesPerMinute: number;
+  /** What each idle write wrote: its keys, seconds after the first stop. */
+  idleWriteKeys: string[];
   awakeS: number[];
   pass: boolean;
 }
@@ -41,7 +43,8 @@ function row(browser: LifecycleRow['browser'], r: IdleReport): LifecycleRow {
   const firstStop = r.stops[0]!;
   const minutes = (r.end - firstStop) / 60_000;
   const wakes = r.starts.filter((t) => t > firstStop);
-  const idleWrites = r.writes.filter((w) => w.t > firstStop).length;
+  const idle = r.writes.filter((w) => w.t > firstStop);
+  const idleWrites = idle.length;
   const awakeS = wakes.map((t) => {
     const stop = r.stops.find((s) => s > t);
     return stop === undefined ? NaN : Math.round((stop - t) / 100) / 10;
@@ -57,6 +60,7 @@ function row(browser: LifecycleRow['browser'], r: IdleReport): LifecycleRow {
     writesAfterTraffic: r.writes.filter((w) => w.t <= firstStop).length,
     idleWrites,
     idleWritesPerMinute: Math.round((idleWrites / minutes) * 100) / 100,
+    idleWriteKeys: idle.map((w) => `${w.keys.join('+')} at ${Math.round((w.t - firstStop) / 100) / 10} s`),
     awakeS,
     pass: wakes.length <= alarms + 1 && idleWrites === 0,
   };
@@ -90,11 +94,11 @@ export function lifecycleTable(rows: LifecycleRow[]): string {
   return [
     `After the last traffic (the simulated shop with its CDN failing: a provider verdict, events in the window), ${IDLE_MINUTES} idle minutes after the browser first stopped the background; shipped builds, the browsers' default idle timing.`,
     '',
-    '| browser | last traffic → background stopped | idle minutes watched | wake-ups (per minute) | minute-tick alarms due | storage.session writes after the traffic, before the stop | writes while idle (per minute) | each wake-up kept it running (s) | pass |',
-    '|---|---:|---:|---:|---:|---:|---:|---|:---:|',
+    '| browser | last traffic → background stopped | idle minutes watched | wake-ups (per minute) | minute-tick alarms due | storage.session writes after the traffic, before the stop | writes while idle (per minute) | what they wrote (after the first stop) | each wake-up kept it running (s) | pass |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|:---:|',
     ...rows.map(
       (r) =>
-        `| ${r.browser} | ${r.stoppedAfterS} s | ${r.idleMinutes} | ${r.wakeUps} (${r.wakeUpsPerMinute}) | ${r.alarms} | ${r.writesAfterTraffic} | ${r.idleWrites} (${r.idleWritesPerMinute}) | ${r.awakeS.map(f).join(', ') || '—'} | ${r.pass ? 'yes' : 'NO'} |`,
+        `| ${r.browser} | ${r.stoppedAfterS} s | ${r.idleMinutes} | ${r.wakeUps} (${r.wakeUpsPerMinute}) | ${r.alarms} | ${r.writesAfterTraffic} | ${r.idleWrites} (${r.idleWritesPerMinute}) | ${r.idleWriteKeys.join(', ') || '—'} | ${r.awakeS.map(f).join(', ') || '—'} | ${r.pass ? 'yes' : 'NO'} |`,
     ),
     '',
     'Targets: 1 wake-up per alarm (the minute tick exists only while the engine’s 15-minute window holds events; after that, none), 0 writes when nothing changed.',
