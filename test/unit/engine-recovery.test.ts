@@ -54,6 +54,22 @@ describe('recovery', () => {
     expect(r.d.services.find((s) => s.id === 'console')?.lastFailure).toBe(sec(3));
   });
 
+  it('pictures of the failing page that worked while its slow failures were still pending are no recovery', () => {
+    // One page load: 8 pictures asked for at once; 4 fail slowly (504 after 10 s), 6 work at once. Arrival order
+    // (the running worker's) puts the successes before the failures; start order (a rebuilt one) after them.
+    const page = [
+      ...n(4, (i) => o('img.alicdn.com', { at: i * 0.1, status: 504, ms: 10_000, path: `/f/${i}.jpg` })),
+      ...okImgs(6, 0.5),
+    ];
+    // 90 s later, nothing else happened: the CDN was failing when last seen, whatever order the events came in.
+    expect(vc(both(page, [], sec(90)))).toEqual(['provider', 'cdn']);
+    const live = new LiveEngine();
+    for (const x of [...page].sort((a, b) => a.t + (a.ms ?? 0) - (b.t + (b.ms ?? 0)))) live.add(x);
+    expect(vc(live.diagnose(sec(90)))).toEqual(['provider', 'cdn']);
+    // Requests made once the failures were over count: the next page load works → recovered.
+    expect(vc(both([...page, ...okImgs(5, 75)], [], sec(90)))).toEqual(['healthy', 'none']);
+  });
+
   it('the same successes only 20 s after the failures → still the provider', () => {
     const r = both([...outage(), ...consoleOk(3, 20), ...okImgs(3, 21)]);
     expect(vc(r)).toEqual(['provider', 'outage']);

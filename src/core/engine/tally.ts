@@ -26,7 +26,7 @@ export interface Item {
 
 /**
  * Successful requests of one stream (one service, all watched services, or control traffic), as two cumulative
- * counters: added and evicted. Never rescanned; what lies after a failure is `added - max(okAt, removed)`.
+ * counters: added and evicted. Never rescanned; with no failure in the window, its successes are `added - removed`.
  */
 export interface OkStream {
   added: number;
@@ -35,27 +35,49 @@ export interface OkStream {
 
 /**
  * Recovery bookkeeping of one service, one failure class, or control traffic: its newest failure and the
- * successes since. O(1) per event. Exact on a window filled in start-time order (diagnose()) and kept exact
- * under FIFO eviction (LiveEngine): the successes after the newest failure are the newest successes, evicted
- * only after it; when the last failure leaves the window the mark is cleared, as if it had never been seen.
+ * successes since — counting only successes that BEGAN after the failures had ended. A page load's pictures are
+ * asked for together; a slow failure (a 504 after 10 s, a reset) ends after pictures of the same page that
+ * worked, which says nothing about the service working again: only a request made once the failure was over
+ * does. O(1) per event. Exact on a window filled in start-time order (diagnose()) and kept exact under FIFO
+ * eviction (LiveEngine): the successes after the newest failure arrived after it and are evicted only after it;
+ * when the last failure leaves the window the mark is cleared, as if it had never been seen.
  */
 export interface Mark {
   /** Failures of this mark inside the window. */
   fails: number;
   /** Start time of the newest failure (−Infinity when none in the window). */
   last: number;
-  /** stream.added when that failure arrived. */
-  okAt: number;
-  /** Start time of the first success after it, if any. */
+  /** When the failures seen so far had all ended (start + duration; −Infinity when none in the window). */
+  end: number;
+  /** Successes since the newest failure arrived that began after `end`. */
+  ok: number;
+  /** Start time of the first of them, if any. */
   firstOk: number | undefined;
   readonly stream: OkStream;
 }
 
-const newMark = (stream: OkStream): Mark => ({ fails: 0, last: -Infinity, okAt: 0, firstOk: undefined, stream });
+const newMark = (stream: OkStream): Mark => ({
+  fails: 0,
+  last: -Infinity,
+  end: -Infinity,
+  ok: 0,
+  firstOk: undefined,
+  stream,
+});
 
-/** Successful requests of the mark's stream since its newest failure (all of the window's when none). */
+/**
+ * Successful requests since the mark's newest failure that began after its failures had ended (all of the
+ * stream's in the window when there is no failure).
+ */
 export function okSince(m: Mark): number {
-  return m.fails > 0 ? m.stream.added - Math.max(m.okAt, m.stream.removed) : m.stream.added - m.stream.removed;
+  return m.fails > 0 ? m.ok : m.stream.added - m.stream.removed;
+}
+
+/** A success arrived: it counts for the mark when it began after the mark's failures had ended. */
+function okAfter(m: Mark, t: number): void {
+  if (m.fails === 0 || t <= m.end) return;
+  m.ok++;
+  if (m.firstOk === undefined) m.firstOk = t;
 }
 
 export class Tally {
@@ -211,17 +233,18 @@ export class Tally {
       return;
     }
     own.stream.added++;
-    if (own.fails > 0 && own.firstOk === undefined) own.firstOk = o.t;
+    okAfter(own, o.t);
     if (o.service === null) return;
     this.okWatched.added++;
-    for (const m of this.classMarks.values()) if (m.fails > 0 && m.firstOk === undefined) m.firstOk = o.t;
+    for (const m of this.classMarks.values()) okAfter(m, o.t);
   }
 
   private failEvent(o: RequestOutcome, c: FailClass, d: 1 | -1): void {
-    mark(this.classMark(c), o.t, d);
+    const end = o.t + (o.ms ?? 0);
+    mark(this.classMark(c), o.t, end, d);
     if (o.service !== null) {
-      if (marksService(c)) mark(this.svcMark(o.service), o.t, d);
-    } else if (marksControl(c)) mark(this.controlMark, o.t, d);
+      if (marksService(c)) mark(this.svcMark(o.service), o.t, end, d);
+    } else if (marksControl(c)) mark(this.controlMark, o.t, end, d);
   }
 }
 
@@ -259,15 +282,17 @@ export function countAfter(q: Deque<number> | undefined, t: number): { n: number
   return { n: q.length - lo, first: lo < q.length ? q.at(lo) : Infinity };
 }
 
-function mark(m: Mark, t: number, d: 1 | -1): void {
+function mark(m: Mark, t: number, end: number, d: 1 | -1): void {
   m.fails += d;
   if (d > 0) {
     if (t > m.last) m.last = t;
-    m.okAt = m.stream.added;
+    if (end > m.end) m.end = end;
+    m.ok = 0;
     m.firstOk = undefined;
   } else if (m.fails === 0) {
     m.last = -Infinity;
-    m.okAt = 0;
+    m.end = -Infinity;
+    m.ok = 0;
     m.firstOk = undefined;
   }
 }

@@ -68,7 +68,9 @@ export const EVIDENCE_MAX_HOSTS = 5;
 export const EVIDENCE_MAX_IDS = 5;
 /**
  * Recovery: a non-healthy finding is dropped (healthy, cause none) once what it blames has had no failure for
- * RECOVERY_QUIET_MS (against `now`) AND at least RECOVERY_MIN_OK successful requests since its last failure —
+ * RECOVERY_QUIET_MS (against `now`) AND at least RECOVERY_MIN_OK successful requests since its last failure that
+ * began after the failures had ended (pictures of the failing page that worked while its slow failures were
+ * pending are no sign of recovery; tally.ts Mark) —
  * to the blamed services (each of them at least once), or, for causes on the user's side (offline, proxy,
  * local DNS, TLS interception, a blocking extension), to any watched service. A redirect loop is over after
  * RECOVERY_QUIET_MS without a step of it and RECOVERY_MIN_OK successes since its last step on its hosts (through a
