@@ -15,6 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { Page as FirefoxPage } from 'puppeteer-core';
 import {
   closedPort,
   DIST_FIREFOX,
@@ -122,29 +123,32 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
     return r;
   }
 
-  /** Every record of one store of the history, read from an extension page opened for it. */
+  /**
+   * Every record of one store of the history, read from an extension page. The page is opened once per install
+   * and reused: a test that polls the history must not open and close a tab fifty times a second.
+   */
+  let reader: { base: string; page: FirefoxPage } | null = null;
   async function readAll<T>(store: 'outcomes' | 'observations'): Promise<T[]> {
-    const p = await fx.openPage('src/options/index.html');
-    try {
-      return await p.evaluate(
-        (name) =>
-          new Promise<T[]>((res, rej) => {
-            const r = indexedDB.open('faultline');
-            r.onerror = () => rej(r.error);
-            r.onsuccess = () => {
-              const g = r.result.transaction(name).objectStore(name).getAll();
-              g.onsuccess = () => {
-                r.result.close();
-                res(g.result as T[]);
-              };
-              g.onerror = () => rej(g.error);
-            };
-          }),
-        store,
-      );
-    } finally {
-      await p.close().catch(() => undefined);
+    if (!reader || reader.base !== fx.base() || reader.page.isClosed()) {
+      await reader?.page.close().catch(() => undefined);
+      reader = { base: fx.base(), page: await fx.openPage('src/options/index.html') };
     }
+    return await reader.page.evaluate(
+      (name) =>
+        new Promise<T[]>((res, rej) => {
+          const r = indexedDB.open('faultline');
+          r.onerror = () => rej(r.error);
+          r.onsuccess = () => {
+            const g = r.result.transaction(name).objectStore(name).getAll();
+            g.onsuccess = () => {
+              r.result.close();
+              res(g.result as T[]);
+            };
+            g.onerror = () => rej(g.error);
+          };
+        }),
+      store,
+    );
   }
   const readOutcomes = () => readAll<RequestOutcome>('outcomes');
 
@@ -237,19 +241,23 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
   it('the broken-picture content script injects (self-contained, nothing web-accessible) and reports', async () => {
     await fresh();
     const page = await fx.browser.newPage();
-    await page.goto(`http://www.taobao.com:${server.port}/pics`);
-    const found = await until(
-      async () => {
-        const obs = (
-          await readAll<{ kind: string; reason?: string; count?: number; pageHost?: string }>('observations')
-        ).filter((o) => o.kind === 'broken-image' && o.reason === 'empty-url');
-        return obs.reduce((n, o) => n + (o.count ?? 0), 0) >= 3 ? obs : null;
-      },
-      20_000,
-      'broken pictures reported by the content script',
-    );
-    expect(found![0]!.pageHost).toBe('www.taobao.com');
-    await page.close();
+    // Closed whatever happens: left open, its broken pictures would be reported into the following scenarios.
+    try {
+      await page.goto(`http://www.taobao.com:${server.port}/pics`);
+      const found = await until(
+        async () => {
+          const obs = (
+            await readAll<{ kind: string; reason?: string; count?: number; pageHost?: string }>('observations')
+          ).filter((o) => o.kind === 'broken-image' && o.reason === 'empty-url');
+          return obs.reduce((n, o) => n + (o.count ?? 0), 0) >= 3 ? obs : null;
+        },
+        20_000,
+        'broken pictures reported by the content script',
+      );
+      expect(found![0]!.pageHost).toBe('www.taobao.com');
+    } finally {
+      await page.close().catch(() => undefined);
+    }
   });
 
   it('healthy: console, shop, Yuque and a control site all work → healthy, quiet badge', async () => {

@@ -450,10 +450,12 @@ export async function launchFirefox(opts: { port?: number; prefs?: Record<string
           p.evaluate(() => location.href).catch(() => ''),
           new Promise<string>((r) => setTimeout(() => r(''), 2_000)),
         ]);
+      // All pages are asked at once: one page busy loading must not hold up the search for 2 s per round.
       return (await until(
         async () => {
-          for (const p of await browser.pages()) if (!skip.has(p) && (await hrefOf(p)) === url) return p;
-          return null;
+          const pages = (await browser.pages()).filter((p) => !skip.has(p));
+          const hrefs = await Promise.all(pages.map(hrefOf));
+          return pages[hrefs.indexOf(url)] ?? null;
         },
         timeoutMs,
         `extension page ${path} open`,
