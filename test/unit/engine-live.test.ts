@@ -44,6 +44,27 @@ describe('LiveEngine ≡ diagnose() on the same window', () => {
   }
 });
 
+describe('LiveEngine fed in arrival order (as a browser reports requests: when they end) ≡ diagnose() at the end', () => {
+  // A HAR is read in start order, a live browser reports each request when it ends: once everything has
+  // arrived, both must reach the same verdict (recovery counts only successes begun after the failures ended,
+  // which does not depend on the order they were seen in).
+  const files: [string, boolean][] = Object.entries(expected).map(([n, e]) => [join(CORPUS, `${n}.har`), !!e.watchAll]);
+  const real = realHarDir();
+  if (real) for (const f of readdirSync(real).filter((x) => x.endsWith('.har'))) files.push([join(real, f), true]);
+  for (const [path, watchAll] of files) {
+    it(path.split('/').pop()!, () => {
+      const outs = load(path, watchAll);
+      const endOf = (o: RequestOutcome) => o.t + (o.ms ?? 0);
+      const now = Math.max(...outs.map(endOf)) + 1;
+      const live = new LiveEngine(15 * 60_000);
+      for (const o of [...outs].sort((a, b) => endOf(a) - endOf(b))) live.add(o);
+      const a = live.diagnose(now);
+      const b = diagnose(outs, [], { now, window: 15 * 60_000 });
+      expect({ verdict: a.verdict, cause: a.cause }).toEqual({ verdict: b.verdict, cause: b.cause });
+    });
+  }
+});
+
 describe('LiveEngine window and since', () => {
   const T = Date.parse('2023-11-12T09:39:00Z');
   const ok = (t: number, host = 'img.alicdn.com'): RequestOutcome => ({

@@ -4,8 +4,9 @@
  * diagnose(now) evicts what fell out of the window and runs the rules over the aggregate, in
  * O(hosts + failures + redirects) — cheap enough for a few calls per second. No timers: the caller schedules.
  *
- * Same answers as diagnose() on the same window (test/unit/engine-live.test.ts), provided events are added in
- * the order of their start time (the order the edge emits, up to in-flight overlap).
+ * Same answers as diagnose() on the same window (test/unit/engine-live.test.ts): at every point when events are
+ * added in the order of their start time, and once all have arrived when they are added in the order a browser
+ * reports them, their end time (every corpus capture, both ways).
  */
 import type { Diagnosis, Observation, RequestOutcome } from '../types';
 import { decide } from './diagnose';
