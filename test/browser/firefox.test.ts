@@ -1,12 +1,15 @@
 /**
  * Firefox, as tested as Chromium. `web-ext lint` on the shipped dist/firefox: 0 errors, 0 warnings. Then ONE
- * Firefox ESR (headless, WebDriver BiDi via puppeteer-core, a privileged context for extension pages) runs
- * everything against the test build (dist/firefox-test: the shipped code with the engine's recovery wait
- * shortened, see vite.config.ts), each scenario on a fresh install of the extension:
+ * Firefox ESR (headless, WebDriver BiDi via puppeteer-core, a privileged context for extension pages), started
+ * with an administrator's policy in a real managed-storage manifest, runs each scenario on a fresh install of the
+ * SHIPPED build (dist/firefox) — except where the test build (dist/firefox-test: the shipped code with the
+ * engine's recovery wait cut to 5 s and high ports trusted, see vite.config.ts) is needed:
  *   - a fresh install opens the welcome page, which finds host access granted;
- *   - the recorded failure modes (404 image, OSS 403 with ids, refused, reset);
- *   - the simulator's incidents (sim/): healthy browsing, a CDN outage, the 2023-11-12 AccessKey outage with its
- *     recovery, offline, cookies blocked — each asserting the popup's data-verdict / data-cause and the badge;
+ *   - the policy shows locked in the options and reaches the background's copy;
+ *   - the recorded failure modes (404 image, OSS 403 with ids, refused, reset; test build: the test server's port);
+ *   - the simulator's incidents (sim/, on the default ports): healthy browsing, a CDN outage, the 2023-11-12
+ *     AccessKey outage (its recovery on the test build), offline, cookies blocked — each asserting the popup's
+ *     data-verdict / data-cause and the badge;
  *   - host access withdrawn (about:addons → Permissions): the popup's grant state and the '!' badge, nothing
  *     recorded; the popup's button grants it back and the verdicts return;
  *   - the event page of the SHIPPED build sleeps: after the traffic it is suspended within the idle timeout and
@@ -71,7 +74,14 @@ it('web-ext lint on the shipped dist/firefox: 0 errors, 0 warnings', () => {
   expect(report.summary).toMatchObject({ errors: 0, warnings: 0 });
 });
 
-describe('Firefox ESR over BiDi (test build, one browser)', () => {
+/** The managed-storage policy this Firefox runs with. */
+const POLICY = {
+  collectorUrl: 'https://collector.corp.example/',
+  teamKey: 'corp-key-0123456789abcdef',
+  crowdMode: 'off',
+} as const;
+
+describe('Firefox ESR over BiDi (shipped build, one browser)', () => {
   let sim: Sim;
   let server: TestServer;
   let refused: number;
@@ -94,7 +104,10 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
       }),
       closedPort(),
     ]);
-    fx = await launchFirefox({ port: sim.port });
+    // An administrator's policy as Firefox really provisions it (a managed-storage manifest, see launchFirefox):
+    // crowd mode locked off — the default, so the scenarios below behave as without it — with a collector and a
+    // team key set.
+    fx = await launchFirefox({ port: sim.port, managedStorage: POLICY });
   });
 
   afterAll(async () => {
@@ -104,10 +117,14 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
       console.log(`\n[firefox scenarios]\n| scenario | popup | badge | ms |\n|---|---|---|---|\n${rows.join('\n')}`);
   });
 
-  /** A fresh install (the previous one removed, with its data) and a person with no open tabs. */
-  async function fresh(mode: SimMode = 'healthy'): Promise<FirefoxPerson> {
+  /**
+   * A fresh install (the previous one removed, with its data) and a person with no open tabs. The shipped build
+   * unless a test needs the test build: pages on the test server's own high port (the shipped build trusts
+   * only a provider's default ports), or the engine's recovery wait cut to 5 s.
+   */
+  async function fresh(mode: SimMode = 'healthy', build: 'shipped' | 'test' = 'shipped'): Promise<FirefoxPerson> {
     sim.setMode(mode);
-    await fx.install(dist);
+    await fx.install(build === 'test' ? dist : DIST_FIREFOX);
     return new FirefoxPerson(fx.browser);
   }
 
@@ -160,8 +177,33 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
     expect(text).toMatch(/crowd|众包/i);
   });
 
-  it('records a 404 image, an OSS 403 (headers + NS_BINDING_ABORTED → http.4xx, with ids), a refused connection and a reset', async () => {
+  it('an administrator’s policy from managed storage shows locked in the options and reaches the background', async () => {
     await fresh();
+    const page = await fx.openPage('src/options/index.html');
+    try {
+      await page.waitForSelector('[data-testid="policy-notice"]', { timeout: 15_000 });
+      const field = (sel: string) =>
+        page.$eval(sel, (e) => {
+          const i = e as HTMLInputElement;
+          return { disabled: i.disabled, value: i.type === 'checkbox' ? String(i.checked) : i.value };
+        });
+      expect(await field('#collector')).toEqual({ disabled: true, value: POLICY.collectorUrl });
+      expect(await field('#team-key')).toEqual({ disabled: true, value: POLICY.teamKey });
+      expect(await field('#crowd')).toEqual({ disabled: true, value: 'false' });
+      // The page keeps the background's copy of the policy (the background never asks managed storage itself).
+      const copy = await page.evaluate(async () => {
+        const b = (globalThis as unknown as { browser: { storage: { local: { get(k: string): Promise<object> } } } })
+          .browser;
+        return ((await b.storage.local.get('faultline.policy')) as Record<string, unknown>)['faultline.policy'];
+      });
+      expect(copy).toMatchObject({ collectorUrl: POLICY.collectorUrl, crowdMode: 'off', teamKey: POLICY.teamKey });
+    } finally {
+      await page.close().catch(() => undefined);
+    }
+  });
+
+  it('records a 404 image, an OSS 403 (headers + NS_BINDING_ABORTED → http.4xx, with ids), a refused connection and a reset', async () => {
+    await fresh('healthy', 'test');
     const page = await fx.browser.newPage();
     const base = `http://www.taobao.com:${server.port}`;
     await page.goto(`${base}/page`);
@@ -239,7 +281,7 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
   });
 
   it('the broken-picture content script injects (self-contained, nothing web-accessible) and reports', async () => {
-    await fresh();
+    await fresh('healthy', 'test');
     const page = await fx.browser.newPage();
     // Closed whatever happens: left open, its broken pictures would be reported into the following scenarios.
     try {
@@ -282,16 +324,28 @@ describe('Firefox ESR over BiDi (test build, one browser)', () => {
     await person.closeTabs();
   });
 
-  it('ak-outage (2023-11-12): keys that worked are refused → provider/auth-service; then it recovers', async () => {
-    const t0 = Date.now();
-    const person = await fresh();
+  /** The 2023-11-12 outage as a person lives it: keys that worked are refused, the console sign-in bounces. */
+  async function akOutage(person: FirefoxPerson, t0: number, name: string): Promise<void> {
     await person.browse([PAGES.console, PAGES.shop, PAGES.consoleSession]);
     sim.setMode('ak-outage');
     await person.browse([PAGES.console, PAGES.shop]);
     const nav = await person.browse([PAGES.consoleSession]);
     expect(nav[0]!.ok, 'the sign-in bounces until Firefox gives up').toBe(false);
     await person.browse([PAGES.console]);
-    await check('ak-outage', { verdict: 'provider', cause: 'auth-service' }, t0);
+    await check(name, { verdict: 'provider', cause: 'auth-service' }, t0);
+  }
+
+  it('ak-outage (2023-11-12): keys that worked are refused → provider/auth-service', async () => {
+    const t0 = Date.now();
+    const person = await fresh();
+    await akOutage(person, t0, 'ak-outage');
+    await person.closeTabs();
+  });
+
+  it('ak-outage, then it recovers → healthy (test build: the shipped code with its one-minute recovery wait cut to 5 s)', async () => {
+    const t0 = Date.now();
+    const person = await fresh('healthy', 'test');
+    await akOutage(person, t0, 'ak-outage (test build)');
 
     // Recovery: the person keeps working; once the blamed services have been quiet for the (test build's)
     // recovery period and work again, the verdict clears. No fixed wait: browse, look, repeat.

@@ -376,13 +376,39 @@ export interface LaunchedFirefox {
  * (network.socket.forcePort), so pages keep their real URLs; certificates are accepted; DNS-over-HTTPS off;
  * optional-permission prompts answered yes (a permissions.request from a click is granted).
  */
-export async function launchFirefox(opts: { port?: number; prefs?: Record<string, string | number | boolean> } = {}) {
+export async function launchFirefox(
+  opts: {
+    port?: number;
+    prefs?: Record<string, string | number | boolean>;
+    /**
+     * What an administrator provisions for the extension's `storage.managed`, the way Firefox reads it on Linux:
+     * a managed-storage native manifest, `~/.mozilla/managed-storage/<extension id>.json` — here under a
+     * temporary HOME given to this Firefox only (the system-wide alternatives, /usr/lib/mozilla/managed-storage
+     * and policies.json in the installation, would touch the machine).
+     */
+    managedStorage?: Record<string, unknown>;
+  } = {},
+) {
   if (!existsSync(FIREFOX)) throw new Error(`Firefox not found at ${FIREFOX}`);
   const profile = mkdtempSync(join(tmpdir(), 'faultline-firefox-'));
+  let env: Record<string, string | undefined> | undefined;
+  if (opts.managedStorage) {
+    const home = join(profile, 'home');
+    mkdirSync(join(home, '.mozilla', 'managed-storage'), { recursive: true });
+    const manifest = {
+      name: GECKO_ID,
+      description: 'Faultline test policy',
+      type: 'storage',
+      data: opts.managedStorage,
+    };
+    writeFileSync(join(home, '.mozilla', 'managed-storage', `${GECKO_ID}.json`), JSON.stringify(manifest));
+    env = { ...process.env, HOME: home };
+  }
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
     headless: true,
+    ...(env ? { env } : {}),
     acceptInsecureCerts: true,
     userDataDir: profile,
     args: ['--remote-allow-system-access'],
