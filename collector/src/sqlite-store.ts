@@ -92,8 +92,8 @@ export class SqliteStore implements Store {
       vote: db.prepare<[string, number, string, string]>(
         'INSERT OR IGNORE INTO votes (service, minute, voter, net) VALUES (?, ?, ?, ?)',
       ),
-      minute: db.prepare<[string, number, string, string]>(
-        'INSERT INTO minutes (service, minute, phase, verdict, n) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1',
+      minute: db.prepare<[string, number, string, string, number]>(
+        'INSERT INTO minutes (service, minute, phase, verdict, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
       ),
       minuteRows: db.prepare<[number, number], MinuteRow>(
         `SELECT service, minute, phase, verdict, n FROM minutes WHERE ${IN} AND minute >= ? AND minute < ?`,
@@ -121,12 +121,19 @@ export class SqliteStore implements Store {
       pruneSalts: db.prepare<[number]>('DELETE FROM salts WHERE day < ?'),
     };
     const st = this.st;
+    // One upsert per (service, minute, phase, verdict) of the batch, not one per vote: a batch holds thousands of
+    // votes and a handful of such keys.
     this.flushTx = db.transaction((votes: Vote[]): void => {
+      const counts = new Map<string, { v: Vote; n: number }>();
       for (const v of votes) {
         if (st.vote.run(v.service, v.minute, v.voter, v.net).changes === 0) continue;
-        st.minute.run(v.service, v.minute, v.phase, v.verdict);
         this.held++;
+        const key = `${v.service}\t${v.minute}\t${v.phase}\t${v.verdict}`;
+        const c = counts.get(key);
+        if (c) c.n++;
+        else counts.set(key, { v, n: 1 });
       }
+      for (const { v, n } of counts.values()) st.minute.run(v.service, v.minute, v.phase, v.verdict, n);
     });
     this.held = st.countVotes.get()?.c ?? 0;
   }
