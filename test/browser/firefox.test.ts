@@ -125,6 +125,14 @@ describe('Firefox ESR over BiDi (shipped build, one browser)', () => {
   async function fresh(mode: SimMode = 'healthy', build: 'shipped' | 'test' = 'shipped'): Promise<FirefoxPerson> {
     sim.setMode(mode);
     await fx.install(build === 'test' ? dist : DIST_FIREFOX);
+    // The install opens the welcome page; the test opens its own tabs only once that one is there (asked of
+    // the browser itself, not of puppeteer): two tabs opening at once is where a tab once went unseen.
+    const welcome = JSON.stringify(fx.base() + 'src/welcome/index.html');
+    await until(
+      () => fx.chrome<boolean>(`return gBrowser.tabs.some((t) => t.linkedBrowser.currentURI.spec === ${welcome});`),
+      10_000,
+      'the welcome page of the new install',
+    );
     return new FirefoxPerson(fx.browser);
   }
 

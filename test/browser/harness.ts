@@ -462,10 +462,24 @@ export async function launchFirefox(
       installed = null;
     },
     async openPage(path) {
+      // Twice in about ten full runs here (a loaded machine, right after an install) the new tab was never seen
+      // with its address within 30 s. Whatever puppeteer missed about that tab, another tab is a fresh chance:
+      // up to three tabs, 10 s each; the error says what the pages answered and which tabs the browser has.
       const before = new Set(await browser.pages());
-      await chrome(`gBrowser.selectedTab = gBrowser.addTab(${JSON.stringify(base + path)}, {
-        triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`);
-      return self.findPage(path, 30_000, before);
+      let last: unknown;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await chrome(`gBrowser.selectedTab = gBrowser.addTab(${JSON.stringify(base + path)}, {
+          triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`);
+        try {
+          return await self.findPage(path, 10_000, before);
+        } catch (e) {
+          last = e;
+        }
+      }
+      const tabs = await chrome<string[]>('return gBrowser.tabs.map((t) => t.linkedBrowser.currentURI.spec);').catch(
+        () => [],
+      );
+      throw new Error(`${String(last)}; the browser's tabs: ${tabs.join(' ')}`);
     },
     async findPage(path, timeoutMs = 30_000, skip = new Set()) {
       const url = base + path;
@@ -477,16 +491,20 @@ export async function launchFirefox(
           new Promise<string>((r) => setTimeout(() => r(''), 2_000)),
         ]);
       // All pages are asked at once: one page busy loading must not hold up the search for 2 s per round.
+      let seen: string[] = [];
       return (await until(
         async () => {
           const pages = (await browser.pages()).filter((p) => !skip.has(p));
           const hrefs = await Promise.all(pages.map(hrefOf));
+          seen = hrefs;
           return pages[hrefs.indexOf(url)] ?? null;
         },
         timeoutMs,
         `extension page ${path} open`,
         200,
-      ))!;
+      ).catch((e: unknown) => {
+        throw new Error(`${String(e)}; the new pages answered: ${seen.map((h) => h || '(nothing)').join(' ')}`);
+      }))!;
     },
     backgroundState: () => chrome<string>(`return ${policy}?.extension?.backgroundState ?? 'none';`),
     async recordActivity() {
