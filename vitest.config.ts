@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 /** Chromium files run in the second lane (beside the first lane's Chromium files), to even out the lanes. */
 const CHROMIUM_2 = [
   'test/browser/images-loops.test.ts',
-  'test/browser/history-faults.test.ts',
+  'test/browser/chromium.test.ts',
   'test/browser/real-traffic.test.ts',
 ];
 
