@@ -20,11 +20,16 @@ function load(path: string, watchAll: boolean): RequestOutcome[] {
   return r.outcomes;
 }
 
-describe('LiveEngine ≡ diagnose() on the same window', () => {
+/** Every corpus capture with its watch-all flag, and the real captures (watch-all) when present. */
+function corpusFiles(): [string, boolean][] {
   const files: [string, boolean][] = Object.entries(expected).map(([n, e]) => [join(CORPUS, `${n}.har`), !!e.watchAll]);
   const real = realHarDir();
   if (real) for (const f of readdirSync(real).filter((x) => x.endsWith('.har'))) files.push([join(real, f), true]);
-  for (const [path, watchAll] of files) {
+  return files;
+}
+
+describe('LiveEngine ≡ diagnose() on the same window', () => {
+  for (const [path, watchAll] of corpusFiles()) {
     it(path.split('/').pop()!, () => {
       const outs = load(path, watchAll);
       for (const window of [60_000, 15 * 60_000]) {
@@ -46,12 +51,8 @@ describe('LiveEngine ≡ diagnose() on the same window', () => {
 
 describe('LiveEngine fed in arrival order (as a browser reports requests: when they end) ≡ diagnose() at the end', () => {
   // A HAR is read in start order, a live browser reports each request when it ends: once everything has
-  // arrived, both must reach the same verdict (recovery counts only successes begun after the failures ended,
-  // which does not depend on the order they were seen in).
-  const files: [string, boolean][] = Object.entries(expected).map(([n, e]) => [join(CORPUS, `${n}.har`), !!e.watchAll]);
-  const real = realHarDir();
-  if (real) for (const f of readdirSync(real).filter((x) => x.endsWith('.har'))) files.push([join(real, f), true]);
-  for (const [path, watchAll] of files) {
+  // arrived, both must reach the same verdict.
+  for (const [path, watchAll] of corpusFiles()) {
     it(path.split('/').pop()!, () => {
       const outs = load(path, watchAll);
       const endOf = (o: RequestOutcome) => o.t + (o.ms ?? 0);
