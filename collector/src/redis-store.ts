@@ -319,9 +319,10 @@ export class RedisStore implements Store {
       return { ok: false, detail: `Redis ${this.redis.status}${this.lastError ? `: ${this.lastError}` : ''}` };
     }
     try {
-      return (await this.redis.ping()) === 'PONG' ? { ok: true } : { ok: false, detail: 'Redis: no PONG' };
+      return (await this.redis.ping()) === 'PONG' ? { ok: true } : { ok: false, detail: 'Redis answered without PONG' };
     } catch (err) {
-      return { ok: false, detail: `Redis: ${(err as Error).message}` };
+      // The connection can drop before its status says so: the same form of words as above.
+      return { ok: false, detail: `Redis unreachable: ${(err as Error).message}` };
     }
   }
 
